@@ -1,0 +1,99 @@
+/*
+ * capture.h - packets in, ordered TCP byte streams out.
+ *
+ * libpcap reads a file (pcap or pcapng, "-" = stdin) or an interface;
+ * a small normalizing step turns every supported link type (Ethernet,
+ * 802.1Q, Linux SLL/SLL2, raw IP, BSD loopback) and IPv6 into the plain
+ * IPv4 packets libnids understands, synthesizes the handshake of a
+ * connection whose start was not captured, and fills holes the capture
+ * lost; libnids is the one TCP reassembler. Only connections to one of the
+ * SMTP ports are followed; the side on that port is the server.
+ *
+ * The capture layer reports through capture_handlers; it knows nothing of
+ * SMTP beyond the smtp_end codes it hands to close().
+ */
+#ifndef SMTPSCOPE_CAPTURE_H
+#define SMTPSCOPE_CAPTURE_H
+
+#include <signal.h>
+#include "smtpscope/common.h"
+#include "smtpscope/smtp.h"   /* smtp_end: how a stream ended */
+
+#define CAPTURE_PORTS_MAX 32
+
+typedef struct capture_flow {
+    int family;                 /* 4 or 6 */
+    uint8_t client_ip[16];      /* network order; IPv4 in the first 4 bytes */
+    uint8_t server_ip[16];
+    uint16_t client_port, server_port;
+    bool partial;               /* the handshake was not captured */
+} capture_flow;
+
+/* "192.0.2.1" or "2001:db8::1"; buf of at least 46 bytes. */
+#define CAPTURE_IPSTRLEN 46
+char *capture_ip_format(int family, const uint8_t ip[16], char buf[CAPTURE_IPSTRLEN]);
+
+typedef struct capture_handlers {
+    void *ctx;
+    /* A new connection to an SMTP port (handshake seen, or synthesized for
+     * a mid-stream start). Returns the per-stream pointer handed back to the
+     * calls below; NULL means "not interested". */
+    void *(*open)(void *ctx, const capture_flow *flow, sc_time ts);
+    /* In-order bytes of one direction. */
+    void (*data)(void *ctx, void *stream, sc_dir dir, const uint8_t *buf,
+                 size_t len, sc_time ts);
+    /* `len` bytes of one direction that the capture lost (the peer
+     * acknowledged them, or the stream ended with data queued after a hole). */
+    void (*gap)(void *ctx, void *stream, sc_dir dir, uint64_t len, sc_time ts);
+    /* The stream ended: SMTP_END_SERVER_CLOSE, _CLIENT_CLOSE, _RESET,
+     * _IDLE_TIMEOUT, _CAPTURE_END or _EVICTED. Last call for this stream. */
+    void (*close)(void *ctx, void *stream, smtp_end how, sc_time ts);
+} capture_handlers;
+
+typedef struct capture_opts {
+    const char *file;           /* -r FILE, "-" = stdin; NULL with iface */
+    const char *iface;          /* -i IFACE ("any" works) */
+    const char *filter;         /* -f: extra BPF, ANDed with the port filter */
+    uint16_t ports[CAPTURE_PORTS_MAX];
+    int nports;
+    int max_streams;            /* reassembler table size (0 = default) */
+    sc_time idle_timeout;       /* close streams idle this long (packet time); 0 = never */
+    int snaplen;                /* live: 0 = default (262144) */
+    int buffer_mb;              /* live: kernel buffer in MiB, 0 = default */
+    const char *drop_user;      /* live: -Z USER after opening the interface */
+    volatile sig_atomic_t *stop;/* set by a signal handler: stop reading */
+    /* Optional, called now and then with the file position (offline) so
+     * main can draw a progress line; total is 0 when unknown. */
+    void (*progress)(void *ctx, uint64_t done, uint64_t total);
+    void *progress_ctx;
+} capture_opts;
+
+typedef struct capture_stats {
+    char link_type[32];         /* pcap's name: "EN10MB", "LINUX_SLL", ... */
+    uint64_t packets;           /* packets read */
+    uint64_t bytes;             /* bytes read (captured lengths) */
+    uint64_t smtp_packets;      /* TCP packets on an SMTP port */
+    uint64_t skipped;           /* not IP/TCP, or not decodable */
+    uint64_t truncated;         /* cut by snaplen */
+    uint64_t streams;           /* connections followed */
+    uint64_t streams_partial;   /* of those, started mid-stream */
+    uint64_t streams_lost;      /* connections the reassembler could not follow */
+    uint64_t gaps;              /* holes filled */
+    uint64_t gap_bytes;
+    bool file_truncated;        /* the file broke off after valid packets */
+    bool live;
+    uint64_t ps_recv, ps_drop, ps_ifdrop;   /* live: libpcap's counters */
+} capture_stats;
+
+/*
+ * Run the capture to its end (file) or until *opts->stop (live), calling
+ * the handlers; every stream still open at the end gets close(CAPTURE_END).
+ * Returns 0 when the input was analyzed (also when a file broke off after
+ * valid packets: stats->file_truncated, and a warning in err), -1 when
+ * nothing could be analyzed (err holds one line: missing file, not a
+ * capture, unsupported link type, no permission, ...).
+ */
+int capture_run(const capture_opts *opts, const capture_handlers *h,
+                capture_stats *stats, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * report.h - text report, JSON report (-j) and JSON lines (--jsonl).
+ *
+ * Sessions are handed to the report one at a time, as each ends, and are
+ * written right away (text block, JSON line; the -j document's session
+ * array streams into a temporary file beside the target), so memory does
+ * not grow with the capture. report_finish writes the summary and renames
+ * the temporary file into place: a -j file is either complete or absent.
+ */
+#ifndef SMTPSCOPE_REPORT_H
+#define SMTPSCOPE_REPORT_H
+
+#include <stdio.h>
+#include "smtpscope/capture.h"
+#include "smtpscope/rules.h"
+#include "smtpscope/smtp.h"
+
+typedef struct report_session {
+    uint64_t id;                    /* 1, 2, ... in order of the connection's start */
+    const capture_flow *flow;
+    const smtp_info *smtp;
+    const rule_result *result;
+} report_session;
+
+typedef struct report_opts {
+    FILE *text;                     /* text report stream; NULL for -q */
+    bool verbose;                   /* -v: transcripts in the text report */
+    const char *json_path;          /* -j FILE ("-" = stdout) or NULL */
+    const char *jsonl_path;         /* --jsonl FILE ("-" = stdout) or NULL */
+    bool all;                       /* -a: export every session, not only flagged */
+} report_opts;
+
+typedef struct report_source {
+    const char *kind;               /* "file" or "interface" */
+    const char *name;               /* file name or interface name */
+} report_source;
+
+typedef struct report report;
+
+/* Opens the outputs (temporary file for -j). NULL + err on failure. */
+report *report_new(const report_opts *opts, char *err, size_t errlen);
+
+/* Write one finished session. Returns 0, or -1 on a write error (err). */
+int report_session_write(report *r, const report_session *s, char *err,
+                         size_t errlen);
+
+/* Summary (text and JSON) and the -j rename. Returns 0 or -1 (err). */
+int report_finish(report *r, const report_source *src,
+                  const capture_stats *st, char *err, size_t errlen);
+
+/* SIGHUP: reopen the --jsonl file (log rotation). */
+int report_reopen_jsonl(report *r, char *err, size_t errlen);
+
+/* Counts for --fail-on and the summary. */
+uint64_t report_sessions(const report *r);
+uint64_t report_flagged(const report *r);
+rule_severity report_max_severity(const report *r);  /* -1 cast when none */
+bool report_any_flag(const report *r);
+
+/* Frees; if report_finish did not succeed, removes the temporary file. */
+void report_free(report *r);
+
+#endif

@@ -1,0 +1,145 @@
+/*
+ * smtp_data.c - message data after DATA's 354: find the end, count the
+ * bytes, and spot non-standard end-of-data sequences (SMTP smuggling).
+ *
+ * The message ends at <CRLF>.<CRLF> (RFC 5321 4.1.1.4). Some servers also
+ * end it at <LF>.<LF>, <LF>.<CRLF>, <CR>.<CR>, <CRLF>.<LF>, ... (the
+ * December 2023 SMTP smuggling write-ups): a dot alone between line breaks
+ * of any other shape is reported, never taken as the end here; the server's
+ * replies (reply-during-data) tell whether the server took it as one.
+ *
+ * Speed: inside a line we jump with memchr to the next CR or LF; the small
+ * state machine below only runs on the few bytes around line breaks. The
+ * body is never stored.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "smtp_internal.h"
+
+static const char *const brk_names[] = { "<CR><LF>", "<LF>", "<CR>" };
+
+static void bad_eod(smtp_session *s, brk before, brk after, uint64_t offset,
+                    sc_time ts)
+{
+    char seq[32];
+    size_t n;
+
+    n = (size_t)snprintf(seq, sizeof(seq), "%s.%s", brk_names[before],
+                         brk_names[after]);
+    smtp_event_add(s, SMTP_EV_DATA_BAD_EOD, ts, SC_DIR_CLIENT, SMTP_VERB_DATA,
+                   offset, 0, (const uint8_t *)seq, n < sizeof(seq) ? n : 0);
+}
+
+void smtp_data_begin(smtp_session *s)
+{
+    s->dpos = DP_CRLF;      /* the DATA command's CRLF precedes the message */
+    s->dbefore = BRK_CRLF;
+    s->draw = 0;
+    s->dstuffed = 0;
+}
+
+void smtp_data_finish(smtp_session *s, sc_time ts, bool ended)
+{
+    smtp_txn *t = smtp_txn_cur(s);
+    uint64_t raw = s->draw;
+    uint64_t bytes;
+
+    if (ended)
+        raw = raw >= 3 ? raw - 3 : 0;      /* the ".<CRLF>" terminator */
+    bytes = raw >= s->dstuffed ? raw - s->dstuffed : 0;
+    if (t != NULL) {
+        t->bytes += bytes;
+        t->data_ended = ended;
+    }
+    smtp_transcript(s, ts, SC_DIR_CLIENT, "<message data: %llu bytes%s>",
+                    (unsigned long long)bytes, ended ? "" : ", unfinished");
+    s->draw = 0;
+    s->dstuffed = 0;
+    if (ended) {
+        smtp_transcript(s, ts, SC_DIR_CLIENT, ".");
+        smtp_pending_push(s, PEND_EOD, SMTP_VERB_DATA, ts, s->cur_txn, -1, -1,
+                          "<end of data>");
+        smtp_set_state(s, SMTP_ST_COMMAND);
+    }
+}
+
+size_t smtp_data_take(smtp_session *s, const uint8_t *buf, size_t len,
+                      sc_time ts)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        uint8_t c;
+
+        if (s->dpos == DP_MID) {
+            const uint8_t *lf = memchr(buf + i, '\n', len - i);
+            size_t lim = lf ? (size_t)(lf - buf) : len;
+            const uint8_t *cr = memchr(buf + i, '\r', lim - i);
+
+            i = cr ? (size_t)(cr - buf) : lim;
+            if (i >= len)
+                break;
+        }
+        c = buf[i++];
+        switch (s->dpos) {
+        case DP_MID:
+            s->dpos = c == '\r' ? DP_CR : DP_LF;
+            break;
+        case DP_CR:
+            if (c == '\n') {
+                s->dpos = DP_CRLF;
+            } else if (c == '.') {
+                s->dpos = DP_DOT;
+                s->dbefore = BRK_CR;
+            } else if (c != '\r') {
+                s->dpos = DP_MID;
+            }
+            break;
+        case DP_CRLF:
+        case DP_LF:
+            if (c == '.') {
+                s->dbefore = s->dpos == DP_CRLF ? BRK_CRLF : BRK_LF;
+                s->dpos = DP_DOT;
+            } else if (c == '\r') {
+                s->dpos = DP_CR;
+            } else if (c == '\n') {
+                s->dpos = DP_LF;
+            } else {
+                s->dpos = DP_MID;
+            }
+            break;
+        case DP_DOT:
+            if (c == '\r') {
+                s->dpos = DP_DOT_CR;
+            } else if (c == '\n') {
+                bad_eod(s, s->dbefore, BRK_LF, s->draw + i, ts);
+                s->dpos = DP_LF;
+            } else {
+                if (c == '.' && s->dbefore == BRK_CRLF)
+                    s->dstuffed++;      /* dot-stuffing: ".." is "." */
+                s->dpos = DP_MID;
+            }
+            break;
+        case DP_DOT_CR:
+            if (c == '\n') {
+                if (s->dbefore == BRK_CRLF) {
+                    s->draw += i;
+                    smtp_data_finish(s, ts, true);
+                    return i;
+                }
+                bad_eod(s, s->dbefore, BRK_CRLF, s->draw + i, ts);
+                s->dpos = DP_CRLF;
+            } else {
+                /* "<x>.<CR>" then something else: a bare CR after the
+                 * dot. Read this byte again as the one after that CR. */
+                bad_eod(s, s->dbefore, BRK_CR, s->draw + i, ts);
+                s->dpos = DP_CR;
+                i--;
+            }
+            break;
+        }
+    }
+    s->draw += len;
+    return len;
+}

@@ -1,0 +1,183 @@
+/*
+ * smtp_internal.h - the dissector's private state, shared by the files of
+ * src/smtp/ only. Public readers see smtp_info (smtp.h).
+ */
+#ifndef SMTP_INTERNAL_H
+#define SMTP_INTERNAL_H
+
+#include "smtpscope/smtp.h"
+
+/* The one state enum: what the client's next bytes are. The server side
+ * needs no mode of its own: it sends replies until TLS starts. */
+#define SMTP_STATE_LIST(X) \
+    X(COMMAND, "command")             /* client lines are commands */ \
+    X(DATA_WAIT, "data-wait")         /* DATA sent: client bytes held until its reply */ \
+    X(DATA, "data")                   /* message data until <CRLF>.<CRLF> */ \
+    X(CHUNK, "chunk")                 /* the next chunk_left bytes are BDAT data */ \
+    X(AUTH, "auth")                   /* SASL exchange: client lines are secrets */ \
+    X(STARTTLS_WAIT, "starttls-wait") /* STARTTLS sent: bytes held until its reply */ \
+    X(TLS, "tls")                     /* encrypted: nothing is parsed */ \
+    X(CLOSED, "closed")               /* finished: input ignored */
+
+typedef enum smtp_state {
+#define X(name, str) SMTP_ST_##name,
+    SMTP_STATE_LIST(X)
+#undef X
+    SMTP_ST__COUNT
+} smtp_state;
+
+/* What a reply in the queue answers: a command, or the end of a message
+ * (the dot line after DATA). */
+typedef enum pend_kind { PEND_COMMAND = 0, PEND_EOD, PEND_SASL } pend_kind;
+
+typedef struct pending {
+    pend_kind kind;
+    smtp_verb verb;
+    sc_time time;
+    int txn;            /* transaction it belongs to, -1 if none */
+    int chunk;          /* BDAT: chunk index, -1 if not stored */
+    int event;          /* event whose `code` this reply fills, -1 if none */
+    char text[80];      /* the command as shown (AUTH redacted) */
+} pending;
+
+/* Line assembly for one direction. The buffer is allocated on first use
+ * and never grows past SMTP_LINE_MAX. */
+typedef struct line_buf {
+    uint8_t *buf;
+    size_t len;
+    size_t seen;        /* bytes of the current line, including cut ones */
+    bool too_long;      /* current line passed SMTP_LINE_MAX */
+    bool resync;        /* after a gap: skip to the next line break */
+} line_buf;
+
+/* After a BDAT chunk, the server reads commands again: text that is not
+ * a command there means the chunk was longer than declared (complete) or
+ * arrived late (cut by the reply). */
+typedef enum junk_mode { JUNK_NONE = 0, JUNK_AFTER_COMPLETE, JUNK_AFTER_CUT } junk_mode;
+
+/* DATA scanner: where we are relative to line breaks and dots. */
+typedef enum data_pos {
+    DP_MID = 0,     /* inside a line */
+    DP_CR,          /* after a CR (not yet known if bare) */
+    DP_CRLF,        /* at a line start after CRLF */
+    DP_LF,          /* at a line start after a bare LF */
+    DP_DOT,         /* after a line break and a dot */
+    DP_DOT_CR       /* after a line break, a dot and a CR */
+} data_pos;
+
+typedef enum brk { BRK_CRLF = 0, BRK_LF, BRK_CR } brk;
+
+struct smtp_session {
+    smtp_state state;
+    smtp_opts opts;
+    smtp_info info;
+
+    line_buf line[2];                   /* per sc_dir */
+
+    /* reply being assembled */
+    bool reply_open;
+    int reply_code;
+    int reply_lines;
+    sc_time reply_first_time;
+    char reply_text[SMTP_REPLY_TEXT];
+    size_t reply_text_len;
+    bool reply_is_ehlo;                 /* collecting extensions */
+
+    /* commands awaiting replies: ring buffer, grown on demand */
+    pending *pend;
+    int pend_cap, pend_head, pend_len;
+    uint64_t pend_overflow;
+
+    /* transaction and chunk in progress (indexes into info, or -1) */
+    int cur_txn;
+    int cur_chunk;
+    smtp_txn spare_txn;                 /* counts a transaction past SMTP_TXN_MAX */
+    smtp_chunk spare_chunk;             /* counts a chunk past SMTP_CHUNK_MAX */
+    bool spare_txn_used, spare_chunk_used;
+    uint64_t chunk_left;
+    bool body_binarymime;               /* MAIL ... BODY=BINARYMIME in this txn */
+
+    /* junk after a chunk */
+    junk_mode junk;
+    int junk_event;
+    int junk_chunk_txn, junk_chunk;
+
+    /* DATA scanner */
+    data_pos dpos;
+    brk dbefore;
+    uint64_t draw;                      /* raw bytes of this message so far */
+    uint64_t dstuffed;                  /* dots removed by unstuffing */
+
+    /* client bytes held while a DATA or STARTTLS reply is awaited */
+    uint8_t *hold;
+    size_t hold_len;
+    sc_time hold_time;
+    int injection_event;                /* STARTTLS_INJECTION event index */
+
+    int auth_event;                     /* AUTH_SEEN event index */
+    int event_kept[SMTP_EV__COUNT];     /* events kept per type */
+    int cap_txns, cap_events, cap_transcript;
+};
+
+/* smtp_session.c */
+void smtp_set_state(smtp_session *s, smtp_state st);
+const char *smtp_state_name(smtp_state st);
+void smtp_feed_dir(smtp_session *s, sc_dir dir, const uint8_t *buf,
+                   size_t len, sc_time ts);
+
+/* smtp_model.c: bounded lists of the model */
+int smtp_event_add(smtp_session *s, smtp_event_type t, sc_time ts, sc_dir dir,
+                   smtp_verb verb, uint64_t value, int code,
+                   const uint8_t *text, size_t textlen);
+smtp_event *smtp_event_at(smtp_session *s, int idx);
+smtp_txn *smtp_txn_new(smtp_session *s, sc_time ts);
+smtp_txn *smtp_txn_cur(smtp_session *s);
+smtp_txn *smtp_txn_at(smtp_session *s, int idx);
+smtp_chunk *smtp_chunk_new(smtp_session *s, smtp_txn *t, sc_time ts);
+smtp_chunk *smtp_chunk_at(smtp_session *s, int txn, int chunk);
+smtp_chunk *smtp_chunk_cur(smtp_session *s);
+char *smtp_strdup_wire(const uint8_t *p, size_t len);
+void smtp_transcript(smtp_session *s, sc_time ts, sc_dir dir,
+                     const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void smtp_transcript_wire(smtp_session *s, sc_time ts, sc_dir dir,
+                          const uint8_t *p, size_t len);
+void smtp_reply_set(smtp_reply *r, int code, const char *text, int lines,
+                    sc_time ts);
+void smtp_model_free(smtp_info *info);
+
+/* smtp_line.c: line assembly. Calls fn for each complete line (without
+ * its line break); returns bytes consumed, stopping after a line when
+ * stop_after_line says so (the state may have changed). */
+typedef void (*line_fn)(smtp_session *s, const uint8_t *line, size_t len,
+                        bool too_long, sc_time ts);
+size_t smtp_line_take(smtp_session *s, sc_dir dir, const uint8_t *buf,
+                      size_t len, sc_time ts, line_fn fn);
+void smtp_line_gap(smtp_session *s, sc_dir dir);
+
+/* smtp_client.c */
+void smtp_client_line(smtp_session *s, const uint8_t *line, size_t len,
+                      bool too_long, sc_time ts);
+size_t smtp_client_chunk(smtp_session *s, const uint8_t *buf, size_t len,
+                         sc_time ts);
+size_t smtp_client_hold(smtp_session *s, const uint8_t *buf, size_t len,
+                        sc_time ts);
+void smtp_client_release(smtp_session *s, bool discard);
+void smtp_chunk_cut(smtp_session *s, smtp_chunk_end how, sc_time ts,
+                    int code);
+void smtp_pending_push(smtp_session *s, pend_kind kind, smtp_verb verb,
+                       sc_time ts, int txn, int chunk, int event,
+                       const char *text);
+bool smtp_pending_pop(smtp_session *s, pending *out);
+
+/* smtp_data.c */
+void smtp_data_begin(smtp_session *s);
+size_t smtp_data_take(smtp_session *s, const uint8_t *buf, size_t len,
+                      sc_time ts);
+void smtp_data_finish(smtp_session *s, sc_time ts, bool ended);
+
+/* smtp_reply.c */
+void smtp_server_line(smtp_session *s, const uint8_t *line, size_t len,
+                      bool too_long, sc_time ts);
+
+#endif

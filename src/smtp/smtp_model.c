@@ -1,0 +1,269 @@
+/*
+ * smtp_model.c - the bounded lists of the session model: events,
+ * transactions, chunks, transcript lines.
+ *
+ * Every list grows on demand (most sessions have one transaction and a
+ * handful of events) up to a fixed cap; past the cap a spare record keeps
+ * the counting going so verdicts stay right while memory stays bounded.
+ * Allocation failure degrades the same way: the record is not kept.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smtp_internal.h"
+#include "smtpscope/wire.h"
+
+/* Events of one type kept per session: a flood of one kind (pipelined
+ * commands, unknown lines) must not push out the rarer ones. */
+#define EVENTS_PER_TYPE 16
+
+/* Grow *arr (of elem bytes) so index `need` fits, doubling up to max. */
+static bool grow(void **arr, int *cap, int need, int max, size_t elem)
+{
+    int ncap;
+    void *p;
+
+    if (need < *cap)
+        return true;
+    if (need >= max)
+        return false;
+    ncap = *cap ? *cap * 2 : 4;
+    while (ncap <= need)
+        ncap *= 2;
+    if (ncap > max)
+        ncap = max;
+    p = realloc(*arr, (size_t)ncap * elem);
+    if (p == NULL)
+        return false;
+    memset((char *)p + (size_t)*cap * elem, 0, (size_t)(ncap - *cap) * elem);
+    *arr = p;
+    *cap = ncap;
+    return true;
+}
+
+int smtp_event_add(smtp_session *s, smtp_event_type t, sc_time ts, sc_dir dir,
+                   smtp_verb verb, uint64_t value, int code,
+                   const uint8_t *text, size_t textlen)
+{
+    smtp_info *in = &s->info;
+    smtp_event *e;
+    void *arr = in->events;
+
+    in->event_count[t]++;
+    if (s->event_kept[t] >= EVENTS_PER_TYPE)
+        return -1;
+    if (!grow(&arr, &s->cap_events, in->nevents, SMTP_EVENT_MAX,
+              sizeof(smtp_event)))
+        return -1;
+    in->events = arr;
+    e = &in->events[in->nevents];
+    e->type = t;
+    e->time = ts;
+    e->txn = s->cur_txn;
+    e->chunk = -1;
+    e->dir = dir;
+    e->verb = verb;
+    e->value = value;
+    e->code = code;
+    e->text[0] = '\0';
+    if (text != NULL)
+        wire_text_copy(e->text, sizeof(e->text), text, textlen, 100);
+    s->event_kept[t]++;
+    return in->nevents++;
+}
+
+smtp_event *smtp_event_at(smtp_session *s, int idx)
+{
+    if (idx < 0 || idx >= s->info.nevents)
+        return NULL;
+    return &s->info.events[idx];
+}
+
+static void txn_clear(smtp_txn *t)
+{
+    int i;
+
+    free(t->mail_from);
+    for (i = 0; i < t->nrcpt; i++)
+        free(t->rcpt[i]);
+    free(t->rcpt);
+    free(t->chunks);
+    memset(t, 0, sizeof(*t));
+}
+
+smtp_txn *smtp_txn_new(smtp_session *s, sc_time ts)
+{
+    smtp_info *in = &s->info;
+    smtp_txn *t;
+    void *arr = in->txns;
+
+    in->txns_total++;
+    s->cur_chunk = -1;
+    s->body_binarymime = false;
+    if (grow(&arr, &s->cap_txns, in->ntxns, SMTP_TXN_MAX, sizeof(smtp_txn))) {
+        in->txns = arr;
+        s->cur_txn = in->ntxns++;
+        t = &in->txns[s->cur_txn];
+    } else {
+        /* Past the cap: count in the spare record, reused each time. */
+        txn_clear(&s->spare_txn);
+        s->spare_txn_used = true;
+        s->cur_txn = -1;
+        t = &s->spare_txn;
+    }
+    memset(t, 0, sizeof(*t));
+    t->start = ts;
+    t->data_cmd_time = SC_TIME_NONE;
+    return t;
+}
+
+smtp_txn *smtp_txn_at(smtp_session *s, int idx)
+{
+    if (idx < 0 || idx >= s->info.ntxns)
+        return NULL;
+    return &s->info.txns[idx];
+}
+
+smtp_txn *smtp_txn_cur(smtp_session *s)
+{
+    if (s->cur_txn >= 0)
+        return &s->info.txns[s->cur_txn];
+    if (s->spare_txn_used)
+        return &s->spare_txn;
+    return NULL;
+}
+
+static void chunk_init(smtp_chunk *c, sc_time ts)
+{
+    memset(c, 0, sizeof(*c));
+    c->cmd_time = ts;
+    c->first_byte_time = SC_TIME_NONE;
+    c->end_time = SC_TIME_NONE;
+}
+
+smtp_chunk *smtp_chunk_new(smtp_session *s, smtp_txn *t, sc_time ts)
+{
+    int cap = t->nchunks;   /* chunks grow by doubling; cap tracks nchunks */
+    void *arr = t->chunks;
+    int realcap = 0;
+
+    t->chunks_total++;
+    /* capacity is the next power of two >= nchunks (0 when none) */
+    if (cap > 0) {
+        realcap = 4;
+        while (realcap < cap)
+            realcap *= 2;
+    }
+    if (grow(&arr, &realcap, t->nchunks, SMTP_CHUNK_MAX, sizeof(smtp_chunk))) {
+        t->chunks = arr;
+        s->cur_chunk = t->nchunks++;
+        chunk_init(&t->chunks[s->cur_chunk], ts);
+        return &t->chunks[s->cur_chunk];
+    }
+    s->cur_chunk = -1;
+    s->spare_chunk_used = true;
+    chunk_init(&s->spare_chunk, ts);
+    return &s->spare_chunk;
+}
+
+smtp_chunk *smtp_chunk_at(smtp_session *s, int txn, int chunk)
+{
+    smtp_txn *t = smtp_txn_at(s, txn);
+
+    if (t == NULL || chunk < 0 || chunk >= t->nchunks)
+        return NULL;
+    return &t->chunks[chunk];
+}
+
+smtp_chunk *smtp_chunk_cur(smtp_session *s)
+{
+    smtp_txn *t = smtp_txn_cur(s);
+
+    if (t == NULL)
+        return NULL;
+    if (s->cur_chunk >= 0 && s->cur_chunk < t->nchunks)
+        return &t->chunks[s->cur_chunk];
+    if (s->spare_chunk_used)
+        return &s->spare_chunk;
+    return NULL;
+}
+
+char *smtp_strdup_wire(const uint8_t *p, size_t len)
+{
+    char tmp[SMTP_TEXT_MAX];
+    size_t n = wire_text_copy(tmp, sizeof(tmp), p, len, SMTP_TEXT_MAX - 4);
+    char *d = malloc(n + 1);
+
+    if (d != NULL)
+        memcpy(d, tmp, n + 1);
+    return d;
+}
+
+static smtp_line *transcript_slot(smtp_session *s)
+{
+    smtp_info *in = &s->info;
+    void *arr = in->transcript;
+
+    if (!s->opts.keep_transcript)
+        return NULL;
+    if (!grow(&arr, &s->cap_transcript, in->ntranscript, SMTP_TRANSCRIPT_MAX,
+              sizeof(smtp_line))) {
+        in->transcript_dropped++;
+        return NULL;
+    }
+    in->transcript = arr;
+    return &in->transcript[in->ntranscript++];
+}
+
+void smtp_transcript(smtp_session *s, sc_time ts, sc_dir dir,
+                     const char *fmt, ...)
+{
+    smtp_line *l = transcript_slot(s);
+    va_list ap;
+
+    if (l == NULL)
+        return;
+    l->time = ts;
+    l->dir = dir;
+    va_start(ap, fmt);
+    vsnprintf(l->text, sizeof(l->text), fmt, ap);
+    va_end(ap);
+}
+
+void smtp_transcript_wire(smtp_session *s, sc_time ts, sc_dir dir,
+                          const uint8_t *p, size_t len)
+{
+    smtp_line *l = transcript_slot(s);
+
+    if (l == NULL)
+        return;
+    l->time = ts;
+    l->dir = dir;
+    wire_text_copy(l->text, sizeof(l->text), p, len, sizeof(l->text) - 1);
+}
+
+void smtp_reply_set(smtp_reply *r, int code, const char *text, int lines,
+                    sc_time ts)
+{
+    r->code = code;
+    r->time = ts;
+    r->lines = lines;
+    snprintf(r->text, sizeof(r->text), "%s", text);
+}
+
+void smtp_model_free(smtp_info *in)
+{
+    int i;
+
+    free(in->helo_name);
+    for (i = 0; i < in->next; i++)
+        free(in->ext[i]);
+    for (i = 0; i < in->ntxns; i++)
+        txn_clear(&in->txns[i]);
+    free(in->txns);
+    free(in->events);
+    free(in->transcript);
+    memset(in, 0, sizeof(*in));
+}

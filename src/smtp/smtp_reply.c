@@ -1,0 +1,292 @@
+/*
+ * smtp_reply.c - what the server sends: replies, assembled from their
+ * lines ("250-..." continues, "250 ..." ends), matched in order to the
+ * commands awaiting them, and the consequences of each reply for the
+ * client's state (354 starts the message, 220 to STARTTLS starts TLS, a
+ * reply to BDAT while its chunk is incomplete cuts the chunk).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smtp_internal.h"
+#include "smtpscope/wire.h"
+
+static bool parse_code(const uint8_t *p, size_t len, int *code, bool *more)
+{
+    if (len < 3)
+        return false;
+    for (int i = 0; i < 3; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+    if (p[0] < '1' || p[0] > '5')
+        return false;
+    if (len > 3 && p[3] != ' ' && p[3] != '-')
+        return false;
+    *code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+    *more = len > 3 && p[3] == '-';
+    return true;
+}
+
+static const struct {
+    const char *kw;
+    unsigned flag;
+} ext_table[] = {
+    { "PIPELINING", SMTP_EXT_PIPELINING },
+    { "CHUNKING", SMTP_EXT_CHUNKING },
+    { "BINARYMIME", SMTP_EXT_BINARYMIME },
+    { "SIZE", SMTP_EXT_SIZE },
+    { "STARTTLS", SMTP_EXT_STARTTLS },
+    { "8BITMIME", SMTP_EXT_8BITMIME },
+    { "AUTH", SMTP_EXT_AUTH },
+    { "SMTPUTF8", SMTP_EXT_SMTPUTF8 },
+    { "DSN", SMTP_EXT_DSN },
+    { "ENHANCEDSTATUSCODES", SMTP_EXT_ENHANCEDSTATUSCODES },
+};
+
+static void ext_reset(smtp_info *in)
+{
+    for (int i = 0; i < in->next; i++)
+        free(in->ext[i]);
+    in->next = 0;
+    in->ext_flags = 0;
+    in->size_limit = 0;
+}
+
+/* One EHLO extension line (after "250-"): keep it as advertised, and
+ * note the keywords rules care about. */
+static void ext_add(smtp_info *in, const uint8_t *p, size_t len)
+{
+    size_t kend = 0;
+
+    while (kend < len && p[kend] != ' ' && p[kend] != '=')
+        kend++;
+    for (size_t i = 0; i < sizeof(ext_table) / sizeof(ext_table[0]); i++) {
+        if (kend == strlen(ext_table[i].kw) &&
+            wire_prefix_ci(p, kend, ext_table[i].kw)) {
+            in->ext_flags |= ext_table[i].flag;
+            if (ext_table[i].flag == SMTP_EXT_SIZE) {
+                uint64_t v = 0;
+                size_t d = kend + 1;
+
+                for (; d < len && p[d] >= '0' && p[d] <= '9'; d++) {
+                    if (v > UINT64_MAX / 10 - 9)
+                        break;
+                    v = v * 10 + (uint64_t)(p[d] - '0');
+                }
+                in->size_limit = v;
+            }
+        }
+    }
+    if (in->next < SMTP_EXT_MAX) {
+        char *e = smtp_strdup_wire(p, len);
+
+        if (e != NULL)
+            in->ext[in->next++] = e;
+    }
+}
+
+static void event_code(smtp_session *s, int ev, int code)
+{
+    smtp_event *e = smtp_event_at(s, ev);
+
+    if (e != NULL && e->code == 0)
+        e->code = code;
+}
+
+static void on_reply(smtp_session *s, int code, sc_time ts)
+{
+    smtp_info *in = &s->info;
+    smtp_reply r;
+    pending p;
+    smtp_txn *t;
+
+    smtp_reply_set(&r, code, s->reply_text, s->reply_lines, ts);
+    in->replies++;
+    if (!smtp_pending_pop(s, &p)) {
+        t = smtp_txn_cur(s);
+        if (s->state == SMTP_ST_DATA && t != NULL && t->gap_bytes > 0) {
+            /* The end of the message was lost in a hole: this is the
+             * reply to it. */
+            smtp_data_finish(s, ts, false);
+            t->reply = r;
+            smtp_set_state(s, SMTP_ST_COMMAND);
+        } else if (s->state == SMTP_ST_DATA) {
+            /* The server answers while we still read message data: it
+             * ended the message somewhere we did not (smuggling), or it
+             * gave up on the client. */
+            smtp_event_add(s, SMTP_EV_REPLY_DURING_DATA, ts, SC_DIR_SERVER,
+                           SMTP_VERB_DATA, s->draw, code,
+                           (const uint8_t *)r.text, strlen(r.text));
+        } else if (code >= 400) {
+            smtp_event_add(s, SMTP_EV_ERROR_REPLY, ts, SC_DIR_SERVER,
+                           SMTP_VERB_NONE, 0, code, (const uint8_t *)r.text,
+                           strlen(r.text));
+        } else if (!in->partial) {
+            smtp_event_add(s, SMTP_EV_UNMATCHED_REPLY, ts, SC_DIR_SERVER,
+                           SMTP_VERB_NONE, 0, code, (const uint8_t *)r.text,
+                           strlen(r.text));
+        }
+        return;
+    }
+    if (code >= 400) {
+        int ev = smtp_event_add(s, SMTP_EV_ERROR_REPLY, ts, SC_DIR_SERVER,
+                                p.verb, 0, code, (const uint8_t *)r.text,
+                                strlen(r.text));
+        smtp_event *e = smtp_event_at(s, ev);
+
+        if (e != NULL)
+            e->txn = p.txn;
+    }
+    t = p.txn >= 0 ? smtp_txn_at(s, p.txn) : smtp_txn_cur(s);
+    if (p.kind == PEND_EOD) {
+        if (t != NULL)
+            t->reply = r;
+        return;
+    }
+    if (p.verb == SMTP_VERB_AUTH) {
+        if (code != 334) {
+            event_code(s, p.event, code);
+            if (s->state == SMTP_ST_AUTH)
+                smtp_set_state(s, SMTP_ST_COMMAND);
+        }
+        return;
+    }
+    event_code(s, p.event, code);
+    switch (p.verb) {
+    case SMTP_VERB_NONE:
+        if (in->banner.code == 0)
+            in->banner = r;
+        break;
+    case SMTP_VERB_HELO:
+    case SMTP_VERB_EHLO:
+    case SMTP_VERB_LHLO:
+        in->ehlo_reply = r;
+        break;
+    case SMTP_VERB_MAIL:
+        if (t != NULL)
+            t->mail_reply = r;
+        break;
+    case SMTP_VERB_RCPT:
+        if (t != NULL && code >= 200 && code < 300)
+            t->rcpt_accepted++;
+        break;
+    case SMTP_VERB_DATA:
+        if (t != NULL)
+            t->data_reply = r;
+        if (s->state != SMTP_ST_DATA_WAIT)
+            break;
+        if (code == 354) {
+            smtp_set_state(s, SMTP_ST_DATA);
+            smtp_data_begin(s);
+            if (t != NULL)
+                t->data_started = true;
+        } else {
+            if (s->hold_len > 0) {
+                const uint8_t *nl = memchr(s->hold, '\n', s->hold_len);
+
+                smtp_event_add(s, SMTP_EV_DATA_AFTER_REJECT, ts, SC_DIR_CLIENT,
+                               SMTP_VERB_DATA, s->hold_len, code, s->hold,
+                               nl ? (size_t)(nl - s->hold) : s->hold_len);
+            }
+            smtp_set_state(s, SMTP_ST_COMMAND);
+        }
+        smtp_client_release(s, false);
+        break;
+    case SMTP_VERB_BDAT: {
+        smtp_chunk *c = p.chunk >= 0 ? smtp_chunk_at(s, p.txn, p.chunk)
+                                     : NULL;
+        bool open_one = s->state == SMTP_ST_CHUNK && p.txn == s->cur_txn &&
+                        p.chunk == s->cur_chunk;
+
+        if (c == NULL && open_one)
+            c = smtp_chunk_cur(s);
+        if (c != NULL) {
+            c->reply = r;
+            if (c->last && t != NULL)
+                t->reply = r;
+        }
+        if (open_one)
+            smtp_chunk_cut(s, SMTP_CHUNK_CUT_REPLY, ts, code);
+        break;
+    }
+    case SMTP_VERB_STARTTLS:
+        event_code(s, s->injection_event, code);
+        if (code == 220) {
+            smtp_event_add(s, SMTP_EV_TLS_STARTED, ts, SC_DIR_SERVER,
+                           SMTP_VERB_STARTTLS, 0, code, NULL, 0);
+            in->tls = true;
+            smtp_transcript(s, ts, SC_DIR_SERVER,
+                            "<TLS from here on: not parsed>");
+            smtp_client_release(s, true);
+            smtp_set_state(s, SMTP_ST_TLS);
+        } else if (s->state == SMTP_ST_STARTTLS_WAIT) {
+            smtp_set_state(s, SMTP_ST_COMMAND);
+            smtp_client_release(s, false);
+        }
+        break;
+    case SMTP_VERB_QUIT:
+        in->quit_reply = r;
+        break;
+    default:
+        break;
+    }
+}
+
+void smtp_server_line(smtp_session *s, const uint8_t *line, size_t len,
+                      bool too_long, sc_time ts)
+{
+    smtp_info *in = &s->info;
+    int code;
+    bool more;
+    const uint8_t *text;
+    size_t tlen;
+
+    if (too_long)
+        smtp_event_add(s, SMTP_EV_LINE_TOO_LONG, ts, SC_DIR_SERVER,
+                       SMTP_VERB_NONE, len, 0, line, len);
+    smtp_transcript_wire(s, ts, SC_DIR_SERVER, line, len);
+    if (!parse_code(line, len, &code, &more)) {
+        smtp_event_add(s, SMTP_EV_BAD_REPLY, ts, SC_DIR_SERVER, SMTP_VERB_NONE,
+                       len, 0, line, len);
+        return;
+    }
+    if (!s->reply_open) {
+        const pending *head = s->pend_len ? &s->pend[s->pend_head] : NULL;
+
+        s->reply_open = true;
+        s->reply_code = code;
+        s->reply_lines = 0;
+        s->reply_text_len = 0;
+        s->reply_text[0] = '\0';
+        s->reply_first_time = ts;
+        s->reply_is_ehlo = head != NULL && head->kind == PEND_COMMAND &&
+                           (head->verb == SMTP_VERB_EHLO ||
+                            head->verb == SMTP_VERB_LHLO) &&
+                           code == 250;
+        if (s->reply_is_ehlo)
+            ext_reset(in);
+    }
+    s->reply_lines++;
+    if (s->reply_lines == SMTP_REPLY_LINES_MAX + 1)
+        smtp_event_add(s, SMTP_EV_REPLY_TOO_LONG, ts, SC_DIR_SERVER,
+                       SMTP_VERB_NONE, (uint64_t)s->reply_lines, code, NULL, 0);
+    text = line + (len > 4 ? 4 : len);
+    tlen = len > 4 ? len - 4 : 0;
+    if (s->reply_is_ehlo && s->reply_lines > 1)
+        ext_add(in, text, tlen);
+    {
+        size_t room = sizeof(s->reply_text) - 1 - s->reply_text_len;
+
+        if (s->reply_text_len > 0 && room > 0) {
+            s->reply_text[s->reply_text_len++] = ' ';
+            room--;
+        }
+        s->reply_text_len += wire_text_copy(s->reply_text + s->reply_text_len,
+                                            room + 1, text, tlen, room);
+    }
+    if (more)
+        return;
+    s->reply_open = false;
+    on_reply(s, s->reply_code, ts);
+}

@@ -1,0 +1,277 @@
+/*
+ * smtp_session.c - the dissector's entry points: create, feed, gap,
+ * finish, read the model; and the one function that changes state.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smtp_internal.h"
+
+static const char *const verb_names[] = {
+#define X(name, str) str,
+    SMTP_VERB_LIST(X)
+#undef X
+};
+
+static const char *const event_names[] = {
+#define X(name, kebab, meaning) kebab,
+    SMTP_EVENT_LIST(X)
+#undef X
+};
+
+static const char *const event_meanings[] = {
+#define X(name, kebab, meaning) meaning,
+    SMTP_EVENT_LIST(X)
+#undef X
+};
+
+static const char *const end_names[] = {
+#define X(name, str) str,
+    SMTP_END_LIST(X)
+#undef X
+};
+
+static const char *const state_names[] = {
+#define X(name, str) str,
+    SMTP_STATE_LIST(X)
+#undef X
+};
+
+const char *smtp_verb_name(smtp_verb v)
+{
+    return (unsigned)v < SMTP_VERB__COUNT ? verb_names[v] : "?";
+}
+
+const char *smtp_event_name(smtp_event_type t)
+{
+    return (unsigned)t < SMTP_EV__COUNT ? event_names[t] : "?";
+}
+
+const char *smtp_event_meaning(smtp_event_type t)
+{
+    return (unsigned)t < SMTP_EV__COUNT ? event_meanings[t] : "?";
+}
+
+const char *smtp_end_name(smtp_end e)
+{
+    return (unsigned)e < SMTP_END__COUNT ? end_names[e] : "?";
+}
+
+const char *smtp_state_name(smtp_state st)
+{
+    return (unsigned)st < SMTP_ST__COUNT ? state_names[st] : "?";
+}
+
+/* The only way to change the client parser's state (curl's smtp_state()
+ * idea): one place to trace or assert transitions. */
+void smtp_set_state(smtp_session *s, smtp_state st)
+{
+    if (s->state == SMTP_ST_CLOSED)
+        return;
+    s->state = st;
+}
+
+smtp_session *smtp_session_new(const smtp_opts *opts)
+{
+    smtp_session *s = calloc(1, sizeof(*s));
+
+    if (s == NULL)
+        return NULL;
+    if (opts != NULL)
+        s->opts = *opts;
+    s->state = SMTP_ST_COMMAND;
+    s->cur_txn = -1;
+    s->cur_chunk = -1;
+    s->junk_event = -1;
+    s->injection_event = -1;
+    s->auth_event = -1;
+    s->info.partial = s->opts.partial;
+    s->info.first_time = s->info.last_time = SC_TIME_NONE;
+    s->info.last_client_time = s->info.last_server_time = SC_TIME_NONE;
+    s->info.end_time = SC_TIME_NONE;
+    s->info.end = SMTP_END_NONE;
+    /* A connection seen from its start owes a greeting: queue it like a
+     * command so the banner is matched the same way as every reply. In a
+     * partial session we cannot know what is outstanding. */
+    if (!s->opts.partial)
+        smtp_pending_push(s, PEND_COMMAND, SMTP_VERB_NONE, SC_TIME_NONE, -1, -1,
+                          -1, "<connect>");
+    return s;
+}
+
+void smtp_session_free(smtp_session *s)
+{
+    if (s == NULL)
+        return;
+    smtp_model_free(&s->info);
+    free(s->spare_txn.mail_from);
+    for (int i = 0; i < s->spare_txn.nrcpt; i++)
+        free(s->spare_txn.rcpt[i]);
+    free(s->spare_txn.rcpt);
+    free(s->spare_txn.chunks);
+    free(s->line[0].buf);
+    free(s->line[1].buf);
+    free(s->pend);
+    free(s->hold);
+    free(s);
+}
+
+const smtp_info *smtp_session_info(const smtp_session *s)
+{
+    return &s->info;
+}
+
+static void touch(smtp_session *s, sc_dir dir, sc_time ts)
+{
+    smtp_info *in = &s->info;
+
+    if (in->first_time == SC_TIME_NONE || ts < in->first_time)
+        in->first_time = ts;
+    if (in->last_time == SC_TIME_NONE || ts > in->last_time)
+        in->last_time = ts;
+    if (dir == SC_DIR_CLIENT)
+        in->last_client_time = ts;
+    else
+        in->last_server_time = ts;
+}
+
+/* Dispatch one direction's bytes by state, one unit at a time: a line, a
+ * run of chunk bytes, a run of message data. After each unit the state
+ * may have changed, so the loop looks again. */
+void smtp_feed_dir(smtp_session *s, sc_dir dir, const uint8_t *buf,
+                   size_t len, sc_time ts)
+{
+    while (len > 0 && s->state != SMTP_ST_CLOSED) {
+        size_t used;
+
+        if (s->state == SMTP_ST_TLS) {
+            return;                 /* encrypted: counted, not parsed */
+        } else if (dir == SC_DIR_SERVER) {
+            used = smtp_line_take(s, dir, buf, len, ts, smtp_server_line);
+        } else if (s->state == SMTP_ST_CHUNK) {
+            used = smtp_client_chunk(s, buf, len, ts);
+        } else if (s->state == SMTP_ST_DATA) {
+            used = smtp_data_take(s, buf, len, ts);
+        } else if (s->state == SMTP_ST_DATA_WAIT ||
+                   s->state == SMTP_ST_STARTTLS_WAIT) {
+            used = smtp_client_hold(s, buf, len, ts);
+        } else {
+            used = smtp_line_take(s, dir, buf, len, ts, smtp_client_line);
+        }
+        buf += used;
+        len -= used;
+    }
+}
+
+void smtp_session_feed(smtp_session *s, sc_dir dir, const uint8_t *buf,
+                       size_t len, sc_time ts)
+{
+    if (s == NULL || buf == NULL || len == 0 || s->state == SMTP_ST_CLOSED)
+        return;
+    if (dir != SC_DIR_CLIENT && dir != SC_DIR_SERVER)
+        return;
+    touch(s, dir, ts);
+    s->info.bytes[dir] += len;
+    smtp_feed_dir(s, dir, buf, len, ts);
+}
+
+void smtp_session_gap(smtp_session *s, sc_dir dir, uint64_t len, sc_time ts)
+{
+    smtp_info *in;
+    smtp_txn *t;
+
+    if (s == NULL || len == 0 || s->state == SMTP_ST_CLOSED)
+        return;
+    if (dir != SC_DIR_CLIENT && dir != SC_DIR_SERVER)
+        return;
+    in = &s->info;
+    touch(s, dir, ts);
+    in->gap_bytes[dir] += len;
+    smtp_transcript(s, ts, dir, "<%llu bytes missing from the capture>",
+                    (unsigned long long)len);
+    if (s->state == SMTP_ST_TLS)
+        return;
+    t = smtp_txn_cur(s);
+    if (dir == SC_DIR_CLIENT && s->state == SMTP_ST_CHUNK) {
+        smtp_chunk *c = smtp_chunk_cur(s);
+        uint64_t n = len < s->chunk_left ? len : s->chunk_left;
+        int ev = smtp_event_add(s, SMTP_EV_GAP, ts, dir, SMTP_VERB_BDAT, len,
+                                0, NULL, 0);
+        smtp_event *e = smtp_event_at(s, ev);
+
+        if (e != NULL)
+            e->chunk = s->cur_chunk;
+        if (c != NULL)
+            c->gap += n;
+        if (t != NULL)
+            t->gap_bytes += n;
+        s->chunk_left -= n;
+        len -= n;
+        if (s->chunk_left == 0) {
+            /* The chunk ends inside or at the end of the hole. */
+            smtp_chunk_cut(s, SMTP_CHUNK_COMPLETE, ts, 0);
+        }
+        if (len > 0)
+            smtp_line_gap(s, dir);
+        return;
+    }
+    if (dir == SC_DIR_CLIENT && s->state == SMTP_ST_DATA) {
+        smtp_event_add(s, SMTP_EV_GAP, ts, dir, SMTP_VERB_DATA, len, 0, NULL, 0);
+        if (t != NULL)
+            t->gap_bytes += len;
+        /* Where we are relative to line breaks is unknown now. */
+        s->dpos = DP_MID;
+        return;
+    }
+    smtp_event_add(s, SMTP_EV_GAP, ts, dir, SMTP_VERB_NONE, len, 0, NULL, 0);
+    if (dir == SC_DIR_CLIENT && (s->state == SMTP_ST_DATA_WAIT ||
+                                 s->state == SMTP_ST_STARTTLS_WAIT)) {
+        s->hold_len = 0;
+        return;
+    }
+    if (dir == SC_DIR_SERVER)
+        s->reply_open = false;  /* the reply's lines may be lost: restart */
+    smtp_line_gap(s, dir);
+}
+
+void smtp_session_finish(smtp_session *s, smtp_end how, sc_time ts)
+{
+    smtp_info *in;
+    pending p;
+
+    if (s == NULL || s->state == SMTP_ST_CLOSED)
+        return;
+    in = &s->info;
+    if (ts == SC_TIME_NONE)
+        ts = in->last_time;
+    if (s->state == SMTP_ST_CHUNK) {
+        smtp_chunk_cut(s, how == SMTP_END_CAPTURE_END
+                              ? SMTP_CHUNK_CUT_CAPTURE_END
+                              : SMTP_CHUNK_CUT_CLOSE,
+                       ts, 0);
+    } else if (s->state == SMTP_ST_DATA) {
+        smtp_data_finish(s, ts, false);
+    }
+    smtp_client_release(s, true);   /* held bytes: never answered */
+    /* Whatever is still queued never got its reply. */
+    while (smtp_pending_pop(s, &p)) {
+        if (in->unanswered < 8) {
+            int i = in->unanswered;
+
+            in->unanswered_verb[i] = p.verb;
+            in->unanswered_time[i] =
+                p.time == SC_TIME_NONE ? in->first_time : p.time;
+            snprintf(in->unanswered_text[i], sizeof(in->unanswered_text[i]),
+                     "%s", p.text);
+        }
+        in->unanswered++;
+    }
+    in->end = in->quit_sent ? SMTP_END_CLIENT_QUIT : how;
+    in->end_time = ts;
+    if (in->first_time == SC_TIME_NONE)
+        in->first_time = ts;
+    if (in->last_time == SC_TIME_NONE || ts > in->last_time)
+        in->last_time = ts;
+    s->state = SMTP_ST_CLOSED;
+}

@@ -1,0 +1,928 @@
+/*
+ * test_smtp.c - the dissector fed byte strings directly.
+ *
+ * Each case is a conversation (who sent what, when) and a list of checks
+ * on the finished model. Every case is also replayed with each segment
+ * split at every byte position, and one byte at a time: the model's
+ * canonical dump must not change (the verdict may not depend on how TCP
+ * segmented the stream).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smtpscope/smtp.h"
+
+static int failures;
+static const char *current;
+
+#define CHECK(cond)                                                        \
+    do {                                                                   \
+        if (!(cond)) {                                                     \
+            fprintf(stderr, "FAIL [%s] %s:%d: %s\n", current, __FILE__,     \
+                    __LINE__, #cond);                                      \
+            failures++;                                                    \
+        }                                                                  \
+    } while (0)
+
+typedef struct step {
+    char who;               /* 'C' client, 'S' server, 'G' client gap */
+    const char *bytes;      /* NUL-terminated unless len given */
+    size_t len;             /* 0: strlen(bytes); for 'G': gap length */
+} step;
+
+#define T0 INT64_C(1189857600000000)    /* 2007-09-15T12:00:00Z */
+
+typedef struct conv {
+    const char *name;
+    bool partial;
+    const step *steps;
+    smtp_end end;
+    void (*check)(const smtp_info *in);
+} conv;
+
+/* ---- canonical dump of a model: what must not depend on segmentation ---- */
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+} sbuf;
+
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (b->len + (size_t)n + 1 > b->cap) {
+        b->cap = (b->len + (size_t)n + 1) * 2;
+        b->p = realloc(b->p, b->cap);
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+static char *dump(const smtp_info *in)
+{
+    sbuf b = { 0 };
+
+    sb_printf(&b, "banner %d %s|helo %s %s|ehlo %d|", in->banner.code,
+              in->banner.text, in->helo_verb,
+              in->helo_name ? in->helo_name : "-", in->ehlo_reply.code);
+    for (int i = 0; i < in->next; i++)
+        sb_printf(&b, "ext %s|", in->ext[i]);
+    sb_printf(&b, "flags %x size %llu tls %d auth %d quit %d %d|",
+              in->ext_flags, (unsigned long long)in->size_limit, in->tls,
+              in->auth, in->quit_sent, in->quit_reply.code);
+    for (int i = 0; i < in->ntxns; i++) {
+        const smtp_txn *t = &in->txns[i];
+
+        sb_printf(&b, "txn from=%s m=%d r=%d/%d method=%d d=%d b=%d "
+                      "started=%d ended=%d bytes=%llu gap=%llu reply=%d %s|",
+                  t->mail_from ? t->mail_from : "-", t->mail_reply.code,
+                  t->rcpt_accepted, t->rcpt_total, t->method, t->used_data,
+                  t->used_bdat, t->data_started, t->data_ended,
+                  (unsigned long long)t->bytes,
+                  (unsigned long long)t->gap_bytes, t->reply.code,
+                  t->reply.text);
+        for (int k = 0; k < t->nparams; k++)
+            sb_printf(&b, "param %s=%s|", t->params[k].key,
+                      t->params[k].value);
+        for (int k = 0; k < t->nrcpt; k++)
+            sb_printf(&b, "rcpt %s|", t->rcpt[k]);
+        for (int k = 0; k < t->nchunks; k++) {
+            const smtp_chunk *c = &t->chunks[k];
+
+            sb_printf(&b, "chunk %llu/%llu gap %llu last %d end %d reply %d|",
+                      (unsigned long long)c->received,
+                      (unsigned long long)c->declared,
+                      (unsigned long long)c->gap, c->last, c->end,
+                      c->reply.code);
+        }
+    }
+    for (int i = 0; i < in->nevents; i++) {
+        const smtp_event *e = &in->events[i];
+
+        sb_printf(&b, "ev %s txn %d chunk %d verb %d value %llu code %d '%s'|",
+                  smtp_event_name(e->type), e->txn, e->chunk, e->verb,
+                  (unsigned long long)e->value, e->code, e->text);
+    }
+    sb_printf(&b, "unanswered %d", in->unanswered);
+    for (int i = 0; i < in->unanswered && i < 8; i++)
+        sb_printf(&b, " %s", in->unanswered_text[i]);
+    sb_printf(&b, "|end %s|c %llu r %llu|bytes %llu %llu gap %llu %llu",
+              smtp_end_name(in->end), (unsigned long long)in->commands,
+              (unsigned long long)in->replies,
+              (unsigned long long)in->bytes[0],
+              (unsigned long long)in->bytes[1],
+              (unsigned long long)in->gap_bytes[0],
+              (unsigned long long)in->gap_bytes[1]);
+    return b.p;
+}
+
+/* ---- running a conversation ---- */
+
+static size_t step_len(const step *st)
+{
+    return st->len ? st->len : strlen(st->bytes);
+}
+
+/* split_step/split_at: feed that step in two parts; bytewise: all steps one
+ * byte at a time. */
+static smtp_session *run(const conv *c, int split_step, size_t split_at,
+                         bool bytewise, bool transcript)
+{
+    smtp_opts o = { .partial = c->partial, .keep_transcript = transcript };
+    smtp_session *s = smtp_session_new(&o);
+    sc_time ts = T0;
+    int i;
+
+    for (i = 0; c->steps[i].who; i++) {
+        const step *st = &c->steps[i];
+        const uint8_t *p = (const uint8_t *)st->bytes;
+        size_t n = step_len(st);
+        sc_dir d = st->who == 'S' ? SC_DIR_SERVER : SC_DIR_CLIENT;
+
+        ts += 100000;   /* 0.1 s per step */
+        if (st->who == 'G') {
+            smtp_session_gap(s, SC_DIR_CLIENT, st->len, ts);
+        } else if (bytewise) {
+            for (size_t k = 0; k < n; k++)
+                smtp_session_feed(s, d, p + k, 1, ts);
+        } else if (i == split_step && split_at > 0 && split_at < n) {
+            smtp_session_feed(s, d, p, split_at, ts);
+            smtp_session_feed(s, d, p + split_at, n - split_at, ts);
+        } else {
+            smtp_session_feed(s, d, p, n, ts);
+        }
+    }
+    smtp_session_finish(s, c->end, ts + 100000);
+    return s;
+}
+
+static void run_case(const conv *c)
+{
+    smtp_session *s = run(c, -1, 0, false, true);
+    char *ref = dump(smtp_session_info(s));
+    int splits = 0;
+
+    current = c->name;
+    c->check(smtp_session_info(s));
+    smtp_session_free(s);
+    for (int i = 0; c->steps[i].who; i++) {
+        if (c->steps[i].who == 'G')
+            continue;
+        for (size_t k = 1; k < step_len(&c->steps[i]); k++) {
+            smtp_session *t = run(c, i, k, false, false);
+            char *got = dump(smtp_session_info(t));
+
+            if (strcmp(ref, got) != 0) {
+                fprintf(stderr, "FAIL [%s] split step %d at %zu changes the "
+                                "verdict:\n  whole: %s\n  split: %s\n",
+                        c->name, i, k, ref, got);
+                failures++;
+                free(got);
+                smtp_session_free(t);
+                goto bytewise;
+            }
+            splits++;
+            free(got);
+            smtp_session_free(t);
+        }
+    }
+bytewise : {
+    smtp_session *t = run(c, -1, 0, true, false);
+    char *got = dump(smtp_session_info(t));
+
+    if (strcmp(ref, got) != 0) {
+        fprintf(stderr, "FAIL [%s] byte-at-a-time changes the verdict:\n"
+                        "  whole: %s\n  bytes: %s\n", c->name, ref, got);
+        failures++;
+    }
+    free(got);
+    smtp_session_free(t);
+}
+    printf("ok %s (%d split points)\n", c->name, splits);
+    free(ref);
+}
+
+static int count_events(const smtp_info *in, smtp_event_type t)
+{
+    return (int)in->event_count[t];
+}
+
+static const smtp_event *find_event(const smtp_info *in, smtp_event_type t)
+{
+    for (int i = 0; i < in->nevents; i++)
+        if (in->events[i].type == t)
+            return &in->events[i];
+    return NULL;
+}
+
+/* No string anywhere in the model may contain the secret. */
+static bool model_contains(const smtp_info *in, const char *secret)
+{
+    char *d = dump(in);
+    bool found = strstr(d, secret) != NULL;
+
+    free(d);
+    for (int i = 0; i < in->ntranscript; i++)
+        if (strstr(in->transcript[i].text, secret))
+            found = true;
+    return found;
+}
+
+/* ---- the cases ---- */
+
+#define BANNER "220 mx.example.org ESMTP Postfix (Debian/GNU)\r\n"
+#define EHLO_REPLY                                                         \
+    "250-mx.example.org\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n"        \
+    "250-VRFY\r\n250-ETRN\r\n250-STARTTLS\r\n250-ENHANCEDSTATUSCODES\r\n"  \
+    "250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n"
+
+static const step clean_data[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO client.example.org\r\n", 0 },
+    { 'S', EHLO_REPLY, 0 },
+    { 'C', "MAIL FROM:<alice@example.org> SIZE=44 BODY=8BITMIME\r\n", 0 },
+    { 'S', "250 2.1.0 Ok\r\n", 0 },
+    { 'C', "RCPT TO:<bob@example.org>\r\n", 0 },
+    { 'S', "250 2.1.5 Ok\r\n", 0 },
+    { 'C', "RCPT TO:<carol@example.org> NOTIFY=NEVER\r\n", 0 },
+    { 'S', "250 2.1.5 Ok\r\n", 0 },
+    { 'C', "DATA\r\n", 0 },
+    { 'S', "354 End data with <CR><LF>.<CR><LF>\r\n", 0 },
+    { 'C', "Subject: hi\r\n\r\n..dot-stuffed line\r\nbody\r\n.\r\n", 0 },
+    { 'S', "250 2.0.0 Ok: queued as 4ABC\r\n", 0 },
+    { 'C', "QUIT\r\n", 0 },
+    { 'S', "221 2.0.0 Bye\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_clean_data(const smtp_info *in)
+{
+    const smtp_txn *t;
+
+    CHECK(in->banner.code == 220);
+    CHECK(strstr(in->banner.text, "Postfix") != NULL);
+    CHECK(strcmp(in->helo_verb, "EHLO") == 0);
+    CHECK(in->helo_name && strcmp(in->helo_name, "client.example.org") == 0);
+    CHECK(in->next == 10);
+    CHECK(in->next > 1 && strcmp(in->ext[1], "SIZE 10240000") == 0);
+    CHECK(in->ext_flags & SMTP_EXT_PIPELINING);
+    CHECK(in->ext_flags & SMTP_EXT_CHUNKING);
+    CHECK(in->size_limit == 10240000);
+    CHECK(in->ntxns == 1);
+    t = &in->txns[0];
+    CHECK(t->mail_from && strcmp(t->mail_from, "alice@example.org") == 0);
+    CHECK(t->nparams == 2 && strcmp(t->params[0].key, "SIZE") == 0 &&
+          strcmp(t->params[0].value, "44") == 0);
+    CHECK(t->nrcpt == 2 && strcmp(t->rcpt[1], "carol@example.org") == 0);
+    CHECK(t->rcpt_accepted == 2);
+    CHECK(t->method == SMTP_METHOD_DATA);
+    CHECK(t->data_started && t->data_ended);
+    /* "Subject: hi\r\n\r\n.dot-stuffed line\r\nbody\r\n" */
+    CHECK(t->bytes == 13 + 2 + 19 + 6);
+    CHECK(t->reply.code == 250);
+    CHECK(in->end == SMTP_END_CLIENT_QUIT);
+    CHECK(in->quit_reply.code == 221);
+    CHECK(in->unanswered == 0);
+    CHECK(in->nevents == 0);
+    CHECK(in->ntranscript > 10);
+}
+
+/* Exim-style pipelined BDAT: several chunks, commands and chunk bytes in
+ * the same segments. */
+static const step clean_bdat[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO exim.example.org\r\n", 0 },
+    { 'S', EHLO_REPLY, 0 },
+    { 'C', "MAIL FROM:<a@example.org> SIZE=30\r\nRCPT TO:<b@example.org>\r\n"
+           "BDAT 20\r\nline one\r\n.\r\nQUIT\r\nx", 0 },
+    { 'S', "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: 20 bytes\r\n", 0 },
+    { 'C', "BDAT 10 LAST\r\nabcdefghij", 0 },
+    { 'S', "250 2.0.0 Ok: queued as 1\r\n", 0 },
+    { 'C', "QUIT\r\n", 0 },
+    { 'S', "221 2.0.0 Bye\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_clean_bdat(const smtp_info *in)
+{
+    const smtp_txn *t = &in->txns[0];
+
+    CHECK(in->ntxns == 1);
+    CHECK(t->method == SMTP_METHOD_BDAT && t->used_bdat && !t->used_data);
+    CHECK(t->nchunks == 2);
+    CHECK(t->chunks[0].declared == 20 && t->chunks[0].received == 20);
+    CHECK(t->chunks[0].end == SMTP_CHUNK_COMPLETE && !t->chunks[0].last);
+    CHECK(t->chunks[0].reply.code == 250);
+    CHECK(t->chunks[1].declared == 10 && t->chunks[1].received == 10);
+    CHECK(t->chunks[1].last && t->chunks[1].end == SMTP_CHUNK_COMPLETE);
+    CHECK(t->bytes == 30);
+    CHECK(t->reply.code == 250);
+    CHECK(in->end == SMTP_END_CLIENT_QUIT);
+    /* pipelined with PIPELINING advertised: events, but no anomaly */
+    CHECK(count_events(in, SMTP_EV_UNKNOWN_COMMAND) == 0);
+    CHECK(count_events(in, SMTP_EV_JUNK_AFTER_CHUNK) == 0);
+    CHECK(count_events(in, SMTP_EV_PIPELINED) == 2);
+    CHECK(in->unanswered == 0);
+}
+
+/* The seed story: BDAT 2728 LAST, nothing follows, the gateway times out;
+ * the message arrives after the reply and is read as commands. */
+static const step seed[] = {
+    { 'S', "220 mailgateway Symantec Mail Security Mon, 17 Sep 2007 12:00:00 -0000\r\n", 0 },
+    { 'C', "EHLO prodserver\r\n", 0 },
+    { 'S', "250-mailgateway Hello [192.168.0.2]\r\n250-TURN\r\n250-SIZE 10485760\r\n"
+           "250-ETRN\r\n250-PIPELINING\r\n250-DSN\r\n250-ENHANCEDSTATUSCODES\r\n"
+           "250-8bitmime\r\n250-BINARYMIME\r\n250-CHUNKING\r\n250-VRFY\r\n250 OK\r\n", 0 },
+    { 'C', "MAIL FROM:<postmaster@production.org> SIZE=2728\r\n", 0 },
+    { 'S', "250 2.1.0 postmaster@production.org....Sender OK\r\n", 0 },
+    { 'C', "RCPT TO:<manager@company.com>\r\n", 0 },
+    { 'S', "250 2.1.5 manager@company.com\r\n", 0 },
+    { 'C', "BDAT 2728 LAST\r\n", 0 },
+    { 'S', "451 Timeout waiting for client input\r\n", 0 },
+    { 'C', "Received: from mail pickup service by production.org with Microsoft SMTPSVC;\r\n", 0 },
+    { 'S', "500 5.3.3 Unrecognized command\r\n", 0 },
+    { 'C', "QUIT\r\n", 0 },
+    { 'S', "221 2.0.0 mailgateway Service closing transmission channel\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_seed(const smtp_info *in)
+{
+    const smtp_txn *t = &in->txns[0];
+    const smtp_event *e;
+
+    CHECK(in->ext_flags & SMTP_EXT_CHUNKING);
+    CHECK(in->ext_flags & SMTP_EXT_BINARYMIME);
+    CHECK(in->ext_flags & SMTP_EXT_8BITMIME);    /* advertised lower-case */
+    CHECK(t->nchunks == 1);
+    CHECK(t->chunks[0].declared == 2728 && t->chunks[0].received == 0);
+    CHECK(t->chunks[0].last);
+    CHECK(t->chunks[0].end == SMTP_CHUNK_CUT_REPLY);
+    CHECK(t->chunks[0].first_byte_time == SC_TIME_NONE);
+    CHECK(t->chunks[0].reply.code == 451);
+    CHECK(strcmp(t->chunks[0].reply.text, "Timeout waiting for client input") == 0);
+    CHECK(t->reply.code == 451);
+    e = find_event(in, SMTP_EV_CHUNK_CUT_BY_REPLY);
+    CHECK(e && e->value == 0 && e->code == 451 && e->chunk == 0);
+    e = find_event(in, SMTP_EV_LATE_CHUNK_DATA);
+    CHECK(e && e->code == 500 && strncmp(e->text, "Received: from", 14) == 0);
+    CHECK(find_event(in, SMTP_EV_JUNK_AFTER_CHUNK) == NULL);
+    e = find_event(in, SMTP_EV_ERROR_REPLY);
+    CHECK(e && e->code == 451 && e->verb == SMTP_VERB_BDAT);
+    CHECK(in->end == SMTP_END_CLIENT_QUIT);
+}
+
+static const step short_chunk[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_REPLY, 0 },
+    { 'C', "MAIL FROM:<a@x>\r\n", 0 },
+    { 'S', "250 Ok\r\n", 0 },
+    { 'C', "RCPT TO:<b@y>\r\n", 0 },
+    { 'S', "250 Ok\r\n", 0 },
+    { 'C', "BDAT 500 LAST\r\n0123456789012345678901234567890123456789", 0 },
+    { 'S', "421 4.4.2 mx.example.org Error: timeout exceeded\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_short_chunk(const smtp_info *in)
+{
+    const smtp_chunk *c = &in->txns[0].chunks[0];
+
+    CHECK(c->declared == 500 && c->received == 40);
+    CHECK(c->end == SMTP_CHUNK_CUT_REPLY && c->reply.code == 421);
+    CHECK(c->first_byte_time != SC_TIME_NONE);
+    CHECK(in->end == SMTP_END_SERVER_CLOSE);
+    CHECK(in->unanswered == 0);
+}
+
+static const step long_chunk[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_REPLY, 0 },
+    { 'C', "MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nBDAT 10 LAST\r\n0123456789extra line\r\nmore\r\n", 0 },
+    { 'S', "250 Ok\r\n250 Ok\r\n250 2.0.0 Ok: queued\r\n"
+           "500 5.5.2 Error: command not recognized\r\n"
+           "500 5.5.2 Error: command not recognized\r\n", 0 },
+    { 'C', "QUIT\r\n", 0 },
+    { 'S', "221 Bye\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_long_chunk(const smtp_info *in)
+{
+    const smtp_chunk *c = &in->txns[0].chunks[0];
+    const smtp_event *e = find_event(in, SMTP_EV_JUNK_AFTER_CHUNK);
+
+    CHECK(c->declared == 10 && c->received == 10);
+    CHECK(c->end == SMTP_CHUNK_COMPLETE);
+    CHECK(e != NULL);
+    CHECK(e && e->value == strlen("extra line\r\nmore\r\n"));
+    CHECK(e && e->code == 500 && strcmp(e->text, "extra line") == 0);
+    CHECK(e && e->chunk == 0 && e->txn == 0);
+    CHECK(count_events(in, SMTP_EV_JUNK_AFTER_CHUNK) == 1);
+    CHECK(count_events(in, SMTP_EV_UNKNOWN_COMMAND) == 0);
+    CHECK(in->unanswered == 0);
+}
+
+static const step drop_bdat[] = {
+    { 'S', "220 mailgateway Symantec Mail Security\r\n", 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', "250-mailgateway\r\n250-CHUNKING\r\n250 BINARYMIME\r\n", 0 },
+    { 'C', "MAIL FROM:<a@x>\r\n", 0 },
+    { 'S', "250 Ok\r\n", 0 },
+    { 'C', "RCPT TO:<b@y>\r\n", 0 },
+    { 'S', "250 Ok\r\n", 0 },
+    { 'C', "BDAT 100 LAST\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_drop_bdat(const smtp_info *in)
+{
+    const smtp_chunk *c = &in->txns[0].chunks[0];
+
+    CHECK(c->received == 0 && c->end == SMTP_CHUNK_CUT_CLOSE);
+    CHECK(c->reply.code == 0);
+    CHECK(in->unanswered == 1);
+    CHECK(in->unanswered_verb[0] == SMTP_VERB_BDAT);
+    CHECK(strcmp(in->unanswered_text[0], "BDAT 100 LAST") == 0);
+    CHECK(in->end == SMTP_END_SERVER_CLOSE);
+    CHECK(count_events(in, SMTP_EV_CHUNK_CUT_BY_END) == 1);
+}
+
+/* Chunk bytes are data whatever they hold: a dot line, commands. */
+static const step chunk_content[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_REPLY, 0 },
+    { 'C', "MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nBDAT 29 LAST\r\nQUIT\r\n.\r\nRSET\r\nDATA\r\nBDAT 1\r\n", 0 },
+    { 'S', "250 Ok\r\n250 Ok\r\n250 Ok: queued\r\n", 0 },
+    { 'C', "QUIT\r\n", 0 },
+    { 'S', "221 Bye\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_chunk_content(const smtp_info *in)
+{
+
+    CHECK(in->ntxns == 1);
+    CHECK(in->txns[0].nchunks == 1);
+    CHECK(in->txns[0].chunks[0].received == 29);
+    CHECK(in->txns[0].bytes == 29);
+    CHECK(!in->txns[0].used_data);
+    CHECK(in->nevents == count_events(in, SMTP_EV_PIPELINED));
+    CHECK(in->end == SMTP_END_CLIENT_QUIT);
+}
+
+/* <LF>.<LF> inside DATA, and a server that takes it as the end. */
+static const step smuggle[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_REPLY, 0 },
+    { 'C', "MAIL FROM:<a@x>\r\n", 0 },
+    { 'S', "250 Ok\r\n", 0 },
+    { 'C', "RCPT TO:<b@y>\r\n", 0 },
+    { 'S', "250 Ok\r\n", 0 },
+    { 'C', "DATA\r\n", 0 },
+    { 'S', "354 go\r\n", 0 },
+    { 'C', "Subject: x\r\n\r\nhello\n.\nMAIL FROM:<admin@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"
+           "smuggled\r\n.\r\n", 0 },
+    { 'S', "250 Ok: queued as A\r\n250 Ok\r\n250 Ok\r\n354 go\r\n250 Ok: queued as B\r\n", 0 },
+    { 'C', "QUIT\r\n", 0 },
+    { 'S', "221 Bye\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+/* The same, but the server answers between the client's segments: its
+ * 250 arrives while we still read message data. */
+static const step smuggle_slow[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n", 0 },
+    { 'S', EHLO_REPLY "250 Ok\r\n250 Ok\r\n354 go\r\n", 0 },
+    { 'C', "Subject: x\r\n\r\nhello\n.\n", 0 },
+    { 'S', "250 Ok: queued as A\r\n", 0 },
+    { 'C', "MAIL FROM:<admin@x>\r\n", 0 },
+    { 'S', "250 Ok\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_smuggle_slow(const smtp_info *in)
+{
+    const smtp_event *e = find_event(in, SMTP_EV_REPLY_DURING_DATA);
+
+    CHECK(count_events(in, SMTP_EV_DATA_BAD_EOD) == 1);
+    CHECK(count_events(in, SMTP_EV_REPLY_DURING_DATA) == 2);
+    CHECK(e && e->code == 250 && strstr(e->text, "queued as A") != NULL);
+    CHECK(!in->txns[0].data_ended);
+}
+
+static void check_smuggle(const smtp_info *in)
+{
+    const smtp_event *e = find_event(in, SMTP_EV_DATA_BAD_EOD);
+
+    CHECK(e && strcmp(e->text, "<LF>.<LF>") == 0);
+    CHECK(e && e->value == strlen("Subject: x\r\n\r\nhello\n.\n"));
+    CHECK(count_events(in, SMTP_EV_DATA_BAD_EOD) == 1);
+    /* Five replies: one to the end we saw, four to commands hidden in the
+     * data. All client bytes came first, so they show as replies nothing
+     * asked for. */
+    CHECK(count_events(in, SMTP_EV_UNMATCHED_REPLY) == 4);
+    CHECK(count_events(in, SMTP_EV_REPLY_DURING_DATA) == 0);
+    CHECK(in->txns[0].data_ended);
+}
+
+static const step smuggle_variants[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n", 0 },
+    { 'S', EHLO_REPLY "250 Ok\r\n250 Ok\r\n354 go\r\n", 0 },
+    { 'C', "a\n.\r\nb\r\n.\nc\r.\rd\r\n.\re\r\n.\r\n", 0 },
+    { 'S', "250 Ok\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_smuggle_variants(const smtp_info *in)
+{
+    const char *want[] = { "<LF>.<CR><LF>", "<CR><LF>.<LF>", "<CR>.<CR>",
+                           "<CR><LF>.<CR>" };
+    int k = 0;
+
+    for (int i = 0; i < in->nevents; i++)
+        if (in->events[i].type == SMTP_EV_DATA_BAD_EOD && k < 4)
+            CHECK(strcmp(in->events[i].text, want[k++]) == 0);
+    CHECK(k == 4);
+    CHECK(in->txns[0].data_ended && in->txns[0].reply.code == 250);
+    CHECK(in->end == SMTP_END_SERVER_CLOSE);
+}
+
+static const step starttls_ok[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_REPLY, 0 },
+    { 'C', "STARTTLS\r\n", 0 },
+    { 'S', "220 2.0.0 Ready to start TLS\r\n", 0 },
+    { 'C', "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 binary hello\r\n", 0 },
+    { 'S', "\x16\x03\x03\x00\x7a\x02 server hello\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_starttls_ok(const smtp_info *in)
+{
+    CHECK(in->tls);
+    CHECK(count_events(in, SMTP_EV_TLS_STARTED) == 1);
+    CHECK(count_events(in, SMTP_EV_STARTTLS_INJECTION) == 0);
+    CHECK(count_events(in, SMTP_EV_UNKNOWN_COMMAND) == 0);
+    CHECK(count_events(in, SMTP_EV_BAD_REPLY) == 0);
+    CHECK(in->end == SMTP_END_CLIENT_CLOSE);
+}
+
+static const step starttls_inject[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_REPLY, 0 },
+    { 'C', "STARTTLS\r\nRSET\r\n", 0 },
+    { 'S', "220 2.0.0 Ready to start TLS\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_starttls_inject(const smtp_info *in)
+{
+    const smtp_event *e = find_event(in, SMTP_EV_STARTTLS_INJECTION);
+
+    CHECK(e && e->value == 6 && strcmp(e->text, "RSET") == 0 && e->code == 220);
+    CHECK(in->tls);
+}
+
+static const step starttls_refused[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_REPLY, 0 },
+    { 'C', "STARTTLS\r\n", 0 },
+    { 'S', "454 4.7.0 TLS not available due to local problem\r\n", 0 },
+    { 'C', "QUIT\r\n", 0 },
+    { 'S', "221 Bye\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_starttls_refused(const smtp_info *in)
+{
+    const smtp_event *e = find_event(in, SMTP_EV_ERROR_REPLY);
+
+    CHECK(!in->tls);
+    CHECK(e && e->verb == SMTP_VERB_STARTTLS && e->code == 454);
+    CHECK(in->quit_reply.code == 221);
+}
+
+#define SECRET_B64 "AHVzZXIAU3VwM3JTZWNyZXQtUGE1NQ==" /* \0user\0Sup3rSecret-Pa55 */
+static const step auth[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', "250-mx\r\n250 AUTH PLAIN LOGIN\r\n", 0 },
+    { 'C', "AUTH PLAIN " SECRET_B64 "\r\n", 0 },
+    { 'S', "535 5.7.8 Error: authentication failed\r\n", 0 },
+    { 'C', "AUTH LOGIN\r\n", 0 },
+    { 'S', "334 VXNlcm5hbWU6\r\n", 0 },
+    { 'C', "dXNlcg==\r\n", 0 },
+    { 'S', "334 UGFzc3dvcmQ6\r\n", 0 },
+    { 'C', "U3VwM3JTZWNyZXQtUGE1NQ==\r\n", 0 },
+    { 'S', "235 2.7.0 Authentication successful\r\n", 0 },
+    { 'C', "MAIL FROM:<a@x>\r\n", 0 },
+    { 'S', "250 Ok\r\n", 0 },
+    { 'C', "AUTH PLAIN\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_auth(const smtp_info *in)
+{
+    CHECK(in->auth);
+    CHECK(count_events(in, SMTP_EV_AUTH_SEEN) == 3);
+    CHECK(in->events[0].type == SMTP_EV_AUTH_SEEN &&
+          strcmp(in->events[0].text, "PLAIN") == 0);
+    CHECK(!model_contains(in, "AHVzZXIAU3VwM3JTZWNyZXQ"));
+    CHECK(!model_contains(in, "U3VwM3JTZWNyZXQtUGE1NQ"));
+    CHECK(!model_contains(in, "dXNlcg=="));
+    CHECK(in->ntxns == 1 && in->txns[0].mail_reply.code == 250);
+    CHECK(in->unanswered == 1 &&
+          strcmp(in->unanswered_text[0], "AUTH PLAIN") == 0);
+}
+
+static const step bdat_invalid[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_REPLY, 0 },
+    { 'C', "MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n", 0 },
+    { 'S', "250 Ok\r\n250 Ok\r\n", 0 },
+    { 'C', "BDAT\r\nBDAT -5\r\nBDAT 12x\r\nBDAT 99999999999999999999\r\nBDAT 10 LASTX\r\n"
+           "BDAT 9223372036854775808\r\n", 0 },
+    { 'S', "501 5.5.4 Syntax: BDAT count [LAST]\r\n501 5.5.4 a\r\n501 5.5.4 b\r\n"
+           "501 5.5.4 c\r\n501 5.5.4 d\r\n501 5.5.4 e\r\n", 0 },
+    { 'C', "BDAT 0 LAST\r\n", 0 },
+    { 'S', "250 2.0.0 Ok: queued\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_bdat_invalid(const smtp_info *in)
+{
+    const smtp_txn *t = &in->txns[0];
+
+    CHECK(count_events(in, SMTP_EV_BDAT_INVALID) == 6);
+    {
+        int k = 0;
+        const char *want[] = { "", "-5", "12x", "99999999999999999999",
+                               "10 LASTX", "9223372036854775808" };
+
+        for (int i = 0; i < in->nevents; i++) {
+            const smtp_event *e = &in->events[i];
+
+            if (e->type != SMTP_EV_BDAT_INVALID)
+                continue;
+            CHECK(k < 6 && strcmp(e->text, want[k]) == 0 && e->code == 501);
+            k++;
+        }
+    }
+    CHECK(t->nchunks == 1 && t->chunks[0].declared == 0 && t->chunks[0].last);
+    CHECK(t->chunks[0].end == SMTP_CHUNK_COMPLETE);
+    CHECK(t->reply.code == 250);
+}
+
+static const step long_line[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_REPLY, 0 },
+    { 'C', "NOOP "
+           "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+           "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+           "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+           "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+           "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+           "\r\n", 0 },
+    { 'S', "250 Ok\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_long_line(const smtp_info *in)
+{
+    /* 505 bytes: under the limit; a separate test checks the cap */
+    CHECK(count_events(in, SMTP_EV_LINE_TOO_LONG) == 0);
+    CHECK(in->unanswered == 0);
+}
+
+static const step chunk_gap[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n", 0 },
+    { 'S', EHLO_REPLY "250 Ok\r\n250 Ok\r\n", 0 },
+    { 'C', "BDAT 100 LAST\r\n0123456789", 0 },
+    { 'G', NULL, 80 },
+    { 'C', "0123456789", 0 },
+    { 'S', "250 Ok queued\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_chunk_gap(const smtp_info *in)
+{
+    const smtp_chunk *c = &in->txns[0].chunks[0];
+
+    CHECK(c->received == 20 && c->gap == 80 && c->declared == 100);
+    CHECK(c->end == SMTP_CHUNK_COMPLETE);
+    CHECK(in->txns[0].gap_bytes == 80);
+    CHECK(count_events(in, SMTP_EV_GAP) == 1);
+    CHECK(in->gap_bytes[SC_DIR_CLIENT] == 80);
+    CHECK(in->txns[0].reply.code == 250);
+}
+
+static const step partial[] = {
+    { 'S', "250 2.1.5 Ok\r\n", 0 },
+    { 'C', "DATA\r\n", 0 },
+    { 'S', "354 go\r\n", 0 },
+    { 'C', "x\r\n.\r\nQUIT\r\n", 0 },
+    { 'S', "250 Ok\r\n221 Bye\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_partial(const smtp_info *in)
+{
+    CHECK(in->partial);
+    CHECK(in->banner.code == 0);
+    CHECK(count_events(in, SMTP_EV_UNMATCHED_REPLY) == 0);
+    CHECK(in->ntxns == 1 && in->txns[0].bytes == 3 && in->txns[0].reply.code == 250);
+    CHECK(in->end == SMTP_END_CLIENT_QUIT);
+}
+
+static const step data_rejected[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n", 0 },
+    { 'S', EHLO_REPLY "250 Ok\r\n550 5.1.1 <b@y>: Recipient address rejected\r\n", 0 },
+    { 'C', "DATA\r\nSubject: x\r\n\r\nbody\r\n.\r\n", 0 },
+    { 'S', "554 5.5.1 Error: no valid recipients\r\n221 x\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_data_rejected(const smtp_info *in)
+{
+    const smtp_event *e = find_event(in, SMTP_EV_DATA_AFTER_REJECT);
+
+    CHECK(e && e->value == strlen("Subject: x\r\n\r\nbody\r\n.\r\n") &&
+          e->code == 554);
+    CHECK(!in->txns[0].data_started);
+    CHECK(in->txns[0].rcpt_accepted == 0);
+    CHECK(count_events(in, SMTP_EV_UNKNOWN_COMMAND) == 4);
+}
+
+static const step no_pipelining[] = {
+    { 'S', "220 old.example.org ESMTP Sendmail\r\n", 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', "250-old.example.org\r\n250 SIZE 1000\r\n", 0 },
+    { 'C', "MAIL FROM:<a@x> SIZE=5000\r\nRCPT TO:<b@y>\r\n", 0 },
+    { 'S', "552 5.3.4 Message size exceeds fixed limit\r\n503 5.0.0 Need MAIL\r\n", 0 },
+    { 'C', "QUIT\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_no_pipelining(const smtp_info *in)
+{
+    const smtp_event *e = find_event(in, SMTP_EV_PIPELINED);
+
+    CHECK(!(in->ext_flags & SMTP_EXT_PIPELINING));
+    CHECK(e && e->verb == SMTP_VERB_RCPT && e->value == 1);
+    CHECK(e && strstr(e->text, "RCPT before reply to MAIL") != NULL);
+    CHECK(in->size_limit == 1000);
+    CHECK(in->txns[0].mail_reply.code == 552);
+    /* QUIT unanswered, then the close */
+    CHECK(in->unanswered == 1 && in->unanswered_verb[0] == SMTP_VERB_QUIT);
+    CHECK(in->end == SMTP_END_CLIENT_QUIT);
+}
+
+static const conv cases[] = {
+    { "clean-data", false, clean_data, SMTP_END_CLIENT_CLOSE, check_clean_data },
+    { "clean-bdat-pipelined", false, clean_bdat, SMTP_END_CLIENT_CLOSE, check_clean_bdat },
+    { "seed-bdat-timeout", false, seed, SMTP_END_SERVER_CLOSE, check_seed },
+    { "short-chunk", false, short_chunk, SMTP_END_SERVER_CLOSE, check_short_chunk },
+    { "long-chunk", false, long_chunk, SMTP_END_SERVER_CLOSE, check_long_chunk },
+    { "drop-after-bdat", false, drop_bdat, SMTP_END_SERVER_CLOSE, check_drop_bdat },
+    { "chunk-content-is-data", false, chunk_content, SMTP_END_SERVER_CLOSE, check_chunk_content },
+    { "smuggling-lf-dot-lf", false, smuggle, SMTP_END_SERVER_CLOSE, check_smuggle },
+    { "smuggling-slow-server", false, smuggle_slow, SMTP_END_CLIENT_CLOSE, check_smuggle_slow },
+    { "smuggling-variants", false, smuggle_variants, SMTP_END_SERVER_CLOSE, check_smuggle_variants },
+    { "starttls", false, starttls_ok, SMTP_END_CLIENT_CLOSE, check_starttls_ok },
+    { "starttls-injection", false, starttls_inject, SMTP_END_CLIENT_CLOSE, check_starttls_inject },
+    { "starttls-refused", false, starttls_refused, SMTP_END_SERVER_CLOSE, check_starttls_refused },
+    { "auth-redacted", false, auth, SMTP_END_CAPTURE_END, check_auth },
+    { "bdat-invalid", false, bdat_invalid, SMTP_END_CLIENT_CLOSE, check_bdat_invalid },
+    { "line-505", false, long_line, SMTP_END_CLIENT_CLOSE, check_long_line },
+    { "chunk-gap", false, chunk_gap, SMTP_END_CLIENT_CLOSE, check_chunk_gap },
+    { "partial", true, partial, SMTP_END_CLIENT_CLOSE, check_partial },
+    { "data-rejected", false, data_rejected, SMTP_END_SERVER_CLOSE, check_data_rejected },
+    { "no-pipelining", false, no_pipelining, SMTP_END_CLIENT_CLOSE, check_no_pipelining },
+};
+
+/* ---- cases that are not conversations ---- */
+
+static void test_line_cap(void)
+{
+    smtp_session *s = smtp_session_new(NULL);
+    const smtp_info *in = smtp_session_info(s);
+    static uint8_t big[100000];
+
+    current = "line-cap";
+    smtp_session_feed(s, SC_DIR_SERVER, (const uint8_t *)BANNER,
+                      strlen(BANNER), T0);
+    memset(big, 'A', sizeof(big));
+    for (int i = 0; i < 50; i++)    /* 5 MB without a line break */
+        smtp_session_feed(s, SC_DIR_CLIENT, big, sizeof(big), T0 + 1);
+    smtp_session_feed(s, SC_DIR_CLIENT, (const uint8_t *)"\r\nQUIT\r\n", 8,
+                      T0 + 2);
+    smtp_session_feed(s, SC_DIR_SERVER, (const uint8_t *)"500 too long\r\n221 bye\r\n",
+                      23, T0 + 3);
+    smtp_session_finish(s, SMTP_END_SERVER_CLOSE, T0 + 4);
+    CHECK(count_events(in, SMTP_EV_LINE_TOO_LONG) == 1);
+    CHECK(in->quit_reply.code == 221);
+    CHECK(in->bytes[SC_DIR_CLIENT] == 5000000 + 8);
+    smtp_session_free(s);
+    printf("ok line-cap\n");
+}
+
+static void test_reply_never_ends(void)
+{
+    smtp_session *s = smtp_session_new(NULL);
+    const smtp_info *in = smtp_session_info(s);
+
+    current = "reply-never-ends";
+    for (int i = 0; i < 100000; i++)
+        smtp_session_feed(s, SC_DIR_SERVER, (const uint8_t *)"220-more\r\n",
+                          10, T0);
+    smtp_session_finish(s, SMTP_END_CAPTURE_END, T0 + 1);
+    CHECK(count_events(in, SMTP_EV_REPLY_TOO_LONG) == 1);
+    CHECK(in->unanswered == 1);     /* the greeting never completed */
+    smtp_session_free(s);
+    printf("ok reply-never-ends\n");
+}
+
+static void test_huge_bdat(void)
+{
+    smtp_session *s = smtp_session_new(NULL);
+    const smtp_info *in = smtp_session_info(s);
+    static uint8_t body[65536];
+    const char *cmd = "BDAT 9223372036854775807 LAST\r\n";
+
+    current = "huge-bdat";
+    smtp_session_feed(s, SC_DIR_SERVER, (const uint8_t *)BANNER,
+                      strlen(BANNER), T0);
+    smtp_session_feed(s, SC_DIR_CLIENT, (const uint8_t *)cmd, strlen(cmd), T0);
+    memset(body, 'b', sizeof(body));
+    for (int i = 0; i < 1000; i++)
+        smtp_session_feed(s, SC_DIR_CLIENT, body, sizeof(body), T0 + 1);
+    smtp_session_finish(s, SMTP_END_CAPTURE_END, T0 + 2);
+    CHECK(in->ntxns == 1 && in->txns[0].nchunks == 1);
+    CHECK(in->txns[0].chunks[0].declared == INT64_MAX);
+    CHECK(in->txns[0].chunks[0].received == 65536000);
+    CHECK(in->txns[0].chunks[0].end == SMTP_CHUNK_CUT_CAPTURE_END);
+    smtp_session_free(s);
+    printf("ok huge-bdat\n");
+}
+
+static void test_many_transactions(void)
+{
+    smtp_session *s = smtp_session_new(NULL);
+    const smtp_info *in = smtp_session_info(s);
+    const char *c = "MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nBDAT 3 LAST\r\nabc";
+    const char *r = "250 ok\r\n250 ok\r\n250 ok\r\n";
+
+    current = "many-transactions";
+    smtp_session_feed(s, SC_DIR_SERVER, (const uint8_t *)BANNER,
+                      strlen(BANNER), T0);
+    for (int i = 0; i < 5000; i++) {
+        smtp_session_feed(s, SC_DIR_CLIENT, (const uint8_t *)c, strlen(c), T0);
+        smtp_session_feed(s, SC_DIR_SERVER, (const uint8_t *)r, strlen(r), T0);
+    }
+    smtp_session_finish(s, SMTP_END_CLIENT_CLOSE, T0 + 1);
+    CHECK(in->ntxns == SMTP_TXN_MAX);
+    CHECK(in->txns_total == 5000);
+    CHECK(in->nevents <= SMTP_EVENT_MAX);
+    CHECK(in->unanswered == 0);
+    smtp_session_free(s);
+    printf("ok many-transactions\n");
+}
+
+int main(void)
+{
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        run_case(&cases[i]);
+    test_line_cap();
+    test_reply_never_ends();
+    test_huge_bdat();
+    test_many_transactions();
+    if (failures) {
+        fprintf(stderr, "%d check(s) failed\n", failures);
+        return 1;
+    }
+    printf("all smtp dissector tests passed\n");
+    return 0;
+}
