@@ -211,6 +211,9 @@ typedef struct smtp_txn {
     uint64_t bytes;                      /* message bytes seen (after unstuffing for DATA) */
     uint64_t gap_bytes;                  /* message bytes the capture lost */
     smtp_reply reply;                    /* final reply: to end of DATA, or to BDAT LAST */
+    smtp_reply last_reply;               /* the last reply to any command of the
+                                            transaction (MAIL..end; not QUIT/RSET),
+                                            what Zeek logs as last_reply */
     bool reset;                          /* ended by RSET */
 } smtp_txn;
 

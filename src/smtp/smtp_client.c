@@ -273,6 +273,15 @@ static void on_data(smtp_session *s, sc_time ts)
     if (s->body_binarymime)
         smtp_event_add(s, SMTP_EV_BINARY_AFTER_DATA, ts, SC_DIR_CLIENT,
                        SMTP_VERB_DATA, 0, 0, NULL, 0);
+    if (s->info.bytes[SC_DIR_SERVER] == 0 &&
+        s->info.gap_bytes[SC_DIR_SERVER] == 0) {
+        /* One-sided capture: the server's side is missing, so its 354
+         * will never be seen. Take what follows as the message. */
+        smtp_set_state(s, SMTP_ST_DATA);
+        smtp_data_begin(s);
+        t->data_started = true;
+        return;
+    }
     smtp_set_state(s, SMTP_ST_DATA_WAIT);
 }
 

@@ -94,6 +94,22 @@ static void event_code(smtp_session *s, int ev, int code)
         e->code = code;
 }
 
+/* Replies that belong to the transaction's own commands. */
+static bool txn_command(const pending *p)
+{
+    switch (p->verb) {
+    case SMTP_VERB_MAIL:
+    case SMTP_VERB_RCPT:
+    case SMTP_VERB_DATA:
+    case SMTP_VERB_BDAT:
+    case SMTP_VERB_UNKNOWN:
+    case SMTP_VERB_NOOP:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void on_reply(smtp_session *s, int code, sc_time ts)
 {
     smtp_info *in = &s->info;
@@ -139,6 +155,8 @@ static void on_reply(smtp_session *s, int code, sc_time ts)
             e->txn = p.txn;
     }
     t = p.txn >= 0 ? smtp_txn_at(s, p.txn) : smtp_txn_cur(s);
+    if (t != NULL && txn_command(&p))
+        t->last_reply = r;
     if (p.kind == PEND_EOD) {
         if (t != NULL)
             t->reply = r;

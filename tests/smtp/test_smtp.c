@@ -800,6 +800,22 @@ static void check_no_pipelining(const smtp_info *in)
     CHECK(in->end == SMTP_END_CLIENT_QUIT);
 }
 
+/* Only the client's side was captured (Zeek's smtp-one-side-only). */
+static const step one_sided[] = {
+    { 'C', "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n", 0 },
+    { 'C', "Subject: s\r\n\r\nbody\r\n.\r\n", 0 },
+    { 'C', "MAIL FROM:<c@x>\r\nRCPT TO:<d@y>\r\nQUIT\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_one_sided(const smtp_info *in)
+{
+    CHECK(in->ntxns == 2);
+    CHECK(in->txns[0].data_ended && in->txns[0].bytes == 20);
+    CHECK(in->ntxns == 2 && in->txns[1].nrcpt == 1 &&
+          strcmp(in->txns[1].rcpt[0], "d@y") == 0);
+}
+
 static const conv cases[] = {
     { "clean-data", false, clean_data, SMTP_END_CLIENT_CLOSE, check_clean_data },
     { "clean-bdat-pipelined", false, clean_bdat, SMTP_END_CLIENT_CLOSE, check_clean_bdat },
@@ -820,6 +836,7 @@ static const conv cases[] = {
     { "chunk-gap", false, chunk_gap, SMTP_END_CLIENT_CLOSE, check_chunk_gap },
     { "partial", true, partial, SMTP_END_CLIENT_CLOSE, check_partial },
     { "data-rejected", false, data_rejected, SMTP_END_SERVER_CLOSE, check_data_rejected },
+    { "one-sided", true, one_sided, SMTP_END_CAPTURE_END, check_one_sided },
     { "no-pipelining", false, no_pipelining, SMTP_END_CLIENT_CLOSE, check_no_pipelining },
 };
 

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Install what smtpscope needs to build and test, from Debian's packages
+# only. Uses sudo when not run as root. Safe to run again.
+set -eu
+PKGS="build-essential cmake pkg-config libpcap-dev libnids-dev libnet1-dev
+libglib2.0-dev libcjson-dev"
+# The test suite also needs: clang + its runtimes (sanitizers, libFuzzer),
+# tcpdump-free live tests on loopback (python3 for the tiny SMTP peer).
+if [ "${1:-}" = "--test" ]; then
+    PKGS="$PKGS clang libclang-rt-dev python3 iproute2"
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO="sudo"
+fi
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "installing:$missing"
+    $SUDO apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q $missing
+fi
