@@ -1,0 +1,405 @@
+#!/bin/bash
+# Re-make every capture in this directory from scratch on a Debian 12 machine.
+# Needs root. Installs Postfix, swaks, tshark/dumpcap, tcpdump, scapy; unpacks Exim
+# (not installed as a package, Postfix holds the MTA slot) into /opt/exim-unpacked.
+# Traffic stays on loopback (127.0.0.0/8, ::1) and in network namespaces made here.
+# Usage: sudo ./make-captures.sh [capture-name ...]   (no name = all)
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOOLS=$HERE/tools
+PY=/usr/bin/python3
+EXIM=/opt/exim-unpacked/usr/sbin/exim4
+EXIMDIR=/tmp/smtpscope-exim
+WORK=/tmp/smtpscope-captures
+mkdir -p "$WORK"
+
+log() { echo "== $*" >&2; }
+
+# ---------------------------------------------------------------- setup
+install_packages() {
+    local need=0
+    for b in /usr/sbin/postfix /usr/bin/swaks /usr/bin/tshark /usr/bin/dumpcap /usr/bin/editcap \
+             /usr/bin/tcpdump /usr/sbin/ip /usr/bin/openssl; do
+        [ -x "$b" ] || need=1
+    done
+    $PY -c 'import scapy' 2>/dev/null || need=1
+    if [ $need = 1 ]; then
+        log "installing packages"
+        apt-get update -qq
+        echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
+        echo "postfix postfix/mailname string mx.company.com" | debconf-set-selections
+        echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix swaks tshark tcpdump \
+            python3-scapy iproute2 openssl procps
+    fi
+    if [ ! -x "$EXIM" ]; then
+        log "unpacking exim (not installed as a package)"
+        local d; d=$(mktemp -d)
+        (cd "$d" && apt-get download exim4-daemon-light exim4-base exim4-config)
+        for f in "$d"/*.deb; do dpkg -x "$f" /opt/exim-unpacked; done
+        rm -rf "$d"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q libgnutls-dane0 libgnutls30 libidn12 \
+            libidn2-0 libnsl2 libdb5.3 libpcre2-8-0 libcrypt1
+    fi
+    # the Debian exim binary has its exim user compiled in
+    id Debian-exim >/dev/null 2>&1 || useradd --system --no-create-home \
+        --home-dir /var/spool/exim4 --shell /usr/sbin/nologin Debian-exim
+}
+
+setup_postfix() {
+    log "configuring postfix (loopback only)"
+    if [ ! -f /etc/postfix/smtpscope-tls.pem ]; then
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=mx.company.com \
+            -keyout /etc/postfix/smtpscope-tls.key -out /etc/postfix/smtpscope-tls.pem 2>/dev/null
+        chmod 600 /etc/postfix/smtpscope-tls.key
+    fi
+    cat > /etc/postfix/main.cf <<'PFEOF'
+# smtpscope capture lab: loopback only, written by captures/make-captures.sh
+compatibility_level = 3.6
+myhostname = mx.company.com
+mydomain = company.com
+myorigin = $mydomain
+mydestination = company.com, mx.company.com, smtpscope.test, localhost
+inet_interfaces = loopback-only
+inet_protocols = all
+mynetworks = 127.0.0.0/8 [::1]/128
+local_recipient_maps =
+luser_relay = root
+alias_maps = hash:/etc/aliases
+alias_database = hash:/etc/aliases
+relayhost =
+smtpd_banner = $myhostname ESMTP Postfix
+smtpd_timeout = 5s
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_tls_security_level = none
+smtpd_client_connection_rate_limit = 0
+smtpd_error_sleep_time = 0
+smtpd_soft_error_limit = 100
+smtpd_hard_error_limit = 100
+disable_dns_lookups = yes
+smtp_host_lookup = native
+maillog_file = /var/log/postfix.log
+mailbox_size_limit = 0
+message_size_limit = 10240000
+biff = no
+PFEOF
+    # explicit listeners, all on port 25 (the analyzer's default ports):
+    #  127.0.0.1 / ::1   stock Postfix 3.7 (CHUNKING, PIPELINING, no TLS)
+    #  127.0.0.2         CHUNKING not advertised
+    #  127.0.0.3         PIPELINING not advertised
+    #  127.0.0.4         pauses 1 s at RCPT (sleep restriction), so parallel sessions overlap
+    #  127.0.0.6         STARTTLS offered
+    $PY - <<'PYEOF'
+import re
+p = '/etc/postfix/master.cf'
+lines = open(p).read().split('\n')
+out = [l for l in lines if not re.match(r'^(smtp|[0-9.]+:smtp|\[::1\]:smtp)\s+inet\s', l)
+       and not l.startswith('  -o smtpscope')]
+svc = [
+ '127.0.0.1:smtp inet n - n - - smtpd',
+ '[::1]:smtp inet n - n - - smtpd',
+ '127.0.0.2:smtp inet n - n - - smtpd -o smtpd_discard_ehlo_keywords=chunking',
+ '127.0.0.3:smtp inet n - n - - smtpd -o smtpd_discard_ehlo_keywords=pipelining',
+ '127.0.0.4:smtp inet n - n - - smtpd -o smtpd_client_restrictions=sleep,1,permit',
+ '127.0.0.6:smtp inet n - n - - smtpd -o smtpd_tls_security_level=may'
+ ' -o smtpd_tls_cert_file=/etc/postfix/smtpscope-tls.pem -o smtpd_tls_key_file=/etc/postfix/smtpscope-tls.key',
+]
+i = next(n for n, l in enumerate(out) if l.startswith('#smtp') or 'inet' in l)
+out = out[:i] + svc + out[i:]
+open(p, 'w').write('\n'.join(out))
+PYEOF
+    newaliases
+    postfix check
+    if postfix status >/dev/null 2>&1; then postfix reload; else postfix start; fi
+    sleep 2
+    postfix status
+}
+
+setup_exim() {
+    log "private exim config in $EXIMDIR"
+    mkdir -p "$EXIMDIR/spool" "$EXIMDIR/log"
+    chown -R Debian-exim: "$EXIMDIR/spool" "$EXIMDIR/log"
+    cat > "$EXIMDIR/exim.conf" <<EXEOF
+# smtpscope capture lab: send everything to Postfix on 127.0.0.1:25 (BDAT, since
+# Postfix advertises CHUNKING)
+primary_hostname = exim.production.org
+exim_path = $EXIM
+keep_environment =
+spool_directory = $EXIMDIR/spool
+log_file_path = $EXIMDIR/log/%slog
+exim_user = Debian-exim
+exim_group = Debian-exim
+never_users =
+trusted_users = root
+qualify_domain = production.org
+message_size_limit = 50M
+acl_not_smtp = acl_ok
+received_header_text = Received: from smtpscope lab by exim.production.org
+message_id_header_domain = production.org
+begin acl
+acl_ok:
+  accept
+begin routers
+to_postfix:
+  driver = manualroute
+  route_list = * 127.0.0.1 byname
+  self = send
+  transport = remote_smtp
+begin transports
+remote_smtp:
+  driver = smtp
+  port = 25
+  hosts_try_chunking = *
+  hosts_avoid_tls = *
+  hosts_avoid_esmtp =
+  helo_data = exim.production.org
+begin retry
+* * F,1m,1m
+EXEOF
+    # root may use -C only with configs listed in the compiled-in trusted list
+    mkdir -p /etc/exim4
+    grep -qx "$EXIMDIR/exim.conf" /etc/exim4/trusted_configs 2>/dev/null || \
+        echo "$EXIMDIR/exim.conf" >> /etc/exim4/trusted_configs
+}
+
+# exim_send FROM TO FILE : deliver FILE now, in the foreground, via BDAT
+exim_send() {
+    "$EXIM" -C "$EXIMDIR/exim.conf" -odf -oi -f "$1" "$2" < "$3"
+}
+
+# ---------------------------------------------------------------- recording
+# record OUTFILE CMD... : tcpdump on $IFACE (default lo) while CMD runs.
+# Env: IFACE, LINKTYPE (tcpdump -y), FILTER (default 'tcp port 25'), SETTLE (s after CMD)
+record() {
+    local out=$1; shift
+    local tmp="$WORK/$(basename "$out")"
+    local args=(-i "${IFACE:-lo}" -s 0 -U -w "$tmp")
+    [ -n "${LINKTYPE:-}" ] && args+=(-y "$LINKTYPE")
+    rm -f "$tmp"
+    tcpdump "${args[@]}" "${FILTER:-tcp port 25}" 2>"$WORK/tcpdump.err" &
+    local tp=$!
+    sleep 1.5
+    "$@" || log "note: session command exited $?"
+    sleep "${SETTLE:-1.5}"
+    kill -INT $tp; wait $tp || true
+    chmod 644 "$tmp"
+    local dest=$HERE/$out
+    case $out in /*) dest=$out ;; esac
+    [ "$tmp" -ef "$dest" ] || cp "$tmp" "$dest"
+    log "$out: $(tshark -r "$dest" 2>/dev/null | wc -l) packets"
+}
+
+# fake MODE [fake args...] -- CMD... : run tools/fakesmtp.py on 127.0.0.5:25, then CMD
+fake() {
+    local mode=$1; shift
+    local fargs=()
+    while [ "$1" != "--" ]; do fargs+=("$1"); shift; done; shift
+    $PY "$TOOLS/fakesmtp.py" "$mode" "${fargs[@]}" 2>>"$WORK/fake.log" &
+    local fp=$!
+    sleep 0.5
+    "$@" || true
+    wait $fp || true
+}
+
+client() { $PY "$TOOLS/smtpclient.py" "$@" 2>>"$WORK/client.log"; }
+
+SWAKS_BODY='Date: Mon, 17 Sep 2007 12:00:00 +0000
+From: <alice@smtpscope.test>
+To: <manager@company.com>
+Subject: smtpscope clean DATA test
+Message-ID: <clean-data@smtpscope.test>
+
+Hello Manager,
+
+this is a fixed test message sent with swaks over DATA.
+.leading dot line (swaks dot-stuffs it)
+Regards,
+Alice
+'
+swaks_data() {   # swaks_data SERVER [extra swaks args]
+    local srv=$1; shift
+    swaks --server "$srv" --port 25 --helo client.smtpscope.test \
+        --from alice@smtpscope.test --to manager@company.com \
+        --data "$SWAKS_BODY" --timeout 20 "$@" >>"$WORK/swaks.log" 2>&1
+}
+
+# a fixed message of about N KB for Exim (BDAT)
+make_msg() {   # make_msg FILE KB TAG
+    {
+        echo "Date: Mon, 17 Sep 2007 12:00:00 +0000"
+        echo "From: <postmaster@production.org>"
+        echo "To: <manager@company.com>"
+        echo "Subject: smtpscope $3"
+        echo "Message-ID: <$3@production.org>"
+        echo
+        local i
+        for i in $(seq 1 $(( $2 * 1024 / 64 ))); do
+            printf 'line %05d of the fixed smtpscope test body, padding padding.\n' "$i"
+        done
+    } > "$1"
+}
+
+# ---------------------------------------------------------------- captures
+cap_clean_data()      { record clean-data.pcap swaks_data 127.0.0.1; }
+cap_clean_bdat()      { make_msg "$WORK/msg40k.txt" 40 multichunk
+                        record clean-bdat-multichunk.pcap exim_send postmaster@production.org \
+                            manager@company.com "$WORK/msg40k.txt"; }
+cap_seed()            { SETTLE=1 record seed-bdat-timeout.pcap fake symantec-timeout --chunk-wait 5 -- \
+                            client seed --host 127.0.0.5; }
+cap_timeout_postfix() { record bdat-timeout-postfix.pcap client seed --host 127.0.0.1; }
+cap_short()           { record bdat-short-chunk.pcap client short --host 127.0.0.1; }
+cap_long()            { record bdat-long-chunk.pcap client long --host 127.0.0.1; }
+cap_drop()            { record drop-after-bdat.pcap fake drop -- client bdat-cmd-only --host 127.0.0.5; }
+cap_reset()           { record reset-after-bdat.pcap fake reset -- client bdat-cmd-only --host 127.0.0.5; }
+cap_midstream() {
+    local full="$WORK/midstream-full.pcap"
+    record "$full" swaks_data 127.0.0.1
+    # first frame after the server's 220 banner
+    local banner; banner=$(tshark -r "$full" -Y 'smtp.response.code == 220' -T fields -e frame.number | head -1)
+    editcap -r "$full" "$HERE/midstream.pcap" "$((banner + 1))-100000"
+    rm -f "$full"
+}
+cap_ipv6()            { record ipv6-data.pcap swaks_data ::1 -6; }
+cap_sll()             { IFACE=any LINKTYPE=LINUX_SLL record sll-data.pcap swaks_data 127.0.0.1; }
+cap_sll2()            { IFACE=any LINKTYPE=LINUX_SLL2 record sll2-data.pcap swaks_data 127.0.0.1; }
+cap_pcapng() {
+    make_msg "$WORK/msg8k.txt" 8 pcapng
+    rm -f "$WORK/pcapng.pcapng"
+    dumpcap -q -i lo -s 0 -f 'tcp port 25' -w "$WORK/pcapng.pcapng" 2>"$WORK/dumpcap.err" &
+    local dp=$!
+    sleep 2
+    exim_send postmaster@production.org manager@company.com "$WORK/msg8k.txt"
+    sleep 1.5
+    kill -INT $dp; wait $dp || true
+    cp "$WORK/pcapng.pcapng" "$HERE/pcapng-bdat.pcapng"; chmod 644 "$HERE/pcapng-bdat.pcapng"
+    log "pcapng-bdat.pcapng: $(tshark -r "$HERE/pcapng-bdat.pcapng" 2>/dev/null | wc -l) packets"
+}
+concurrent_sessions() {
+    make_msg "$WORK/msg16k.txt" 16 concurrent
+    local i pids=()
+    for i in 1 2 3 4; do
+        swaks_data 127.0.0.4 --header "X-Session: $i" & pids+=($!)
+        sleep 0.2
+    done
+    exim_send postmaster@production.org manager@company.com "$WORK/msg16k.txt" & pids+=($!)
+    swaks_data ::1 -6 & pids+=($!)
+    wait "${pids[@]}"
+}
+cap_concurrent()      { record concurrent.pcap concurrent_sessions; }
+convert_scapy() {     # DLT_RAW and DLT_NULL copies of clean-data.pcap (converted, not recorded)
+    $PY "$TOOLS/relink.py" raw  "$HERE/clean-data.pcap" "$HERE/rawip-data.pcap"
+    $PY "$TOOLS/relink.py" null "$HERE/clean-data.pcap" "$HERE/null-data.pcap"
+}
+open_session_bg()     { client open --host 127.0.0.1 & sleep 3; }
+cap_capture_end()     { SETTLE=0.5 record capture-end.pcap open_session_bg; sleep 6; }
+
+# 802.1Q: two network namespaces joined by a veth pair, VLAN 100 on top; the capture is
+# taken on the parent veth, so the frames carry real 802.1Q tags. Postfix does not run in
+# a namespace, so the server is tools/fakesmtp.py (plain mode); the client is swaks.
+# Addresses are TEST-NET-1 (192.0.2.0/24), they exist only inside these namespaces.
+cap_vlan() {
+    # kernels without 802.1Q support (no 8021q module, e.g. minimal VMs) cannot make
+    # VLAN interfaces: then insert the tag into the real clean-data.pcap instead.
+    if ! ip link add link lo name sscope-vt type vlan id 100 2>/dev/null; then
+        log "no 802.1Q in this kernel: vlan-data.pcap converted from clean-data.pcap (tag 100)"
+        [ -f "$HERE/clean-data.pcap" ] || cap_clean_data
+        $PY "$TOOLS/relink.py" vlan "$HERE/clean-data.pcap" "$HERE/vlan-data.pcap"
+        return
+    fi
+    ip link del sscope-vt
+    ip netns del sscope-a 2>/dev/null || true
+    ip netns del sscope-b 2>/dev/null || true
+    ip netns add sscope-a; ip netns add sscope-b
+    ip link add sscope-va type veth peer name sscope-vb
+    ip link set sscope-va netns sscope-a; ip link set sscope-vb netns sscope-b
+    local ns
+    for ns in a b; do
+        ip -n sscope-$ns link set lo up
+        ip -n sscope-$ns link set sscope-v$ns up
+        ip -n sscope-$ns link add link sscope-v$ns name sscope-v$ns.100 type vlan id 100
+        ip -n sscope-$ns link set sscope-v$ns.100 up
+        # no offloads: full-size, correctly checksummed frames in the capture
+        ip netns exec sscope-$ns ethtool -K sscope-v$ns tso off gso off gro off tx off rx off >/dev/null 2>&1 || true
+    done
+    ip -n sscope-a addr add 192.0.2.1/24 dev sscope-va.100
+    ip -n sscope-b addr add 192.0.2.2/24 dev sscope-vb.100
+    sleep 1
+    rm -f "$WORK/vlan.pcap"
+    ip netns exec sscope-a tcpdump -i sscope-va -s 0 -U -w "$WORK/vlan.pcap" 'vlan 100 and tcp port 25' 2>"$WORK/tcpdump.err" &
+    local tp=$!
+    ip netns exec sscope-b $PY "$TOOLS/fakesmtp.py" plain --listen 192.0.2.2 2>>"$WORK/fake.log" &
+    local fp=$!
+    sleep 1.5
+    ip netns exec sscope-a swaks --server 192.0.2.2 --port 25 --helo client.smtpscope.test \
+        --from alice@smtpscope.test --to manager@company.com --data "$SWAKS_BODY" \
+        --timeout 20 >>"$WORK/swaks.log" 2>&1 || true
+    wait $fp || true
+    sleep 1.5
+    kill -INT $tp; wait $tp || true
+    ip netns del sscope-a; ip netns del sscope-b
+    chmod 644 "$WORK/vlan.pcap"; cp "$WORK/vlan.pcap" "$HERE/vlan-data.pcap"
+    log "vlan-data.pcap: $(tshark -r "$HERE/vlan-data.pcap" 2>/dev/null | wc -l) packets"
+}
+
+# ---------------------------------------------------------------- rule-engine captures
+# Postfix listeners: 127.0.0.1 stock, .2 no CHUNKING, .3 no PIPELINING, .6 STARTTLS.
+# Fake servers (tools/fakesmtp.py) listen on 127.0.0.5:25.
+cap_no_chunking()     { record bdat-without-chunking.pcap client bdat --host 127.0.0.2; }
+cap_binarymime_data() { record binarymime-data.pcap client binarymime --host 127.0.0.1; }
+cap_binarymime_nochunk() { record binarymime-no-chunking.pcap fake binarymime-only -- swaks_data 127.0.0.5; }
+cap_binarymime_gw()   { record binarymime-data-gateway.pcap fake symantec-timeout -- client binarymime --host 127.0.0.5; }
+cap_binarymime_bdat() { record binarymime-bdat.pcap fake symantec-timeout -- client binarymime-ok --host 127.0.0.5; }
+cap_bdat_rejected()   { record bdat-rejected.pcap fake reject -- client bdat --host 127.0.0.5; }
+cap_masked()          { record esmtp-masked.pcap fake masked -- swaks_data 127.0.0.5; }
+cap_exchange()        { record esmtp-xkeywords.pcap fake exchange -- swaks_data 127.0.0.5; }
+cap_starttls()        { record starttls-ok.pcap swaks_data 127.0.0.6 -tls; }
+cap_starttls_inject() { record starttls-injection.pcap client starttls-inject --host 127.0.0.6; }
+cap_starttls_rej()    { record starttls-rejected.pcap client starttls-plain --host 127.0.0.1; }
+auth_sessions() {
+    fake auth --count 2 -- bash -c "
+        swaks --server 127.0.0.5 --helo client.smtpscope.test --from alice@smtpscope.test \
+            --to manager@company.com --auth PLAIN --auth-user alice --auth-password Sup3rSecret-Pa55 \
+            --data '$SWAKS_BODY' >>$WORK/swaks.log 2>&1
+        sleep 0.5
+        swaks --server 127.0.0.5 --helo client.smtpscope.test --from alice@smtpscope.test \
+            --to manager@company.com --auth LOGIN --auth-user alice --auth-password Sup3rSecret-Pa55 \
+            --data '$SWAKS_BODY' >>$WORK/swaks.log 2>&1"
+}
+cap_auth()            { record cleartext-auth.pcap auth_sessions; }
+cap_smuggle()         { record smtp-smuggling.pcap client smuggle --host 127.0.0.1; }
+cap_smuggle_ok()      { record smtp-dotstuff-ok.pcap client smuggle-ok --host 127.0.0.1; }
+cap_pipe_bad()        { record pipelining-violation.pcap client pipelining --host 127.0.0.3; }
+cap_pipe_ok()         { record pipelining-ok.pcap client pipelining --host 127.0.0.1; }
+cap_size_over()       { record size-exceeded.pcap client size-over --host 127.0.0.1; }
+cap_size_at()         { record size-at-limit.pcap client size-at --host 127.0.0.1; }
+cap_bdat0()           { record bdat-zero-last.pcap client bdat0 --host 127.0.0.1; }
+invalid_sessions()    { local k; for k in abc neg huge junk empty; do client invalid-$k --host 127.0.0.1; done; }
+cap_invalid()         { record bdat-invalid.pcap invalid_sessions; }
+cap_mixed()           { record data-bdat-mixed.pcap client mixed --host 127.0.0.1; }
+cap_unanswered()      { record unanswered-command.pcap fake silent-rcpt -- client unanswered --host 127.0.0.5; }
+RULES=(no_chunking binarymime_data binarymime_gw binarymime_nochunk binarymime_bdat bdat_rejected masked exchange
+       starttls starttls_inject starttls_rej auth smuggle smuggle_ok pipe_bad pipe_ok size_over
+       size_at bdat0 invalid mixed unanswered)
+
+# ---------------------------------------------------------------- main
+ALL=(clean_data clean_bdat seed timeout_postfix short long drop reset midstream ipv6 vlan
+     sll sll2 pcapng concurrent rawnull capture_end)
+cap_rawnull() { convert_scapy; }
+main() {
+    [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+    install_packages
+    setup_postfix
+    setup_exim
+    : > "$WORK/client.log"; : > "$WORK/fake.log"; : > "$WORK/swaks.log"
+    local list=("$@")
+    [ ${#list[@]} = 0 ] && list=("${ALL[@]}" "${RULES[@]}")
+    local c
+    for c in "${list[@]}"; do
+        log "capture: $c"
+        "cap_$c"
+    done
+    postqueue -f >/dev/null 2>&1 || true
+    log "done; sessions logged in $WORK/{client,fake,swaks}.log"
+}
+main "$@"

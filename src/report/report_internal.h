@@ -1,0 +1,62 @@
+/*
+ * report_internal.h - what the report files share (not a public header).
+ *
+ * report.c owns the outputs and the counters; report_json.c turns one
+ * session (or the summary) into a cJSON tree; report_text.c prints the
+ * human-readable blocks. Every string that may hold wire text goes through
+ * report_clean() first, so no raw byte reaches a terminal or a file.
+ */
+#ifndef SMTPSCOPE_REPORT_INTERNAL_H
+#define SMTPSCOPE_REPORT_INTERNAL_H
+
+#include <cJSON.h>
+
+#include "smtpscope/report.h"
+
+/* Flag count per rule id, in order of first appearance. */
+typedef struct report_rule_count {
+    const char *id;                 /* borrowed from the rule table */
+    uint64_t count;
+} report_rule_count;
+
+/* The counters both summaries print. */
+typedef struct report_totals {
+    uint64_t sessions;
+    uint64_t flagged;               /* sessions with at least one flag */
+    uint64_t flags;
+    report_rule_count *by_rule;     /* owned */
+    int nby_rule;
+} report_totals;
+
+/* Largest cleaned string any field needs (hints are RULE_HINT_MAX). */
+#define REPORT_CLEAN_MAX 1024
+
+/*
+ * Copy s into buf with every byte outside printable ASCII replaced by '.'
+ * (control bytes, escapes, bytes >= 0x80), cut with "..." if it does not
+ * fit. NULL becomes "". Returns buf.
+ */
+char *report_clean(const char *s, char *buf, size_t bufsize);
+
+/* "192.0.2.1" / "2001:db8::1" for a flow's address; buf >= 46 bytes. */
+#define REPORT_IPSTRLEN 46
+const char *report_ip(int family, const uint8_t ip[16],
+                      char buf[REPORT_IPSTRLEN]);
+
+/* The CONTRACT end_state word (evicted and open map to capture-end). */
+const char *report_end_state(smtp_end e);
+
+/* One SESSION object (CONTRACT.md); NULL when out of memory. */
+cJSON *report_json_session(const report_session *s);
+/* {"packets", "sessions", "flagged", "by_rule"} plus capture counters. */
+cJSON *report_json_summary(const report_totals *t, const capture_stats *st);
+/* {"kind", "name", "link_type"}. */
+cJSON *report_json_source(const report_source *src, const capture_stats *st);
+
+/* The text block of one session; verbose adds the transcript. */
+void report_text_session(FILE *out, const report_session *s, bool verbose);
+/* The closing summary. */
+void report_text_summary(FILE *out, const report_totals *t,
+                         const report_source *src, const capture_stats *st);
+
+#endif

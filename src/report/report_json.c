@@ -1,0 +1,318 @@
+/*
+ * report_json.c - one session as the CONTRACT.md SESSION object.
+ *
+ * Every field the contract names is always present with its contract type
+ * (null where the contract allows it); the extra fields ("partial",
+ * "auth", per-transaction "last_reply", per-chunk "gap"/"end"/"reply", ...)
+ * only add detail. Wire strings are cleaned before they enter the tree.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "smtpscope/wire.h"
+#include "report_internal.h"
+
+char *report_clean(const char *s, char *buf, size_t bufsize)
+{
+    if (s == NULL)
+        s = "";
+    wire_text_copy(buf, bufsize, (const uint8_t *)s, strlen(s), bufsize);
+    return buf;
+}
+
+const char *report_ip(int family, const uint8_t ip[16],
+                      char buf[REPORT_IPSTRLEN])
+{
+    int af = family == 6 ? AF_INET6 : AF_INET;
+
+    if (inet_ntop(af, ip, buf, REPORT_IPSTRLEN) == NULL)
+        snprintf(buf, REPORT_IPSTRLEN, "?");
+    return buf;
+}
+
+const char *report_end_state(smtp_end e)
+{
+    /* The contract knows six end states; a stream the reassembler had to
+     * drop, or one never finished, simply stopped being captured. */
+    if (e == SMTP_END_EVICTED || e == SMTP_END_NONE)
+        return smtp_end_name(SMTP_END_CAPTURE_END);
+    return smtp_end_name(e);
+}
+
+/* A string field, cleaned; NULL gives JSON null. */
+static void add_str(cJSON *o, const char *key, const char *s)
+{
+    char buf[REPORT_CLEAN_MAX];
+
+    if (s == NULL)
+        cJSON_AddNullToObject(o, key);
+    else
+        cJSON_AddStringToObject(o, key, report_clean(s, buf, sizeof(buf)));
+}
+
+/* cJSON numbers are doubles: above 2^53 print the exact integer raw. */
+static cJSON *u64_item(uint64_t v)
+{
+    char buf[24];
+
+    if (v <= (UINT64_C(1) << 53))
+        return cJSON_CreateNumber((double)v);
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+    return cJSON_CreateRaw(buf);
+}
+
+static void add_u64(cJSON *o, const char *key, uint64_t v)
+{
+    cJSON_AddItemToObject(o, key, u64_item(v));
+}
+
+static void add_time(cJSON *o, const char *key, sc_time t)
+{
+    char buf[SC_TIME_STRLEN];
+
+    if (t == SC_TIME_NONE)
+        cJSON_AddNullToObject(o, key);
+    else
+        cJSON_AddStringToObject(o, key, sc_time_format(t, buf));
+}
+
+static cJSON *endpoint(int family, const uint8_t ip[16], uint16_t port)
+{
+    char buf[REPORT_IPSTRLEN];
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(o, "ip", report_ip(family, ip, buf));
+    cJSON_AddNumberToObject(o, "port", port);
+    return o;
+}
+
+/* {"code": 451, "text": "..."} or null when no reply came. */
+static void add_reply(cJSON *o, const char *key, const smtp_reply *r)
+{
+    cJSON *j;
+
+    if (r->code == 0) {
+        cJSON_AddNullToObject(o, key);
+        return;
+    }
+    j = cJSON_AddObjectToObject(o, key);
+    cJSON_AddNumberToObject(j, "code", r->code);
+    add_str(j, "text", r->text);
+}
+
+static const char *method_name(smtp_method m)
+{
+    switch (m) {
+    case SMTP_METHOD_DATA: return "DATA";
+    case SMTP_METHOD_BDAT: return "BDAT";
+    default: return "none";
+    }
+}
+
+static const char *chunk_end_name(smtp_chunk_end e)
+{
+    switch (e) {
+    case SMTP_CHUNK_COMPLETE: return "complete";
+    case SMTP_CHUNK_CUT_REPLY: return "cut-by-reply";
+    case SMTP_CHUNK_CUT_CLOSE: return "cut-by-close";
+    case SMTP_CHUNK_CUT_CAPTURE_END: return "cut-by-capture-end";
+    default: return "open";
+    }
+}
+
+static cJSON *chunk_json(const smtp_chunk *c)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    add_u64(o, "declared", c->declared);
+    add_u64(o, "received", c->received);
+    cJSON_AddBoolToObject(o, "last", c->last);
+    add_u64(o, "gap", c->gap);
+    cJSON_AddStringToObject(o, "end", chunk_end_name(c->end));
+    add_time(o, "time", c->cmd_time);
+    add_reply(o, "reply", &c->reply);
+    return o;
+}
+
+static cJSON *txn_json(const smtp_txn *t)
+{
+    char kbuf[64];
+    cJSON *o = cJSON_CreateObject(), *params, *rcpt, *chunks;
+    int i;
+
+    add_time(o, "time", t->start);
+    add_str(o, "mail_from", t->mail_from);
+    params = cJSON_AddObjectToObject(o, "params");
+    for (i = 0; i < t->nparams; i++)
+        add_str(params, report_clean(t->params[i].key, kbuf, sizeof(kbuf)),
+                t->params[i].value);
+    rcpt = cJSON_AddArrayToObject(o, "rcpt_to");
+    for (i = 0; i < t->nrcpt; i++) {
+        char buf[REPORT_CLEAN_MAX];
+
+        cJSON_AddItemToArray(rcpt, cJSON_CreateString(
+            report_clean(t->rcpt[i], buf, sizeof(buf))));
+    }
+    cJSON_AddNumberToObject(o, "rcpt_total", t->rcpt_total);
+    cJSON_AddNumberToObject(o, "rcpt_accepted", t->rcpt_accepted);
+    cJSON_AddStringToObject(o, "method", method_name(t->method));
+    if (t->used_data && t->used_bdat)
+        cJSON_AddBoolToObject(o, "mixed", true);
+    chunks = cJSON_AddArrayToObject(o, "chunks");
+    for (i = 0; i < t->nchunks; i++)
+        cJSON_AddItemToArray(chunks, chunk_json(&t->chunks[i]));
+    if (t->chunks_total > t->nchunks)
+        cJSON_AddNumberToObject(o, "chunks_total", t->chunks_total);
+    add_u64(o, "bytes", t->bytes);
+    add_u64(o, "gap_bytes", t->gap_bytes);
+    add_reply(o, "reply", &t->reply);
+    add_reply(o, "last_reply", &t->last_reply);
+    cJSON_AddBoolToObject(o, "reset", t->reset);
+    return o;
+}
+
+static cJSON *flag_json(const rule_flag *f)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(o, "rule", rule_id(f->rule));
+    cJSON_AddStringToObject(o, "severity",
+                            rule_severity_name(rule_def_severity(f->rule)));
+    add_time(o, "time", f->time);
+    add_str(o, "evidence", f->evidence);
+    add_str(o, "hint", f->hint);
+    return o;
+}
+
+static void add_banner(cJSON *o, const smtp_reply *b)
+{
+    char text[REPORT_CLEAN_MAX], line[REPORT_CLEAN_MAX + 8];
+
+    if (b->code == 0) {
+        cJSON_AddNullToObject(o, "banner");
+        return;
+    }
+    report_clean(b->text, text, sizeof(text));
+    snprintf(line, sizeof(line), "%d%s%s", b->code, text[0] ? " " : "", text);
+    cJSON_AddStringToObject(o, "banner", line);
+}
+
+cJSON *report_json_session(const report_session *s)
+{
+    const smtp_info *in = s->smtp;
+    const capture_flow *fl = s->flow;
+    cJSON *o = cJSON_CreateObject(), *arr;
+    int i;
+
+    if (o == NULL)
+        return NULL;
+    add_u64(o, "id", s->id);
+    cJSON_AddItemToObject(o, "client", endpoint(fl->family, fl->client_ip,
+                                                fl->client_port));
+    cJSON_AddItemToObject(o, "server", endpoint(fl->family, fl->server_ip,
+                                                fl->server_port));
+    cJSON_AddBoolToObject(o, "partial", fl->partial || in->partial);
+    add_time(o, "start", in->first_time);
+    add_time(o, "end", in->end_time != SC_TIME_NONE ? in->end_time
+                                                    : in->last_time);
+    add_banner(o, &in->banner);
+    if (in->helo_verb[0] == '\0') {
+        cJSON_AddNullToObject(o, "helo");
+    } else {
+        cJSON *h = cJSON_AddObjectToObject(o, "helo");
+
+        add_str(h, "verb", in->helo_verb);
+        add_str(h, "name", in->helo_name ? in->helo_name : "");
+    }
+    arr = cJSON_AddArrayToObject(o, "extensions");
+    for (i = 0; i < in->next; i++) {
+        char buf[REPORT_CLEAN_MAX];
+
+        cJSON_AddItemToArray(arr, cJSON_CreateString(
+            report_clean(in->ext[i], buf, sizeof(buf))));
+    }
+    cJSON_AddBoolToObject(o, "tls", in->tls);
+    cJSON_AddBoolToObject(o, "auth", in->auth);
+    arr = cJSON_AddArrayToObject(o, "transactions");
+    for (i = 0; i < in->ntxns; i++)
+        cJSON_AddItemToArray(arr, txn_json(&in->txns[i]));
+    if (in->txns_total > in->ntxns)
+        cJSON_AddNumberToObject(o, "transactions_total", in->txns_total);
+    arr = cJSON_AddArrayToObject(o, "unanswered");
+    for (i = 0; i < in->unanswered && i < 8; i++) {
+        cJSON *u = cJSON_CreateObject();
+
+        add_str(u, "command", in->unanswered_text[i]);
+        add_time(u, "time", in->unanswered_time[i]);
+        cJSON_AddItemToArray(arr, u);
+    }
+    cJSON_AddStringToObject(o, "end_state", report_end_state(in->end));
+    if (in->end == SMTP_END_EVICTED)
+        cJSON_AddBoolToObject(o, "evicted", true);
+    arr = cJSON_AddObjectToObject(o, "bytes");
+    add_u64(arr, "client", in->bytes[SC_DIR_CLIENT]);
+    add_u64(arr, "server", in->bytes[SC_DIR_SERVER]);
+    add_u64(arr, "client_gap", in->gap_bytes[SC_DIR_CLIENT]);
+    add_u64(arr, "server_gap", in->gap_bytes[SC_DIR_SERVER]);
+    arr = cJSON_AddArrayToObject(o, "flags");
+    if (s->result != NULL) {
+        for (i = 0; i < s->result->nflags; i++)
+            cJSON_AddItemToArray(arr, flag_json(&s->result->flags[i]));
+        if (s->result->dropped > 0)
+            cJSON_AddNumberToObject(o, "flags_dropped", s->result->dropped);
+    }
+    return o;
+}
+
+cJSON *report_json_summary(const report_totals *t, const capture_stats *st)
+{
+    cJSON *o = cJSON_CreateObject(), *by, *cap;
+    int i;
+
+    add_u64(o, "packets", st ? st->packets : 0);
+    add_u64(o, "sessions", t->sessions);
+    add_u64(o, "flagged", t->flagged);
+    by = cJSON_AddObjectToObject(o, "by_rule");
+    for (i = 0; i < t->nby_rule; i++)
+        add_u64(by, t->by_rule[i].id, t->by_rule[i].count);
+    if (st == NULL)
+        return o;
+    cap = cJSON_AddObjectToObject(o, "capture");
+    add_u64(cap, "bytes", st->bytes);
+    add_u64(cap, "smtp_packets", st->smtp_packets);
+    add_u64(cap, "skipped", st->skipped);
+    add_u64(cap, "truncated", st->truncated);
+    add_u64(cap, "streams", st->streams);
+    add_u64(cap, "streams_partial", st->streams_partial);
+    add_u64(cap, "streams_lost", st->streams_lost);
+    add_u64(cap, "gaps", st->gaps);
+    add_u64(cap, "gap_bytes", st->gap_bytes);
+    cJSON_AddBoolToObject(cap, "file_truncated", st->file_truncated);
+    if (st->live) {
+        add_u64(cap, "received", st->ps_recv);
+        add_u64(cap, "dropped", st->ps_drop);
+        add_u64(cap, "if_dropped", st->ps_ifdrop);
+    }
+    return o;
+}
+
+cJSON *report_json_source(const report_source *src, const capture_stats *st)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    add_str(o, "kind", src && src->kind ? src->kind : "file");
+    add_str(o, "name", src ? src->name : NULL);
+    if (st != NULL && st->link_type[0] != '\0') {
+        char buf[sizeof(st->link_type)];
+
+        /* link_type may not be NUL-terminated if capture filled it all */
+        memcpy(buf, st->link_type, sizeof(buf));
+        buf[sizeof(buf) - 1] = '\0';
+        add_str(o, "link_type", buf);
+    } else {
+        cJSON_AddNullToObject(o, "link_type");
+    }
+    return o;
+}
