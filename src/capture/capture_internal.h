@@ -1,0 +1,202 @@
+/*
+ * capture_internal.h - what the files of src/capture/ share.
+ *
+ * The pipeline: capture_run.c reads packets with libpcap;
+ * capture_link.c strips the link layer; capture_normalize.c parses IPv4 /
+ * IPv6 and TCP into a capture_segment and writes the plain IPv4 packets
+ * libnids is fed; capture_nids.c (the only file with global state, because
+ * libnids' callbacks carry no context) follows connections, synthesizes
+ * handshakes, fills holes and calls the handlers.
+ */
+#ifndef CAPTURE_INTERNAL_H
+#define CAPTURE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smtpscope/capture.h"
+#include "smtpscope/wire.h"
+
+/* TCP flag bits as on the wire. */
+enum {
+    CAPTURE_TH_FIN = 0x01,
+    CAPTURE_TH_SYN = 0x02,
+    CAPTURE_TH_RST = 0x04,
+    CAPTURE_TH_PSH = 0x08,
+    CAPTURE_TH_ACK = 0x10,
+    CAPTURE_TH_URG = 0x20
+};
+
+/* Largest TCP payload put in one packet for libnids: an IPv4 packet holds
+ * at most 65535 bytes, less the IPv4 and the largest TCP header. */
+#define CAPTURE_SEG_MAX 65000u
+/* Room for one built packet. */
+#define CAPTURE_PKT_MAX 65535u
+
+/* ---- capture_link.c ---- */
+
+/* True when the link type (pcap_datalink's value) can be decoded. */
+bool capture_link_supported(int dlt);
+
+/* Strip the link layer of one frame. Returns 4 or 6 with *l3 covering the
+ * network-layer bytes, or 0 when the frame does not carry IP. */
+int capture_link_strip(int dlt, wire_cursor frame, wire_cursor *l3);
+
+/* ---- capture_normalize.c ---- */
+
+/* One TCP segment, as parsed; pointers borrow the packet buffer. */
+typedef struct capture_segment {
+    int family;                 /* 4 or 6 */
+    uint8_t src[16], dst[16];   /* network order; IPv4 in the first 4 */
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint8_t flags;              /* CAPTURE_TH_* */
+    uint16_t window;
+    const uint8_t *tcp_hdr;     /* borrowed: the whole TCP header */
+    size_t tcp_hdr_len;
+    const uint8_t *payload;     /* borrowed: captured payload */
+    size_t payload_len;
+    size_t payload_missing;     /* payload bytes cut off by the snaplen */
+} capture_segment;
+
+/* Parse the IP and TCP headers of l3 (family 4 or 6). False when the
+ * packet is not a decodable, unfragmented TCP segment. */
+bool capture_parse_tcp(int family, wire_cursor l3, capture_segment *seg);
+
+/* A TCP header we make up (synthesized handshake, hole filler). */
+typedef struct capture_tcp_fields {
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint8_t flags;
+    uint16_t window;
+    bool wscale;                /* add a window-scale option (shift 14) */
+} capture_tcp_fields;
+
+/* Write a TCP header from fields into hdr (at least 24 bytes); returns its
+ * length. */
+size_t capture_tcp_header(const capture_tcp_fields *f, uint8_t hdr[24]);
+
+/* Write an IPv4 packet (20-byte header with a valid checksum, then the
+ * TCP header, then the payload) into out. Returns its length, or 0 when it
+ * would not fit. */
+size_t capture_ipv4_packet(uint8_t *out, size_t outsize, const uint8_t src[4],
+                           const uint8_t dst[4], const uint8_t *tcp_hdr,
+                           size_t tcp_hdr_len, const uint8_t *payload,
+                           size_t payload_len);
+
+/* Overwrite the sequence number of a TCP header in our own buffer. */
+void capture_tcp_set_seq(uint8_t *tcp_hdr, uint32_t seq);
+
+/* ---- capture_conn.c: the connections we follow ---- */
+
+#define CAPTURE_OOO_MAX 16      /* out-of-order ranges tracked per direction */
+#define CAPTURE_FILLS_MAX 16    /* filler ranges awaiting delivery */
+#define CAPTURE_RECENT_MAX 1024 /* recently closed connections remembered */
+#define CAPTURE_RECENT_USEC (120 * SC_USEC_PER_SEC) /* ... and for how long */
+
+/* Sequence-space range [start, end) of data libnids holds past a hole. */
+typedef struct capture_range {
+    uint32_t start, end;
+} capture_range;
+
+/* Stream-offset range [start, end) of filler bytes: reported as a gap,
+ * never as data. */
+typedef struct capture_fill {
+    uint64_t start, end;
+} capture_fill;
+
+typedef struct capture_half {
+    uint64_t delivered;         /* bytes handed to data() or gap() so far */
+    capture_range ooo[CAPTURE_OOO_MAX];
+    int nooo;
+    capture_fill fills[CAPTURE_FILLS_MAX];
+    int nfills;
+    bool fin;                   /* this side sent a FIN */
+} capture_half;
+
+/* The real 4-tuple, oriented client -> server. Compared with memcmp, so
+ * always built from a zeroed struct. */
+typedef struct capture_key {
+    uint8_t family;
+    uint8_t client[16], server[16];
+    uint16_t client_port, server_port;
+} capture_key;
+
+typedef enum capture_conn_state {
+    CAPTURE_CONN_SYN = 0,       /* handshake in progress, nothing open yet */
+    CAPTURE_CONN_OPEN,          /* handlers->open said yes: libnids delivers */
+    CAPTURE_CONN_IGNORED        /* handlers->open said no: packets dropped */
+} capture_conn_state;
+
+typedef struct capture_conn {
+    capture_key key;
+    uint8_t nids_client[4];     /* addresses libnids sees: the real IPv4 */
+    uint8_t nids_server[4];     /* ones, or synthetic ones for IPv6 */
+    capture_flow flow;
+    capture_conn_state state;
+    void *stream;               /* the handlers' per-stream pointer */
+    void *nids;                 /* libnids' struct tcp_stream once open */
+    bool nids_client_is_client; /* libnids' client is our client */
+    int first_fin;              /* sc_dir of the first FIN, -1 = none yet */
+    capture_half half[2];       /* indexed by sc_dir of the sender */
+    sc_time last_seen;
+    struct capture_conn *hash_next, *lru_prev, *lru_next;
+} capture_conn;
+
+typedef struct capture_conn_table {
+    capture_conn **buckets;
+    size_t nbuckets;            /* power of two */
+    size_t count, max;
+    capture_conn *lru_head;     /* least recently seen */
+    capture_conn *lru_tail;
+    capture_key recent[CAPTURE_RECENT_MAX];
+    sc_time recent_time[CAPTURE_RECENT_MAX];
+    int recent_next;
+} capture_conn_table;
+
+int capture_conns_init(capture_conn_table *t, size_t max);
+/* Frees every connection left (without calling anything). */
+void capture_conns_free(capture_conn_table *t);
+capture_conn *capture_conns_find(const capture_conn_table *t,
+                                 const capture_key *k);
+/* A new zeroed connection for k, most recently seen. NULL when out of
+ * memory; the caller keeps count below max. */
+capture_conn *capture_conns_add(capture_conn_table *t, const capture_key *k,
+                                sc_time ts);
+void capture_conns_remove(capture_conn_table *t, capture_conn *c);
+/* A packet of c was seen at ts: move it to the recent end. */
+void capture_conns_touch(capture_conn_table *t, capture_conn *c, sc_time ts);
+static inline capture_conn *capture_conns_oldest(const capture_conn_table *t)
+{
+    return t->lru_head;
+}
+
+/* Recently closed connections: late retransmissions must not bring them
+ * back as mid-stream starts. */
+void capture_recent_add(capture_conn_table *t, const capture_key *k,
+                        sc_time ts);
+bool capture_recent_has(const capture_conn_table *t, const capture_key *k,
+                        sc_time ts);
+void capture_recent_forget(capture_conn_table *t, const capture_key *k);
+
+/* ---- capture_nids.c ---- */
+
+/* Set up libnids for one run. Returns 0, or -1 with err. */
+int capture_nids_start(const capture_opts *opts, const capture_handlers *h,
+                       capture_stats *st, char *err, size_t errlen);
+
+/* Feed one parsed segment seen at ts (a TCP packet on any port). */
+void capture_nids_segment(const capture_segment *seg, sc_time ts);
+
+/* Packet time advanced to ts without a packet (live mode, quiet link):
+ * run the idle check. */
+void capture_nids_tick(sc_time ts);
+
+/* End of input: close every open stream (CAPTURE_END) and free libnids. */
+void capture_nids_finish(void);
+
+/* libnids warnings counted during the run (never printed). */
+uint64_t capture_nids_warnings(void);
+
+#endif

@@ -1,0 +1,335 @@
+/*
+ * capture_run.c - libpcap in: open the file or interface, read packets,
+ * normalize each, hand SMTP-port TCP to the reassembler glue.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+#include "capture_internal.h"
+
+#define DEFAULT_SNAPLEN 262144
+#define LIVE_POLL_MS 250            /* how often a quiet live capture wakes */
+#define PROGRESS_EVERY 4096         /* packets between progress calls */
+#define DISPATCH_BATCH 1024
+
+char *capture_ip_format(int family, const uint8_t ip[16],
+                        char buf[CAPTURE_IPSTRLEN])
+{
+    if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, ip, buf,
+                   CAPTURE_IPSTRLEN))
+        snprintf(buf, CAPTURE_IPSTRLEN, "?");
+    return buf;
+}
+
+typedef struct run {
+    const capture_opts *opts;
+    capture_stats *st;
+    pcap_t *p;
+    int dlt;
+    uint64_t file_size;
+} run;
+
+static sc_time packet_time(const struct pcap_pkthdr *hdr)
+{
+    return (sc_time)hdr->ts.tv_sec * SC_USEC_PER_SEC + (sc_time)hdr->ts.tv_usec;
+}
+
+/* One packet off the wire or the file. */
+static void on_packet(run *r, const struct pcap_pkthdr *hdr,
+                      const uint8_t *data)
+{
+    wire_cursor frame = wire_cursor_make(data, hdr->caplen), l3;
+    capture_segment seg;
+    int family;
+
+    r->st->packets++;
+    r->st->bytes += hdr->caplen;
+    if (hdr->caplen < hdr->len)
+        r->st->truncated++;
+    family = capture_link_strip(r->dlt, frame, &l3);
+    if (family == 0 || !capture_parse_tcp(family, l3, &seg)) {
+        r->st->skipped++;
+        capture_nids_tick(packet_time(hdr));
+        return;
+    }
+    capture_nids_segment(&seg, packet_time(hdr));
+}
+
+static void dispatch_cb(u_char *user, const struct pcap_pkthdr *hdr,
+                        const u_char *data)
+{
+    on_packet((run *)user, hdr, data);
+}
+
+static void progress(run *r)
+{
+    FILE *f;
+    long pos;
+
+    if (!r->opts->progress)
+        return;
+    f = pcap_file(r->p);
+    pos = f ? ftell(f) : -1;
+    if (pos >= 0)
+        r->opts->progress(r->opts->progress_ctx, (uint64_t)pos, r->file_size);
+}
+
+static int open_file(run *r, char *err, size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    const char *name = r->opts->file;
+    struct stat sb;
+
+    if (strcmp(name, "-") != 0) {
+        /* pcap's own message for a directory or a missing file is
+         * cryptic; say it plainly. */
+        if (stat(name, &sb) != 0) {
+            snprintf(err, errlen, "cannot read capture '%s': %s", name,
+                     strerror(errno));
+            return -1;
+        }
+        if (S_ISREG(sb.st_mode))
+            r->file_size = (uint64_t)sb.st_size;
+        if (S_ISREG(sb.st_mode) && sb.st_size == 0) {
+            snprintf(err, errlen, "cannot read capture '%s': empty file",
+                     name);
+            return -1;
+        }
+    }
+    r->p = pcap_open_offline(name, ebuf);
+    if (!r->p) {
+        snprintf(err, errlen, "cannot read capture '%s': %s",
+                 strcmp(name, "-") == 0 ? "(stdin)" : name, ebuf);
+        return -1;
+    }
+    return 0;
+}
+
+static int open_live(run *r, char *err, size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    const capture_opts *o = r->opts;
+    int rc;
+
+    r->p = pcap_create(o->iface, ebuf);
+    if (!r->p) {
+        snprintf(err, errlen, "cannot capture on '%s': %s", o->iface, ebuf);
+        return -1;
+    }
+    pcap_set_snaplen(r->p, o->snaplen > 0 ? o->snaplen : DEFAULT_SNAPLEN);
+    pcap_set_promisc(r->p, 1);
+    pcap_set_timeout(r->p, LIVE_POLL_MS);
+    pcap_set_immediate_mode(r->p, 1);
+    if (o->buffer_mb > 0)
+        pcap_set_buffer_size(r->p, o->buffer_mb * 1024 * 1024);
+    rc = pcap_activate(r->p);
+    if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED) {
+        snprintf(err, errlen,
+                 "cannot capture on '%s': permission denied (run as root or "
+                 "give the binary CAP_NET_RAW)", o->iface);
+        return -1;
+    }
+    if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
+        snprintf(err, errlen, "cannot capture on '%s': no such interface",
+                 o->iface);
+        return -1;
+    }
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot capture on '%s': %s", o->iface,
+                 pcap_geterr(r->p));
+        return -1;
+    }
+    r->st->live = true;
+    return 0;
+}
+
+/* -Z USER: give up root once the interface is open. */
+static int drop_privileges(const char *user, char *err, size_t errlen)
+{
+    struct passwd *pw = getpwnam(user);
+
+    if (!pw) {
+        snprintf(err, errlen, "cannot drop privileges: unknown user '%s'",
+                 user);
+        return -1;
+    }
+    if (setgroups(1, &pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+        setuid(pw->pw_uid) != 0) {
+        snprintf(err, errlen, "cannot drop privileges to '%s': %s", user,
+                 strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int apply_filter(run *r, char *err, size_t errlen)
+{
+    struct bpf_program prog;
+
+    if (!r->opts->filter || r->opts->filter[0] == '\0')
+        return 0;
+    if (pcap_compile(r->p, &prog, r->opts->filter, 1,
+                     PCAP_NETMASK_UNKNOWN) != 0) {
+        snprintf(err, errlen, "bad filter '%s': %s", r->opts->filter,
+                 pcap_geterr(r->p));
+        return -1;
+    }
+    if (pcap_setfilter(r->p, &prog) != 0) {
+        snprintf(err, errlen, "cannot set filter '%s': %s", r->opts->filter,
+                 pcap_geterr(r->p));
+        pcap_freecode(&prog);
+        return -1;
+    }
+    pcap_freecode(&prog);
+    return 0;
+}
+
+static bool stopped(const run *r)
+{
+    return r->opts->stop && *r->opts->stop;
+}
+
+/* Offline: pcap_next_ex, so a file that breaks off is told apart from
+ * its clean end. Returns 0, or 1 when the file broke off (err set). */
+static int read_file(run *r, char *err, size_t errlen)
+{
+    struct pcap_pkthdr *hdr;
+    const u_char *data;
+    int rc = 0;
+
+    while (!stopped(r) && (rc = pcap_next_ex(r->p, &hdr, &data)) >= 0) {
+        on_packet(r, hdr, data);
+        if (r->st->packets % PROGRESS_EVERY == 0)
+            progress(r);
+    }
+    if (!stopped(r) && rc == PCAP_ERROR) {
+        snprintf(err, errlen, "capture '%s' breaks off after %llu packets "
+                 "(%s); analyzed what was read", r->opts->file,
+                 (unsigned long long)r->st->packets, pcap_geterr(r->p));
+        return 1;
+    }
+    progress(r);
+    return 0;
+}
+
+/* Wall-clock microseconds, only to age streams while a live link is
+ * quiet; packet times stay the clock of the analysis. */
+static sc_time wall_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (sc_time)ts.tv_sec * SC_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static int read_live(run *r, char *err, size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE];
+    struct pollfd pfd;
+    int n;
+
+    if (pcap_setnonblock(r->p, 1, ebuf) != 0) {
+        snprintf(err, errlen, "cannot capture on '%s': %s", r->opts->iface,
+                 ebuf);
+        return -1;
+    }
+    pfd.fd = pcap_get_selectable_fd(r->p);
+    pfd.events = POLLIN;
+    while (!stopped(r)) {
+        n = pcap_dispatch(r->p, DISPATCH_BATCH, dispatch_cb, (u_char *)r);
+        if (n < 0) {
+            if (n == PCAP_ERROR_BREAK)
+                break;
+            snprintf(err, errlen, "capture on '%s' failed: %s",
+                     r->opts->iface, pcap_geterr(r->p));
+            return -1;
+        }
+        if (n == 0) {
+            /* quiet link: wait (a signal ends the wait early) and let idle
+             * streams age */
+            if (pfd.fd >= 0)
+                poll(&pfd, 1, LIVE_POLL_MS);
+            capture_nids_tick(wall_now());
+        }
+    }
+    return 0;
+}
+
+static void fill_live_stats(run *r)
+{
+    struct pcap_stat ps;
+
+    if (pcap_stats(r->p, &ps) == 0) {
+        r->st->ps_recv = ps.ps_recv;
+        r->st->ps_drop = ps.ps_drop;
+        r->st->ps_ifdrop = ps.ps_ifdrop;
+    }
+}
+
+int capture_run(const capture_opts *opts, const capture_handlers *h,
+                capture_stats *stats, char *err, size_t errlen)
+{
+    run r;
+    const char *name;
+    int rc;
+
+    memset(stats, 0, sizeof *stats);
+    memset(&r, 0, sizeof r);
+    r.opts = opts;
+    r.st = stats;
+    if (errlen > 0)
+        err[0] = '\0';
+    if (opts->file)
+        rc = open_file(&r, err, errlen);
+    else if (opts->iface)
+        rc = open_live(&r, err, errlen);
+    else {
+        snprintf(err, errlen, "no capture file or interface given");
+        return -1;
+    }
+    if (rc != 0)
+        goto fail;
+    r.dlt = pcap_datalink(r.p);
+    name = pcap_datalink_val_to_name(r.dlt);
+    snprintf(stats->link_type, sizeof stats->link_type, "%s",
+             name ? name : "unknown");
+    if (!capture_link_supported(r.dlt)) {
+        snprintf(err, errlen, "unsupported link type %s (%d)",
+                 name ? name : "unknown", r.dlt);
+        goto fail;
+    }
+    if (apply_filter(&r, err, errlen) != 0)
+        goto fail;
+    if (opts->iface && opts->drop_user &&
+        drop_privileges(opts->drop_user, err, errlen) != 0)
+        goto fail;
+    if (capture_nids_start(opts, h, stats, err, errlen) != 0)
+        goto fail;
+    if (opts->file) {
+        rc = read_file(&r, err, errlen);
+        if (rc == 1)
+            stats->file_truncated = true;
+    } else {
+        rc = read_live(&r, err, errlen);
+        fill_live_stats(&r);
+    }
+    capture_nids_finish();
+    pcap_close(r.p);
+    return rc < 0 ? -1 : 0;
+
+fail:
+    if (r.p)
+        pcap_close(r.p);
+    return -1;
+}
