@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -70,7 +71,7 @@ static void usage(FILE *out)
 "  -f EXPR            extra BPF filter, ANDed with the port filter\n"
 "  -p PORTS           SMTP ports, comma list (default 25,587,2525)\n"
 "  -s SNAPLEN         live: bytes captured per packet (default 262144)\n"
-"  -B MIB             live: kernel capture buffer in MiB\n"
+"  -B MIB             live: kernel capture buffer in MiB (default 32)\n"
 "  -Z USER            live: drop privileges to USER after opening\n"
 "  --idle-timeout S   close sessions idle S seconds of packet time\n"
 "                     (default 300; 0 = never)\n"
@@ -331,6 +332,15 @@ int main(int argc, char **argv)
     }
     if (err[0] != '\0')
         fprintf(stderr, "smtpscope: warning: %s\n", err);
+    /* Live without the text summary (-q, -j -, --jsonl -): the capture
+     * counters still go out at exit, on stderr, as tcpdump's do. */
+    if (res.stats.live && o.report.text == NULL)
+        fprintf(stderr, "smtpscope: %" PRIu64 " packets, %" PRIu64
+                " sessions, %" PRIu64 " flagged; received %" PRIu64
+                ", dropped %" PRIu64 " by the kernel, %" PRIu64
+                " by the interface\n", res.stats.packets, res.sessions,
+                res.flagged, res.stats.ps_recv, res.stats.ps_drop,
+                res.stats.ps_ifdrop);
     if (fail_on >= 0 && res.max_severity >= fail_on)
         return EXIT_FLAGGED;
     return 0;

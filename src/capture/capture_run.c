@@ -22,6 +22,12 @@
 #define LIVE_POLL_MS 250            /* how often a quiet live capture wakes */
 #define PROGRESS_EVERY 4096         /* packets between progress calls */
 #define DISPATCH_BATCH 1024
+/* Live: immediate mode makes libpcap use fixed-size ring frames as large
+ * as a whole segment (up to the snaplen: 256 KiB on -i any, 64 KiB on
+ * loopback or with offloading), so its 2 MiB default holds only 8-32
+ * packets and small bursts were dropped. */
+#define DEFAULT_BUFFER_MB 32
+#define DRAIN_BATCHES 64            /* at stop: batches read, at most */
 
 char *capture_ip_format(int family, const uint8_t ip[16],
                         char buf[CAPTURE_IPSTRLEN])
@@ -38,6 +44,7 @@ typedef struct run {
     pcap_t *p;
     int dlt;
     uint64_t file_size;
+    sc_time last_progress;      /* live: wall clock of the last progress */
 } run;
 
 static sc_time packet_time(const struct pcap_pkthdr *hdr)
@@ -131,8 +138,9 @@ static int open_live(run *r, char *err, size_t errlen)
     pcap_set_promisc(r->p, 1);
     pcap_set_timeout(r->p, LIVE_POLL_MS);
     pcap_set_immediate_mode(r->p, 1);
-    if (o->buffer_mb > 0)
-        pcap_set_buffer_size(r->p, o->buffer_mb * 1024 * 1024);
+    pcap_set_buffer_size(r->p, (o->buffer_mb > 0 ? o->buffer_mb
+                                                  : DEFAULT_BUFFER_MB) *
+                               1024 * 1024);
     rc = pcap_activate(r->p);
     if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED) {
         snprintf(err, errlen,
@@ -173,26 +181,60 @@ static int drop_privileges(const char *user, char *err, size_t errlen)
     return 0;
 }
 
-static int apply_filter(run *r, char *err, size_t errlen)
+static int set_filter(run *r, const char *expr, char *err, size_t errlen)
 {
     struct bpf_program prog;
 
-    if (!r->opts->filter || r->opts->filter[0] == '\0')
-        return 0;
-    if (pcap_compile(r->p, &prog, r->opts->filter, 1,
-                     PCAP_NETMASK_UNKNOWN) != 0) {
-        snprintf(err, errlen, "bad filter '%s': %s", r->opts->filter,
-                 pcap_geterr(r->p));
+    if (pcap_compile(r->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        snprintf(err, errlen, "bad filter '%s': %s",
+                 r->opts->filter ? r->opts->filter : expr, pcap_geterr(r->p));
         return -1;
     }
     if (pcap_setfilter(r->p, &prog) != 0) {
-        snprintf(err, errlen, "cannot set filter '%s': %s", r->opts->filter,
-                 pcap_geterr(r->p));
+        snprintf(err, errlen, "cannot set filter '%s': %s",
+                 r->opts->filter ? r->opts->filter : expr, pcap_geterr(r->p));
         pcap_freecode(&prog);
         return -1;
     }
     pcap_freecode(&prog);
     return 0;
+}
+
+/* Live: the kernel passes only TCP on the SMTP ports (-p), ANDed with -f,
+ * so a busy interface does not flood the capture buffer. A second branch
+ * catches 802.1Q frames that still carry their tag where the link type
+ * has tags ("vlan" shifts every later offset, so it comes last). Offline
+ * the port check is done per packet and only -f applies. */
+static int apply_filter(run *r, char *err, size_t errlen)
+{
+    const capture_opts *o = r->opts;
+    bool user = o->filter && o->filter[0] != '\0';
+    char ports[CAPTURE_PORTS_MAX * 16], expr[4096];  /* " or port 65535" */
+    struct bpf_program prog;
+    size_t n = 0;
+    int i, len;
+
+    if (!o->iface)
+        return user ? set_filter(r, o->filter, err, errlen) : 0;
+    snprintf(ports, sizeof ports, "port 25 or port 587 or port 2525");
+    for (i = 0; i < o->nports && n < sizeof ports; i++)
+        n += (size_t)snprintf(ports + n, sizeof ports - n, "%sport %u",
+                              i ? " or " : "", (unsigned)o->ports[i]);
+    len = snprintf(expr, sizeof expr,
+                   "%s%s%s(tcp and (%s)) or (vlan and tcp and (%s))%s",
+                   user ? "(" : "", user ? o->filter : "",
+                   user ? ") and (" : "", ports, ports, user ? ")" : "");
+    if (len < 0 || (size_t)len >= sizeof expr) {
+        snprintf(err, errlen, "bad filter '%s': too long", o->filter);
+        return -1;
+    }
+    if (pcap_compile(r->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) == 0)
+        pcap_freecode(&prog);
+    else    /* no VLAN on this link type (cooked, raw IP, loopback) */
+        snprintf(expr, sizeof expr, "%s%s%stcp and (%s)%s",
+                 user ? "(" : "", user ? o->filter : "",
+                 user ? ") and (" : "", ports, user ? ")" : "");
+    return set_filter(r, expr, err, errlen);
 }
 
 static bool stopped(const run *r)
@@ -233,6 +275,35 @@ static sc_time wall_now(void)
     return (sc_time)ts.tv_sec * SC_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
+static void fill_live_stats(run *r)
+{
+    struct pcap_stat ps;
+
+    if (pcap_stats(r->p, &ps) == 0) {
+        r->st->ps_recv = ps.ps_recv;
+        r->st->ps_drop = ps.ps_drop;
+        r->st->ps_ifdrop = ps.ps_ifdrop;
+    }
+}
+
+/* Live: refresh libpcap's counters and call opts->progress a few times a
+ * second, quiet link or busy, so SIGHUP and --stats are served even when
+ * no SMTP packet arrives. */
+static void live_progress(run *r)
+{
+    sc_time t;
+
+    if (!r->opts->progress)
+        return;
+    t = wall_now();
+    if (t - r->last_progress < (sc_time)LIVE_POLL_MS * 1000 &&
+        t >= r->last_progress)
+        return;
+    r->last_progress = t;
+    fill_live_stats(r);
+    r->opts->progress(r->opts->progress_ctx, r->st->bytes, 0);
+}
+
 static int read_live(run *r, char *err, size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE];
@@ -262,19 +333,15 @@ static int read_live(run *r, char *err, size_t errlen)
                 poll(&pfd, 1, LIVE_POLL_MS);
             capture_nids_tick(wall_now());
         }
+        live_progress(r);
     }
+    /* Stopped: what the kernel captured before the signal is still read
+     * (immediate mode: it is all in the ring already), bounded. */
+    for (n = 0; n < DRAIN_BATCHES; n++)
+        if (pcap_dispatch(r->p, DISPATCH_BATCH, dispatch_cb,
+                          (u_char *)r) <= 0)
+            break;
     return 0;
-}
-
-static void fill_live_stats(run *r)
-{
-    struct pcap_stat ps;
-
-    if (pcap_stats(r->p, &ps) == 0) {
-        r->st->ps_recv = ps.ps_recv;
-        r->st->ps_drop = ps.ps_drop;
-        r->st->ps_ifdrop = ps.ps_ifdrop;
-    }
 }
 
 int capture_run(const capture_opts *opts, const capture_handlers *h,

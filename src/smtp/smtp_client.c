@@ -92,7 +92,7 @@ static size_t token_end(const uint8_t *p, size_t len, size_t i)
     return i;
 }
 
-static smtp_verb parse_verb(const uint8_t *line, size_t len, size_t *args)
+smtp_verb smtp_verb_parse(const uint8_t *line, size_t len, size_t *args)
 {
     size_t end = token_end(line, len, 0);
 
@@ -237,13 +237,16 @@ static void on_mail(smtp_session *s, const uint8_t *line, size_t len,
 }
 
 static void on_rcpt(smtp_session *s, const uint8_t *line, size_t len,
-                    size_t args)
+                    size_t args, sc_time ts)
 {
     smtp_txn *t = smtp_txn_cur(s);
     size_t a0, a1, rest;
 
+    /* RCPT without MAIL: the server refuses it, but it is what the client
+     * attempted, so it opens a transaction without a sender (as Zeek
+     * logs it). */
     if (t == NULL)
-        return;         /* RCPT without MAIL: the server refuses it */
+        t = smtp_txn_new(s, ts);
     t->rcpt_total++;
     if (t->nrcpt >= SMTP_RCPT_MAX)
         return;
@@ -400,7 +403,7 @@ void smtp_client_line(smtp_session *s, const uint8_t *line, size_t len,
         smtp_transcript_wire(s, ts, SC_DIR_CLIENT, line, len);
         return;
     }
-    v = parse_verb(line, len, &args);
+    v = smtp_verb_parse(line, len, &args);
     if (v == SMTP_VERB_UNKNOWN && s->junk != JUNK_NONE) {
         smtp_transcript_wire(s, ts, SC_DIR_CLIENT, line, len);
         on_junk(s, line, len, ts);
@@ -430,7 +433,7 @@ void smtp_client_line(smtp_session *s, const uint8_t *line, size_t len,
         on_mail(s, line, len, args, ts);
         break;
     case SMTP_VERB_RCPT:
-        on_rcpt(s, line, len, args);
+        on_rcpt(s, line, len, args, ts);
         break;
     case SMTP_VERB_DATA:
         on_data(s, ts);

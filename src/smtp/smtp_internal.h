@@ -156,6 +156,7 @@ size_t smtp_line_take(smtp_session *s, sc_dir dir, const uint8_t *buf,
 void smtp_line_gap(smtp_session *s, sc_dir dir);
 
 /* smtp_client.c */
+smtp_verb smtp_verb_parse(const uint8_t *line, size_t len, size_t *args);
 void smtp_client_line(smtp_session *s, const uint8_t *line, size_t len,
                       bool too_long, sc_time ts);
 size_t smtp_client_chunk(smtp_session *s, const uint8_t *buf, size_t len,

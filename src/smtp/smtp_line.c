@@ -42,6 +42,20 @@ static void append(line_buf *lb, const uint8_t *p, size_t n)
     lb->len += n;
 }
 
+/* After a gap: does this look like the start of a line, so that the hole
+ * ended at a line boundary? A reply has a code; a command a known verb. */
+static bool line_start(sc_dir dir, const uint8_t *p, size_t n)
+{
+    size_t args;
+
+    n = strip_cr(p, n);
+    if (dir == SC_DIR_SERVER)
+        return n >= 3 && p[0] >= '2' && p[0] <= '5' && p[1] >= '0' &&
+               p[1] <= '9' && p[2] >= '0' && p[2] <= '9' &&
+               (n == 3 || p[3] == ' ' || p[3] == '-' || p[3] == '\r');
+    return smtp_verb_parse(p, n, &args) > SMTP_VERB_UNKNOWN;
+}
+
 size_t smtp_line_take(smtp_session *s, sc_dir dir, const uint8_t *buf,
                       size_t len, sc_time ts, line_fn fn)
 {
@@ -55,7 +69,7 @@ size_t smtp_line_take(smtp_session *s, sc_dir dir, const uint8_t *buf,
         return len;
     }
     used = (size_t)(nl - buf) + 1;
-    if (lb->resync) {
+    if (lb->resync && !line_start(dir, buf, used - 1)) {
         /* The line's start was lost in a gap: drop it, parse from here. */
         lb->resync = false;
         lb->len = lb->seen = 0;

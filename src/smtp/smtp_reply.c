@@ -94,6 +94,17 @@ static void event_code(smtp_session *s, int ev, int code)
         e->code = code;
 }
 
+/* The final reply ends the transaction (RFC 5321 4.1.1.4): what the
+ * client sends next (RCPT, DATA without MAIL) starts another one. A client
+ * that pipelined its next MAIL already moved on: leave that alone. */
+static void end_txn(smtp_session *s, int txn)
+{
+    if (txn >= 0 && txn == s->cur_txn) {
+        s->cur_txn = -1;
+        s->cur_chunk = -1;
+    }
+}
+
 /* Replies that belong to the transaction's own commands. */
 static bool txn_command(const pending *p)
 {
@@ -160,6 +171,7 @@ static void on_reply(smtp_session *s, int code, sc_time ts)
     if (p.kind == PEND_EOD) {
         if (t != NULL)
             t->reply = r;
+        end_txn(s, p.txn);
         return;
     }
     if (p.verb == SMTP_VERB_AUTH) {
@@ -219,13 +231,19 @@ static void on_reply(smtp_session *s, int code, sc_time ts)
 
         if (c == NULL && open_one)
             c = smtp_chunk_cur(s);
+        /* A refusal or a timeout while the chunk is incomplete: the server
+         * stopped reading it. A 2xx says the server has the whole chunk,
+         * so the missing bytes are the capture's, not the wire's: keep
+         * counting what follows as chunk data. */
+        if (open_one && code >= 400)
+            smtp_chunk_cut(s, SMTP_CHUNK_CUT_REPLY, ts, code);
         if (c != NULL) {
             c->reply = r;
-            if (c->last && t != NULL)
+            if (c->last && t != NULL) {
                 t->reply = r;
+                end_txn(s, p.txn);
+            }
         }
-        if (open_one)
-            smtp_chunk_cut(s, SMTP_CHUNK_CUT_REPLY, ts, code);
         break;
     }
     case SMTP_VERB_STARTTLS:

@@ -219,7 +219,11 @@ static bool row_matches(const cJSON *sess, const char *helo, const char *from,
         if (!same_rcpts(rcpt, cJSON_GetObjectItemCaseSensitive(t, "rcpt_to")))
             continue;
         reply_str(cJSON_GetObjectItemCaseSensitive(t, "last_reply"), lr, sizeof(lr));
-        if (strcmp(last, "-") != 0 && strcmp(lr, last) != 0) {
+        /* Zeek logs a multi-line reply's last line; we keep all lines
+         * joined by spaces, so its text must end ours, same code. */
+        if (strcmp(last, "-") != 0 &&
+            (strncmp(lr, last, 3) != 0 || strlen(lr) < strlen(last) - 4 ||
+             strcmp(lr + strlen(lr) - (strlen(last) - 4), last + 4) != 0)) {
             snprintf(why, n, "last reply '%s' vs zeek '%s'", lr, last);
             continue;
         }

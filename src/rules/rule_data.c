@@ -1,0 +1,284 @@
+/*
+ * rule_data.c - the message itself: end-of-data sequences that some servers
+ * honour and others don't (SMTP smuggling), BINARYMIME without BDAT
+ * (RFC 3030 section 3), and a declared SIZE above the advertised limit
+ * (RFC 1870).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "rules_internal.h"
+
+/* ---- smtp-smuggling ---- */
+
+static void smuggling_fix(sbuf *h, rule_sw sw)
+{
+    switch (sw) {
+    case RULE_SW_POSTFIX:
+        sb_printf(h, "On Postfix set smtpd_forbid_bare_newline = normal "
+                     "(3.5.24, 3.6.14, 3.7.10, 3.8.5, 3.9 and later); older "
+                     "versions: smtpd_data_restrictions = "
+                     "reject_unauth_pipelining. ");
+        break;
+    case RULE_SW_EXIM:
+        sb_printf(h, "Upgrade Exim to 4.97.1 or later (CVE-2023-51766). ");
+        break;
+    case RULE_SW_SENDMAIL:
+        sb_printf(h, "Upgrade Sendmail to 8.18.1 or later, which rejects "
+                     "bare CR and LF (CVE-2023-51765). ");
+        break;
+    case RULE_SW_CISCO_ESA:
+        sb_printf(h, "On Cisco Secure Email set the mail flow policy's 'CR "
+                     "and LF Handling' to Clean. ");
+        break;
+    default:
+        sb_printf(h, "Make the receiver accept only <CRLF>.<CRLF> (Postfix "
+                     "smtpd_forbid_bare_newline = normal; Exim 4.97.1+; "
+                     "Sendmail 8.18.1+; Cisco Secure Email 'CR and LF "
+                     "Handling' = Clean). ");
+        break;
+    }
+}
+
+void rule_smtp_smuggling(const smtp_info *s, rule_ctx *cx)
+{
+    for (int t = -1; t < s->ntxns; t++) {
+        const smtp_event *bad = NULL, *during = NULL, *unmatched = NULL;
+        int nbad = 0, nunmatched = 0;
+        char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX], mail[300];
+        char tb[RULE_TOD_STRLEN], tr[RULE_TOD_STRLEN];
+        bool took;
+        sbuf b, h;
+
+        for (int i = 0; i < s->nevents; i++) {
+            const smtp_event *e = &s->events[i];
+
+            if (e->type == SMTP_EV_DATA_BAD_EOD && e->txn == t) {
+                if (bad == NULL)
+                    bad = e;
+                nbad++;
+            }
+        }
+        if (bad == NULL)
+            continue;
+        for (int i = 0; i < s->nevents; i++) {
+            const smtp_event *e = &s->events[i];
+
+            if (e->time < bad->time)
+                continue;
+            if (e->type == SMTP_EV_REPLY_DURING_DATA && e->txn == t &&
+                during == NULL)
+                during = e;
+            if (e->type == SMTP_EV_UNMATCHED_REPLY) {
+                if (unmatched == NULL)
+                    unmatched = e;
+                nunmatched++;
+            }
+        }
+        took = during != NULL || unmatched != NULL;
+        sb_init(&b, ev, sizeof(ev));
+        if (t >= 0) {
+            rule_mail_text(&s->txns[t], mail, sizeof(mail));
+            sb_printf(&b, "message data of transaction %d (%s) holds ", t + 1,
+                      mail);
+        } else {
+            sb_printf(&b, "message data holds ");
+        }
+        sb_printf(&b, "'%s' at offset %llu (%s)", bad->text,
+                  (unsigned long long)bad->value, rule_tod(bad->time, tb));
+        if (nbad > 1)
+            sb_printf(&b, " and %d more such sequences", nbad - 1);
+        if (during != NULL) {
+            sb_printf(&b, "; the server answered %d '%s' at %s while the "
+                          "client was still sending data (after %llu "
+                          "bytes): the server took it as the end of the "
+                          "message (smuggling succeeded)", during->code,
+                      during->text, rule_tod(during->time, tr),
+                      (unsigned long long)during->value);
+            if (nunmatched > 0)
+                sb_printf(&b, "; %d more replies answered commands hidden "
+                              "in the data", nunmatched);
+        } else if (unmatched != NULL) {
+            sb_printf(&b, "; after the message the server sent %d replies "
+                          "no command was waiting for (first %d '%s' at "
+                          "%s): it answered commands hidden in the data, so "
+                          "the server took it as the end of the message "
+                          "(smuggling succeeded)", nunmatched,
+                      unmatched->code, unmatched->text,
+                      rule_tod(unmatched->time, tr));
+        } else {
+            sb_printf(&b, "; no reply during the data: the server did not "
+                          "end the message there");
+        }
+        sb_init(&h, hint, sizeof(hint));
+        sb_printf(&h, "Servers that end a message at a dot line framed by "
+                      "anything but CRLF let a sender hide a second, spoofed "
+                      "message inside the first (SMTP smuggling). ");
+        if (took)
+            sb_printf(&h, "This server did so: fix it now. ");
+        smuggling_fix(&h, rule_detect_sw(s));
+        sb_printf(&h, "Legitimate MTAs never send these sequences: check "
+                      "the sender%s.",
+                  took ? " and the mail accepted from it" : ", it may be "
+                         "probing relays for the flaw");
+        rule_raise(cx, bad->time, hint, "%s", ev);
+    }
+}
+
+/* ---- binarymime-misuse ---- */
+
+void rule_binarymime_misuse(const smtp_info *s, rule_ctx *cx)
+{
+    char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX], ext[200], mail[300];
+    char tb[RULE_TOD_STRLEN];
+    sbuf h;
+
+    if (rule_ehlo_seen(s) && (s->ext_flags & SMTP_EXT_BINARYMIME) &&
+        !(s->ext_flags & SMTP_EXT_CHUNKING)) {
+        bool masked = rule_any_ext_masked(s);
+        rule_sw sw = rule_detect_sw(s);
+
+        rule_ext_list(s, ext, sizeof(ext));
+        snprintf(ev, sizeof(ev), "the EHLO reply at %s advertises BINARYMIME "
+                 "without CHUNKING (advertised: %s)",
+                 rule_tod(s->ehlo_reply.time, tb), ext);
+        sb_init(&h, hint, sizeof(hint));
+        sb_printf(&h, "RFC 3030: BINARYMIME requires CHUNKING, since binary "
+                      "content can only travel in BDAT chunks; a sender "
+                      "that trusts this reply has no valid way to send it. ");
+        if (masked)
+            sb_printf(&h, "A middlebox masked EHLO keywords here (see "
+                          "esmtp-masked) and probably hid CHUNKING: disable "
+                          "its ESMTP inspection (ASA: no inspect esmtp).");
+        else if (sw == RULE_SW_SMTPSVC || sw == RULE_SW_SYMANTEC)
+            sb_printf(&h, "CHUNKING was turned off without BINARYMIME: also "
+                          "remove BINARYMIME from metabase "
+                          "SmtpInboundCommandSupportOptions (smtpscope "
+                          "iis-options VALUE --without BINARYMIME) and "
+                          "restart IIS Admin.");
+        else if (sw == RULE_SW_EXCHANGE)
+            sb_printf(&h, "Turn it off with CHUNKING: Set-ReceiveConnector "
+                          "\"<connector>\" -BinaryMimeEnabled $false.");
+        else
+            sb_printf(&h, "Turn BINARYMIME off wherever CHUNKING was turned "
+                          "off (Exchange: -BinaryMimeEnabled $false; IIS "
+                          "SMTP: smtpscope iis-options VALUE --without "
+                          "BINARYMIME).");
+        rule_raise(cx, s->ehlo_reply.time, hint, "%s", ev);
+    }
+    for (int i = 0; i < s->nevents; i++) {
+        const smtp_event *e = &s->events[i];
+        const smtp_txn *x;
+
+        if (e->type != SMTP_EV_BINARY_AFTER_DATA)
+            continue;
+        x = e->txn >= 0 && e->txn < s->ntxns ? &s->txns[e->txn] : NULL;
+        if (x != NULL)
+            rule_mail_text(x, mail, sizeof(mail));
+        else
+            snprintf(mail, sizeof(mail), "MAIL FROM");
+        snprintf(ev, sizeof(ev), "transaction %d (%s BODY=BINARYMIME) sent "
+                 "DATA at %s: a BINARYMIME message must go with BDAT",
+                 e->txn + 1, mail,
+                 rule_tod(x != NULL && x->data_cmd_time != SC_TIME_NONE
+                              ? x->data_cmd_time
+                              : e->time,
+                          tb));
+        rule_raise(cx, e->time,
+                   "RFC 3030 section 3: a message declared BODY=BINARYMIME "
+                   "must be sent with BDAT; through DATA its binary content "
+                   "is dot-stuffed, cut at line limits or rejected. The "
+                   "sending software is broken: update it, or make it "
+                   "convert such messages to 8BITMIME/7bit (base64) when "
+                   "it does not use BDAT.",
+                   "%s", ev);
+    }
+}
+
+/* ---- size-exceeded ---- */
+
+static bool param_size(const smtp_txn *x, uint64_t *n)
+{
+    for (int i = 0; i < x->nparams; i++) {
+        const char *v = x->params[i].value;
+        uint64_t acc = 0;
+
+        if (strcmp(x->params[i].key, "SIZE") != 0 || v[0] < '0' ||
+            v[0] > '9')
+            continue;
+        for (; *v >= '0' && *v <= '9'; v++) {
+            if (acc > (UINT64_MAX - 9) / 10)
+                return false;
+            acc = acc * 10 + (uint64_t)(*v - '0');
+        }
+        *n = acc;
+        return true;
+    }
+    return false;
+}
+
+static void size_fix(sbuf *h, rule_sw sw)
+{
+    switch (sw) {
+    case RULE_SW_POSTFIX:
+        sb_printf(h, "Postfix: message_size_limit in main.cf.");
+        break;
+    case RULE_SW_EXIM:
+        sb_printf(h, "Exim: message_size_limit in the main configuration.");
+        break;
+    case RULE_SW_SENDMAIL:
+        sb_printf(h, "Sendmail: define(`confMAX_MESSAGE_SIZE', n) in the .mc "
+                     "file.");
+        break;
+    case RULE_SW_EXCHANGE:
+        sb_printf(h, "Exchange: Set-ReceiveConnector -MaxMessageSize and "
+                     "Set-TransportConfig -MaxReceiveSize (both apply).");
+        break;
+    case RULE_SW_SMTPSVC:
+        sb_printf(h, "IIS SMTP: virtual server Properties > Messages > "
+                     "'Limit message size' (metabase MaxMessageSize).");
+        break;
+    default:
+        sb_printf(h, "Postfix/Exim message_size_limit; Exchange "
+                     "Set-ReceiveConnector -MaxMessageSize; IIS SMTP "
+                     "MaxMessageSize.");
+        break;
+    }
+}
+
+void rule_size_exceeded(const smtp_info *s, rule_ctx *cx)
+{
+    if (s->size_limit == 0)
+        return;
+    for (int t = 0; t < s->ntxns; t++) {
+        const smtp_txn *x = &s->txns[t];
+        char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX], mail[300];
+        char tb[RULE_TOD_STRLEN];
+        uint64_t n;
+        sbuf b, h;
+
+        if (!param_size(x, &n) || n <= s->size_limit)
+            continue;
+        rule_mail_text(x, mail, sizeof(mail));
+        sb_init(&b, ev, sizeof(ev));
+        sb_printf(&b, "%s SIZE=%llu at %s (transaction %d) declares %llu "
+                      "bytes, %llu above the server's advertised SIZE %llu",
+                  mail, (unsigned long long)n, rule_tod(x->start, tb), t + 1,
+                  (unsigned long long)n,
+                  (unsigned long long)(n - s->size_limit),
+                  (unsigned long long)s->size_limit);
+        if (x->mail_reply.code >= 400)
+            sb_printf(&b, "; the server answered %d '%s'",
+                      x->mail_reply.code, x->mail_reply.text);
+        else if (x->mail_reply.code != 0)
+            sb_printf(&b, "; the server still answered %d",
+                      x->mail_reply.code);
+        sb_init(&h, hint, sizeof(hint));
+        sb_printf(&h, "The message is larger than the receiver accepts "
+                      "(RFC 1870), so it will bounce. Send it smaller "
+                      "(attachments encoded in base64 grow by a third), or "
+                      "raise the receiver's limit: ");
+        size_fix(&h, rule_detect_sw(s));
+        rule_raise(cx, x->start, hint, "%s", ev);
+    }
+}

@@ -1,0 +1,222 @@
+/*
+ * rule_tls.c - STARTTLS (RFC 3207) and AUTH (RFC 4954): commands injected
+ * before TLS starts (CVE-2011-0411), STARTTLS refused or never answered,
+ * and credentials sent in cleartext.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "rules_internal.h"
+
+void rule_starttls_injection(const smtp_info *s, rule_ctx *cx)
+{
+    for (int i = 0; i < s->nevents; i++) {
+        const smtp_event *e = &s->events[i];
+        char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX];
+        char tb[RULE_TOD_STRLEN];
+        sbuf b, h;
+
+        if (e->type != SMTP_EV_STARTTLS_INJECTION)
+            continue;
+        sb_init(&b, ev, sizeof(ev));
+        sb_printf(&b, "after STARTTLS the client sent %llu more bytes at %s "
+                      "before the server's reply (first line '%s')",
+                  (unsigned long long)e->value, rule_tod(e->time, tb),
+                  e->text);
+        if (e->code == 220)
+            sb_printf(&b, "; the server then answered 220 and TLS started: "
+                          "a server with the CVE-2011-0411 flaw runs those "
+                          "plaintext commands inside the TLS session");
+        else if (e->code != 0)
+            sb_printf(&b, "; the server answered %d and TLS did not start",
+                      e->code);
+        else
+            sb_printf(&b, "; no reply to STARTTLS was seen");
+        sb_init(&h, hint, sizeof(hint));
+        sb_printf(&h, "RFC 3207: the client must wait for the 220, and the "
+                      "server must discard anything received before TLS "
+                      "starts. No correct client pipelines after STARTTLS: "
+                      "suspect an attacker on the path or a broken client. "
+                      "Check the server discards it (send STARTTLS and RSET "
+                      "in one write: a fixed server answers only the 220; "
+                      "CERT VU#555316)");
+        if (rule_detect_sw(s) == RULE_SW_POSTFIX)
+            sb_printf(&h, "; Postfix is fixed from 2.4.16, 2.5.12, 2.6.9, "
+                          "2.7.3 and 2.8.0 on");
+        sb_printf(&h, ".");
+        rule_raise(cx, e->time, hint, "%s", ev);
+    }
+}
+
+static void starttls_fix(sbuf *h, const smtp_info *s, bool advertised)
+{
+    rule_sw sw = rule_detect_sw(s);
+
+    if (rule_any_ext_masked(s) || sw == RULE_SW_CISCO_FW) {
+        sb_printf(h, "Cisco PIX/ASA ESMTP inspection masks STARTTLS "
+                     "(XXXXXXXA) and blocks it: 'no inspect esmtp' (ASA) or "
+                     "'no fixup protocol smtp 25' (PIX). ");
+        return;
+    }
+    if (!advertised) {
+        sb_printf(h, "The server did not offer STARTTLS, so the client must "
+                     "not ask. A client that requires TLS (Postfix "
+                     "smtp_tls_security_level = encrypt, Exim "
+                     "hosts_require_tls) will defer this mail: enable TLS on "
+                     "the server, or relax the client's policy for this "
+                     "peer. ");
+        return;
+    }
+    sb_printf(h, "The server offers STARTTLS but cannot start TLS, so mail "
+                 "is deferred or goes in cleartext. ");
+    switch (sw) {
+    case RULE_SW_POSTFIX:
+        sb_printf(h, "Postfix: check that smtpd_tls_cert_file and "
+                     "smtpd_tls_key_file exist, match and are readable (see "
+                     "the TLS errors in the mail log). ");
+        break;
+    case RULE_SW_EXIM:
+        sb_printf(h, "Exim: check tls_certificate and tls_privatekey are "
+                     "readable by the Exim user. ");
+        break;
+    case RULE_SW_EXCHANGE:
+        sb_printf(h, "Exchange: bind a valid certificate to SMTP "
+                     "(Enable-ExchangeCertificate -Thumbprint <t> -Services "
+                     "SMTP) and check the connector's TlsCertificateName. ");
+        break;
+    case RULE_SW_SMTPSVC:
+        sb_printf(h, "IIS SMTP: install a valid certificate on the virtual "
+                     "server (Properties > Access > Certificate). ");
+        break;
+    default:
+        sb_printf(h, "Check the server's TLS certificate and key (present, "
+                     "matching, readable, not expired) and its log. ");
+        break;
+    }
+}
+
+void rule_starttls_rejected(const smtp_info *s, rule_ctx *cx)
+{
+    bool adv = (s->ext_flags & SMTP_EXT_STARTTLS) != 0;
+    const char *advs = !rule_ehlo_seen(s) ? "the EHLO reply was not seen"
+                       : adv ? "the server had advertised STARTTLS"
+                             : "the server had not advertised STARTTLS";
+    char hint[RULE_HINT_MAX], tb[RULE_TOD_STRLEN], te[RULE_TOD_STRLEN];
+    char d[RULE_SECS_STRLEN];
+    sbuf h;
+
+    sb_init(&h, hint, sizeof(hint));
+    starttls_fix(&h, s, adv || !rule_ehlo_seen(s));
+    for (int i = 0; i < s->nevents; i++) {
+        const smtp_event *e = &s->events[i];
+
+        if (e->type == SMTP_EV_ERROR_REPLY && e->verb == SMTP_VERB_STARTTLS)
+            rule_raise(cx, e->time, hint, "STARTTLS answered %d '%s' at %s "
+                       "(%s)", e->code, e->text, rule_tod(e->time, tb), advs);
+        /* A non-220 success code is no ERROR_REPLY; the injection event
+         * is the one place it is kept. */
+        if (e->type == SMTP_EV_STARTTLS_INJECTION && e->code != 0 &&
+            e->code != 220 && e->code < 400)
+            rule_raise(cx, e->time, hint, "STARTTLS answered %d instead of "
+                       "220 (%s)", e->code, advs);
+    }
+    for (int i = 0; i < s->unanswered && i < 8; i++) {
+        sc_time waited = s->end_time - s->unanswered_time[i];
+
+        if (s->unanswered_verb[i] != SMTP_VERB_STARTTLS)
+            continue;
+        if ((s->end == SMTP_END_CAPTURE_END || s->end == SMTP_END_EVICTED) &&
+            waited < cx->cfg->slow_reply)
+            continue;
+        rule_raise(cx, s->unanswered_time[i], hint, "STARTTLS sent at %s was "
+                   "never answered: %s at %s, %s later (%s)",
+                   rule_tod(s->unanswered_time[i], tb),
+                   rule_end_phrase(s->end), rule_tod(s->end_time, te),
+                   rule_secs(waited, d), advs);
+    }
+}
+
+static const char *mech_risk(const char *mech)
+{
+    if (rule_contains_ci(mech, "PLAIN") || rule_contains_ci(mech, "LOGIN"))
+        return "the password is only base64-encoded";
+    if (rule_contains_ci(mech, "MD5"))
+        return "the challenge-response can be cracked offline";
+    return "the exchange is exposed to anyone on the path";
+}
+
+static void auth_fix(sbuf *h, rule_sw sw)
+{
+    switch (sw) {
+    case RULE_SW_POSTFIX:
+        sb_printf(h, "Postfix: smtpd_tls_auth_only = yes. ");
+        break;
+    case RULE_SW_EXIM:
+        sb_printf(h, "Exim: server_advertise_condition = ${if "
+                     "def:tls_in_cipher} on each authenticator. ");
+        break;
+    case RULE_SW_EXCHANGE:
+        sb_printf(h, "Exchange: Set-ReceiveConnector \"<connector>\" "
+                     "-AuthMechanism Tls,BasicAuth,BasicAuthRequireTLS. ");
+        break;
+    case RULE_SW_SMTPSVC:
+        sb_printf(h, "IIS SMTP: Access > Authentication > Basic: tick "
+                     "'Requires TLS encryption'. ");
+        break;
+    case RULE_SW_SENDMAIL:
+        sb_printf(h, "Sendmail: define(`confAUTH_OPTIONS', `p,y'). ");
+        break;
+    default:
+        sb_printf(h, "(Postfix smtpd_tls_auth_only = yes; Exchange "
+                     "-AuthMechanism ...BasicAuthRequireTLS; Exim "
+                     "server_advertise_condition = "
+                     "${if def:tls_in_cipher}.) ");
+        break;
+    }
+}
+
+void rule_cleartext_auth(const smtp_info *s, rule_ctx *cx)
+{
+    const smtp_event *first = NULL;
+    char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX], tb[RULE_TOD_STRLEN];
+    int n = 0;
+    sbuf b, h;
+
+    sb_init(&b, ev, sizeof(ev));
+    for (int i = 0; i < s->nevents; i++) {
+        const smtp_event *e = &s->events[i];
+
+        if (e->type != SMTP_EV_AUTH_SEEN)
+            continue;
+        if (first == NULL)
+            first = e;
+        if (n < 3) {
+            sb_printf(&b, "%sAUTH %s at %s outside TLS", n ? "; " : "",
+                      e->text, rule_tod(e->time, tb));
+            if (e->code >= 200 && e->code < 300)
+                sb_printf(&b, ", answered %d (accepted: %s)", e->code,
+                          mech_risk(e->text));
+            else if (e->code != 0)
+                sb_printf(&b, ", answered %d (%s)", e->code,
+                          mech_risk(e->text));
+            else
+                sb_printf(&b, " (%s)", mech_risk(e->text));
+        }
+        n++;
+    }
+    if (first == NULL)
+        return;
+    if (n > 3)
+        sb_printf(&b, "; %d more AUTH attempts", n - 3);
+    if (s->ext_flags & SMTP_EXT_STARTTLS)
+        sb_printf(&b, "; the server offered STARTTLS but it was not used");
+    else if (rule_ehlo_seen(s))
+        sb_printf(&b, "; the server did not offer STARTTLS");
+    sb_init(&h, hint, sizeof(hint));
+    sb_printf(&h, "Credentials crossed the network in cleartext: change the "
+                  "password. Require TLS before AUTH on the server: ");
+    auth_fix(&h, rule_detect_sw(s));
+    sb_printf(&h, "On the client, submit on port 587 with STARTTLS "
+                  "required, or on 465 (implicit TLS).");
+    rule_raise(cx, first->time, hint, "%s", ev);
+}

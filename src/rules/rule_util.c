@@ -1,0 +1,258 @@
+/*
+ * rule_util.c - raising flags and formatting evidence: times of day,
+ * durations, commands as they were sent, and the latest client activity
+ * before a moment (for "the client had been silent for ..." evidence).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "rules_internal.h"
+
+void rule_raise(rule_ctx *cx, sc_time t, const char *hint, const char *fmt,
+                ...)
+{
+    rule_result *out = cx->out;
+    rule_flag *f;
+    va_list ap;
+
+    if (out->nflags >= RULE_FLAGS_MAX) {
+        out->dropped++;
+        return;
+    }
+    f = &out->flags[out->nflags++];
+    f->rule = cx->rule;
+    f->time = t;
+    va_start(ap, fmt);
+    vsnprintf(f->evidence, sizeof(f->evidence), fmt, ap);
+    va_end(ap);
+    snprintf(f->hint, sizeof(f->hint), "%s", hint != NULL ? hint : "");
+    for (size_t n = strlen(f->hint); n > 0 && f->hint[n - 1] == ' '; n--)
+        f->hint[n - 1] = '\0';
+}
+
+void sb_init(sbuf *b, char *p, size_t cap)
+{
+    b->p = p;
+    b->cap = cap;
+    b->len = 0;
+    if (cap > 0)
+        p[0] = '\0';
+}
+
+void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (b->cap == 0 || b->len >= b->cap - 1)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    b->len += (size_t)n;
+    if (b->len > b->cap - 1)
+        b->len = b->cap - 1;      /* cut: the buffer is full */
+}
+
+const char *rule_tod(sc_time t, char buf[RULE_TOD_STRLEN])
+{
+    int64_t sec, usec;
+    time_t tt;
+    struct tm tm;
+
+    if (t == SC_TIME_NONE) {
+        snprintf(buf, RULE_TOD_STRLEN, "?");
+        return buf;
+    }
+    sec = t / SC_USEC_PER_SEC;
+    usec = t % SC_USEC_PER_SEC;
+    if (usec < 0) {
+        usec += SC_USEC_PER_SEC;
+        sec--;
+    }
+    tt = (time_t)sec;
+    if (gmtime_r(&tt, &tm) == NULL) {
+        snprintf(buf, RULE_TOD_STRLEN, "?");
+        return buf;
+    }
+    snprintf(buf, RULE_TOD_STRLEN, "%02d:%02d:%02d.%06dZ", tm.tm_hour,
+             tm.tm_min, tm.tm_sec, (int)usec);
+    return buf;
+}
+
+const char *rule_secs(sc_time d, char buf[RULE_SECS_STRLEN])
+{
+    if (d == SC_TIME_NONE || d < 0) {
+        snprintf(buf, RULE_SECS_STRLEN, "?");
+        return buf;
+    }
+    if (d < 1000)
+        snprintf(buf, RULE_SECS_STRLEN, "%lld us", (long long)d);
+    else if (d < SC_USEC_PER_SEC)
+        snprintf(buf, RULE_SECS_STRLEN, "%.1f ms", (double)d / 1e3);
+    else
+        snprintf(buf, RULE_SECS_STRLEN, "%.1f s", (double)d / 1e6);
+    return buf;
+}
+
+void rule_bdat_text(const smtp_chunk *c, char *buf, size_t size)
+{
+    snprintf(buf, size, "BDAT %llu%s", (unsigned long long)c->declared,
+             c->last ? " LAST" : "");
+}
+
+void rule_mail_text(const smtp_txn *t, char *buf, size_t size)
+{
+    snprintf(buf, size, "MAIL FROM:<%s>",
+             t->mail_from != NULL ? t->mail_from : "");
+}
+
+const char *rule_verb_name(smtp_verb v)
+{
+    static const char *const names[] = {
+#define X(name, str) str,
+        SMTP_VERB_LIST(X)
+#undef X
+    };
+
+    return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "?";
+}
+
+const char *rule_end_phrase(smtp_end e)
+{
+    switch (e) {
+    case SMTP_END_CLIENT_QUIT: return "the client quit";
+    case SMTP_END_SERVER_CLOSE: return "the server closed the connection";
+    case SMTP_END_CLIENT_CLOSE: return "the client closed the connection";
+    case SMTP_END_RESET: return "the connection was reset";
+    case SMTP_END_IDLE_TIMEOUT: return "the connection went idle";
+    case SMTP_END_CAPTURE_END: return "the capture ended";
+    case SMTP_END_EVICTED: return "the capture dropped the connection";
+    default: return "the session ended";
+    }
+}
+
+static void later(sc_time *best, sc_time cand, sc_time t)
+{
+    if (cand != SC_TIME_NONE && cand <= t && (*best == SC_TIME_NONE ||
+                                              cand > *best))
+        *best = cand;
+}
+
+sc_time rule_last_client_before(const smtp_info *s, sc_time t)
+{
+    sc_time best = SC_TIME_NONE;
+
+    if (t == SC_TIME_NONE)
+        return SC_TIME_NONE;
+    later(&best, s->last_client_time, t);
+    for (int i = 0; i < s->ntranscript; i++)
+        if (s->transcript[i].dir == SC_DIR_CLIENT)
+            later(&best, s->transcript[i].time, t);
+    for (int i = 0; i < s->nevents; i++) {
+        const smtp_event *e = &s->events[i];
+
+        /* A cut chunk's event is timed by the reply or the close, not by
+         * client bytes. */
+        if (e->dir == SC_DIR_CLIENT && e->type != SMTP_EV_CHUNK_CUT_BY_REPLY &&
+            e->type != SMTP_EV_CHUNK_CUT_BY_END)
+            later(&best, e->time, t);
+    }
+    for (int i = 0; i < s->ntxns; i++) {
+        const smtp_txn *x = &s->txns[i];
+
+        later(&best, x->start, t);
+        later(&best, x->data_cmd_time, t);
+        for (int k = 0; k < x->nchunks; k++) {
+            const smtp_chunk *c = &x->chunks[k];
+
+            later(&best, c->cmd_time, t);
+            later(&best, c->first_byte_time, t);
+            if (c->end == SMTP_CHUNK_COMPLETE)
+                later(&best, c->end_time, t);
+        }
+    }
+    for (int i = 0; i < s->unanswered && i < 8; i++)
+        later(&best, s->unanswered_time[i], t);
+    return best;
+}
+
+void rule_ext_list(const smtp_info *s, char *buf, size_t size)
+{
+    sbuf b;
+
+    sb_init(&b, buf, size);
+    for (int i = 0; i < s->next; i++)
+        if (s->ext[i] != NULL)
+            sb_printf(&b, "%s%s", b.len ? ", " : "", s->ext[i]);
+    if (b.len == 0)
+        sb_printf(&b, "none");
+}
+
+bool rule_contains_ci(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+
+    if (hay == NULL)
+        return false;
+    for (; *hay != '\0'; hay++) {
+        size_t i = 0;
+
+        while (i < n && hay[i] != '\0' &&
+               tolower((unsigned char)hay[i]) ==
+                   tolower((unsigned char)needle[i]))
+            i++;
+        if (i == n)
+            return true;
+    }
+    return n == 0;
+}
+
+bool rule_ehlo_seen(const smtp_info *s)
+{
+    return !s->partial && s->ehlo_reply.code >= 200 &&
+           s->ehlo_reply.code < 300;
+}
+
+bool rule_ext_masked(const char *ext)
+{
+    size_t x = 0, other = 0, i = 0;
+
+    if (ext == NULL)
+        return false;
+    while (ext[i] == 'X' || ext[i] == 'x') {
+        x++;
+        i++;
+    }
+    while (ext[i] != '\0' && ext[i] != ' ' && ext[i] != '=') {
+        if (!isalpha((unsigned char)ext[i]))
+            return false;
+        other++;
+        i++;
+    }
+    return x >= 3 && x + other >= 4 && other <= 2;
+}
+
+bool rule_any_ext_masked(const smtp_info *s)
+{
+    for (int i = 0; i < s->next; i++)
+        if (rule_ext_masked(s->ext[i]))
+            return true;
+    return false;
+}
+
+const smtp_chunk *rule_chunk_at_time(const smtp_info *s, sc_time t, int *txn)
+{
+    for (int i = 0; i < s->ntxns; i++)
+        for (int k = 0; k < s->txns[i].nchunks; k++)
+            if (s->txns[i].chunks[k].cmd_time == t) {
+                if (txn != NULL)
+                    *txn = i;
+                return &s->txns[i].chunks[k];
+            }
+    return NULL;
+}

@@ -1,0 +1,159 @@
+/*
+ * rules_internal.h - what the files of src/rules/ share: the table entry,
+ * the context a rule raises flags through, evidence formatting helpers and
+ * the remediation-hint building blocks (receiver software detection).
+ *
+ * A rule is one function over a finished session:
+ *
+ *     void rule_bdat_no_payload(const smtp_info *s, rule_ctx *cx);
+ *
+ * It reads the model, never the packets, and raises each flag with
+ * rule_raise(cx, time, hint, "evidence %s", ...). Evidence and hints are
+ * formatted into the flag's fixed buffers: long text is cut, never
+ * overflowed.
+ */
+#ifndef RULES_INTERNAL_H
+#define RULES_INTERNAL_H
+
+#include <stdarg.h>
+
+#include "smtpscope/rules.h"
+
+#if defined(__GNUC__)
+#define RULE_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define RULE_PRINTF(f, a)
+#endif
+
+typedef struct rule_ctx rule_ctx;
+typedef void (*rule_fn)(const smtp_info *s, rule_ctx *cx);
+
+/* One line of the table in rule_table.c. */
+struct rule_def {
+    const char *id;
+    rule_severity severity;
+    const char *meaning;     /* CONTRACT.md's "raised when", one line */
+    rule_fn fn;
+};
+
+/* What a running rule sees besides the model. */
+struct rule_ctx {
+    const rule_config *cfg;  /* borrowed; thresholds, other rules' state */
+    const rule_def *rule;    /* the rule being run */
+    rule_result *out;        /* flags go here */
+};
+
+/* Raise one flag: evidence from fmt (capped at RULE_EVIDENCE_MAX), the hint
+ * copied (capped at RULE_HINT_MAX). Past RULE_FLAGS_MAX only `dropped`
+ * grows. */
+void rule_raise(rule_ctx *cx, sc_time t, const char *hint, const char *fmt,
+                ...) RULE_PRINTF(4, 5);
+
+/* Is the rule with this id enabled in the running configuration? */
+bool rule_ctx_enabled(const rule_ctx *cx, const char *id);
+
+/* ---- a capped string builder (snprintf into a fixed buffer) ---- */
+typedef struct sbuf {
+    char *p;
+    size_t cap;
+    size_t len;              /* never more than cap - 1 */
+} sbuf;
+
+void sb_init(sbuf *b, char *p, size_t cap);
+void sb_printf(sbuf *b, const char *fmt, ...) RULE_PRINTF(2, 3);
+
+/* ---- evidence formatting ---- */
+#define RULE_TOD_STRLEN 24
+/* "12:00:00.100000Z" (time of day, UTC; the flag carries the full date). */
+const char *rule_tod(sc_time t, char buf[RULE_TOD_STRLEN]);
+#define RULE_SECS_STRLEN 32
+/* A duration for people: "300.0 s", "250.0 ms", "151 us"; "?" if unknown. */
+const char *rule_secs(sc_time d, char buf[RULE_SECS_STRLEN]);
+
+/* "BDAT 2728 LAST" for a chunk. */
+void rule_bdat_text(const smtp_chunk *c, char *buf, size_t size);
+/* "MAIL FROM:<a@b>" or "MAIL FROM:<>" for a transaction. */
+void rule_mail_text(const smtp_txn *t, char *buf, size_t size);
+/* A verb's name from smtp.h's list (sc_smtp is not linked here). */
+const char *rule_verb_name(smtp_verb v);
+/* How the session ended, as a phrase: "the server closed the connection". */
+const char *rule_end_phrase(smtp_end e);
+/* The latest client activity the model records at or before t
+ * (SC_TIME_NONE if none): command times, chunk bytes, client events,
+ * transcript lines. */
+sc_time rule_last_client_before(const smtp_info *s, sc_time t);
+/* The EHLO keywords as one "A, B, C" list (capped). */
+void rule_ext_list(const smtp_info *s, char *buf, size_t size);
+/* Case-insensitive substring search. */
+bool rule_contains_ci(const char *hay, const char *needle);
+/* Was the EHLO/HELO reply seen in a session whose start was seen? */
+bool rule_ehlo_seen(const smtp_info *s);
+/* Is this advertised extension masked by a middlebox ("XXXXXXXA")? Its
+ * keyword is 3+ 'X' then at most two other letters, 4+ characters in all
+ * ("XXXX", "XXXA" - a masked AUTH, "XXXXXXXA"). */
+bool rule_ext_masked(const char *ext);
+bool rule_any_ext_masked(const smtp_info *s);
+/* Find the chunk whose BDAT command was sent at `t` (txn index in *txn). */
+const smtp_chunk *rule_chunk_at_time(const smtp_info *s, sc_time t, int *txn);
+
+/* ---- who the receiver is (banner / EHLO reply text) ---- */
+#define RULE_SW_LIST(X) \
+    X(UNKNOWN, "unknown") \
+    X(SMTPSVC, "IIS SMTP service / Exchange 2000-2003") \
+    X(EXCHANGE, "Microsoft Exchange 2007 or later") \
+    X(POSTFIX, "Postfix") \
+    X(EXIM, "Exim") \
+    X(SENDMAIL, "Sendmail") \
+    X(SYMANTEC, "Symantec Mail Security") \
+    X(CISCO_FW, "Cisco PIX/ASA ESMTP inspection") \
+    X(CISCO_ESA, "Cisco IronPort / Secure Email") \
+    X(SOPHOS, "Sophos") \
+    X(BARRACUDA, "Barracuda") \
+    X(PROOFPOINT, "Proofpoint") \
+    X(DOMINO, "IBM/HCL Domino") \
+    X(MDAEMON, "MDaemon")
+
+typedef enum rule_sw {
+#define X(name, str) RULE_SW_##name,
+    RULE_SW_LIST(X)
+#undef X
+    RULE_SW__COUNT
+} rule_sw;
+
+rule_sw rule_detect_sw(const smtp_info *s);
+const char *rule_sw_name(rule_sw sw);
+
+/* Hint building blocks, each appending one or two sentences to b. */
+/* How to stop the receiver from advertising CHUNKING/BINARYMIME. */
+void hint_receiver_no_chunking(sbuf *b, rule_sw sw);
+/* How to stop the sender from using BDAT. */
+void hint_sender_no_bdat(sbuf *b);
+
+/* ---- the rules (one file per family) ---- */
+/* rule_bdat.c */
+void rule_bdat_no_payload(const smtp_info *s, rule_ctx *cx);
+void rule_bdat_size_mismatch(const smtp_info *s, rule_ctx *cx);
+void rule_drop_after_bdat(const smtp_info *s, rule_ctx *cx);
+void rule_bdat_without_chunking(const smtp_info *s, rule_ctx *cx);
+void rule_bdat_rejected(const smtp_info *s, rule_ctx *cx);
+void rule_data_bdat_mixed(const smtp_info *s, rule_ctx *cx);
+void rule_bdat_invalid(const smtp_info *s, rule_ctx *cx);
+/* rule_data.c */
+void rule_binarymime_misuse(const smtp_info *s, rule_ctx *cx);
+void rule_smtp_smuggling(const smtp_info *s, rule_ctx *cx);
+void rule_size_exceeded(const smtp_info *s, rule_ctx *cx);
+/* rule_tls.c */
+void rule_starttls_injection(const smtp_info *s, rule_ctx *cx);
+void rule_starttls_rejected(const smtp_info *s, rule_ctx *cx);
+void rule_cleartext_auth(const smtp_info *s, rule_ctx *cx);
+/* rule_session.c */
+void rule_timeout_reply(const smtp_info *s, rule_ctx *cx);
+void rule_unanswered_command(const smtp_info *s, rule_ctx *cx);
+void rule_capture_gap(const smtp_info *s, rule_ctx *cx);
+void rule_pipelining_violation(const smtp_info *s, rule_ctx *cx);
+void rule_esmtp_masked(const smtp_info *s, rule_ctx *cx);
+
+/* Default --slow-reply. */
+#define RULE_SLOW_REPLY_DEFAULT (30 * SC_USEC_PER_SEC)
+
+#endif
