@@ -44,11 +44,12 @@ static void append(line_buf *lb, const uint8_t *p, size_t n)
 
 /* After a gap: does this look like the start of a line, so that the hole
  * ended at a line boundary? A reply has a code; a command a known verb. */
-static bool line_start(sc_dir dir, const uint8_t *p, size_t n)
+static bool line_start(sc_dir dir, const uint8_t *p, size_t n, bool whole)
 {
     size_t args;
 
-    n = strip_cr(p, n);
+    if (whole)
+        n = strip_cr(p, n);
     if (dir == SC_DIR_SERVER)
         return n >= 3 && p[0] >= '2' && p[0] <= '5' && p[1] >= '0' &&
                p[1] <= '9' && p[2] >= '0' && p[2] <= '9' &&
@@ -64,17 +65,28 @@ size_t smtp_line_take(smtp_session *s, sc_dir dir, const uint8_t *buf,
     size_t used;
 
     if (nl == NULL) {
-        if (!lb->resync)
-            append(lb, buf, len);
+        append(lb, buf, len);
         return len;
     }
     used = (size_t)(nl - buf) + 1;
-    if (lb->resync && !line_start(dir, buf, used - 1)) {
-        /* The line's start was lost in a gap: drop it, parse from here. */
+    if (lb->resync) {
+        /* Decide on the line's first bytes (a verb or a reply code), which
+         * may be split between the buffer and this batch. */
+        uint8_t head[16];
+        size_t h = lb->len < sizeof(head) ? lb->len : sizeof(head);
+        size_t more = used - 1 < sizeof(head) - h ? used - 1 : sizeof(head) - h;
+
+        if (h > 0)
+            memcpy(head, lb->buf, h);
+        memcpy(head + h, buf, more);
         lb->resync = false;
-        lb->len = lb->seen = 0;
-        lb->too_long = false;
-        return used;
+        if (!line_start(dir, head, h + more, h + more < sizeof(head))) {
+            /* The line's start was lost in a gap: drop it, parse from
+             * the next one. */
+            lb->len = lb->seen = 0;
+            lb->too_long = false;
+            return used;
+        }
     }
     if (lb->len == 0 && !lb->too_long) {
         size_t n = used - 1;

@@ -99,6 +99,9 @@ static void event_code(smtp_session *s, int ev, int code)
  * that pipelined its next MAIL already moved on: leave that alone. */
 static void end_txn(smtp_session *s, int txn)
 {
+    /* A chunk still open after a 2xx: its bytes are yet to be counted. */
+    if (s->state == SMTP_ST_CHUNK)
+        return;
     if (txn >= 0 && txn == s->cur_txn) {
         s->cur_txn = -1;
         s->cur_chunk = -1;

@@ -816,6 +816,79 @@ static void check_one_sided(const smtp_info *in)
           strcmp(in->txns[1].rcpt[0], "d@y") == 0);
 }
 
+/* A 2xx to BDAT before the chunk bytes (the capture reordered or lost
+ * them): the server has the chunk, so it stays open for what follows. */
+static const step bdat_early_ok[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n", 0 },
+    { 'S', EHLO_REPLY "250 Ok\r\n250 Ok\r\n", 0 },
+    { 'C', "BDAT 10 LAST\r\n", 0 },
+    { 'S', "250 2.0.0 Ok: queued\r\n", 0 },
+    { 'C', "0123456789QUIT\r\n", 0 },
+    { 'S', "221 Bye\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_bdat_early_ok(const smtp_info *in)
+{
+    const smtp_chunk *c = &in->txns[0].chunks[0];
+
+    CHECK(c->received == 10 && c->end == SMTP_CHUNK_COMPLETE);
+    CHECK(c->reply.code == 250);
+    CHECK(count_events(in, SMTP_EV_CHUNK_CUT_BY_REPLY) == 0);
+    CHECK(count_events(in, SMTP_EV_JUNK_AFTER_CHUNK) == 0);
+    CHECK(in->quit_reply.code == 221);
+}
+
+/* The final reply ends the transaction: a later RCPT without MAIL opens
+ * a new one without sender (and is refused), it is not added to the
+ * finished message. */
+static const step txn_after_final[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n", 0 },
+    { 'S', EHLO_REPLY "250 Ok\r\n250 Ok\r\n354 go\r\n", 0 },
+    { 'C', "hi\r\n.\r\n", 0 },
+    { 'S', "250 Ok: queued as A\r\n", 0 },
+    { 'C', "RCPT TO:<c@y>\r\n", 0 },
+    { 'S', "503 5.5.1 Error: need MAIL command\r\n", 0 },
+    { 'C', "QUIT\r\n", 0 },
+    { 'S', "221 Bye\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_txn_after_final(const smtp_info *in)
+{
+    CHECK(in->ntxns == 2);
+    CHECK(in->txns[0].nrcpt == 1 && in->txns[0].reply.code == 250);
+    CHECK(strncmp(in->txns[0].last_reply.text, "Ok: queued", 10) == 0);
+    CHECK(in->ntxns == 2 && in->txns[1].mail_from == NULL &&
+          in->txns[1].nrcpt == 1 && in->txns[1].last_reply.code == 503);
+}
+
+/* A hole in command mode that ends at a line boundary: the next command
+ * is parsed, not skipped. */
+static const step gap_command[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_REPLY, 0 },
+    { 'G', NULL, 40 },
+    { 'C', "MAIL FROM:<a@x>\r\n", 0 },
+    { 'S', "250 Ok\r\n", 0 },
+    { 'G', NULL, 7 },
+    { 'C', "ost line\r\nRCPT TO:<b@y>\r\n", 0 },
+    { 'S', "250 Ok\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_gap_command(const smtp_info *in)
+{
+    CHECK(in->ntxns == 1 && in->txns[0].mail_from &&
+          strcmp(in->txns[0].mail_from, "a@x") == 0);
+    CHECK(in->txns[0].nrcpt == 1 && in->txns[0].rcpt_accepted == 1);
+    CHECK(count_events(in, SMTP_EV_UNKNOWN_COMMAND) == 0);
+    CHECK(in->gap_bytes[SC_DIR_CLIENT] == 47);
+}
+
 static const conv cases[] = {
     { "clean-data", false, clean_data, SMTP_END_CLIENT_CLOSE, check_clean_data },
     { "clean-bdat-pipelined", false, clean_bdat, SMTP_END_CLIENT_CLOSE, check_clean_bdat },
@@ -837,6 +910,9 @@ static const conv cases[] = {
     { "partial", true, partial, SMTP_END_CLIENT_CLOSE, check_partial },
     { "data-rejected", false, data_rejected, SMTP_END_SERVER_CLOSE, check_data_rejected },
     { "one-sided", true, one_sided, SMTP_END_CAPTURE_END, check_one_sided },
+    { "bdat-2xx-before-chunk", false, bdat_early_ok, SMTP_END_CLIENT_CLOSE, check_bdat_early_ok },
+    { "txn-ends-at-final-reply", false, txn_after_final, SMTP_END_CLIENT_CLOSE, check_txn_after_final },
+    { "gap-in-command-mode", false, gap_command, SMTP_END_CLIENT_CLOSE, check_gap_command },
     { "no-pipelining", false, no_pipelining, SMTP_END_CLIENT_CLOSE, check_no_pipelining },
 };
 
