@@ -50,6 +50,9 @@ typedef struct sbuf {
 } sbuf;
 
 static void sb_printf(sbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void sb_printf(sbuf *b, const char *fmt, ...)
 {
     va_list ap;
     int n;
