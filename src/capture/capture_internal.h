@@ -58,6 +58,11 @@ typedef struct capture_segment {
     const uint8_t *payload;     /* borrowed: captured payload */
     size_t payload_len;
     size_t payload_missing;     /* payload bytes cut off by the snaplen */
+    const uint8_t *ipv4;        /* borrowed: the whole IPv4 packet when
+                                   libnids can take it as it came (plain
+                                   20-byte header, valid checksum, all
+                                   captured); NULL otherwise */
+    size_t ipv4_len;
 } capture_segment;
 
 /* Parse the IP and TCP headers of l3 (family 4 or 6). False when the
@@ -144,15 +149,27 @@ typedef struct capture_conn {
     struct capture_conn *hash_next, *lru_prev, *lru_next;
 } capture_conn;
 
+/* One slot of the ring of recently closed connections. time 0 = empty or
+ * forgotten. Slots are chained per hash bucket so that a lookup costs
+ * O(1), not a walk over the ring: every SYN asks. */
+typedef struct capture_recent {
+    capture_key key;
+    sc_time time;
+    int next;                   /* next slot in its bucket, -1 = none */
+    int bucket;                 /* the bucket it is chained in, -1 = none */
+} capture_recent;
+
+#define CAPTURE_RECENT_BUCKETS (2 * CAPTURE_RECENT_MAX) /* power of two */
+
 typedef struct capture_conn_table {
     capture_conn **buckets;
     size_t nbuckets;            /* power of two */
     size_t count, max;
     capture_conn *lru_head;     /* least recently seen */
     capture_conn *lru_tail;
-    capture_key recent[CAPTURE_RECENT_MAX];
-    sc_time recent_time[CAPTURE_RECENT_MAX];
-    int recent_next;
+    capture_recent recent[CAPTURE_RECENT_MAX];  /* a ring */
+    int recent_head[CAPTURE_RECENT_BUCKETS];    /* first slot, -1 = none */
+    int recent_next;            /* the slot to reuse next */
 } capture_conn_table;
 
 int capture_conns_init(capture_conn_table *t, size_t max);

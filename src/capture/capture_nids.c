@@ -107,9 +107,9 @@ static sc_dir other_dir(sc_dir d)
 
 /* ---- feeding libnids ---- */
 
-/* Hand one IPv4 packet built in g.pkt to libnids, stamped with the
- * current packet time. */
-static void feed(size_t len)
+/* Hand one IPv4 packet to libnids, stamped with the current packet
+ * time. libnids only reads it (its prototype is not const). */
+static void feed_packet(const uint8_t *pkt, size_t len)
 {
     struct pcap_pkthdr hdr;
 
@@ -119,7 +119,13 @@ static void feed(size_t len)
     hdr.ts.tv_sec = (time_t)(g.now / SC_USEC_PER_SEC);
     hdr.ts.tv_usec = (suseconds_t)(g.now % SC_USEC_PER_SEC);
     hdr.caplen = hdr.len = (bpf_u_int32)len;
-    nids_pcap_handler(NULL, &hdr, g.pkt);
+    nids_pcap_handler(NULL, &hdr, (u_char *)pkt);
+}
+
+/* The packet just built in g.pkt. */
+static void feed(size_t len)
+{
+    feed_packet(g.pkt, len);
 }
 
 static void addresses(const capture_conn *c, bool from_client,
@@ -153,8 +159,10 @@ static void feed_made(const capture_conn *c, bool from_client, uint32_t seq,
                              payload, len));
 }
 
-/* A real segment, split when its payload would not fit one IPv4 packet
- * (GSO/jumbo captures); the FIN stays on the last piece. */
+/* A real segment: as captured when it is a plain IPv4 packet (the usual
+ * case, no copy), else rebuilt as one, split when its payload would not
+ * fit one IPv4 packet (GSO/jumbo captures); the FIN stays on the last
+ * piece. */
 static void feed_segment(const capture_conn *c, bool from_client,
                          const capture_segment *seg)
 {
@@ -163,6 +171,10 @@ static void feed_segment(const capture_conn *c, bool from_client,
     uint8_t hdr[60];
     uint32_t seq = seg->seq;
 
+    if (seg->ipv4 != NULL) {
+        feed_packet(seg->ipv4, seg->ipv4_len);
+        return;
+    }
     addresses(c, from_client, &src, &dst);
     if (seg->payload_len <= CAPTURE_SEG_MAX) {
         feed(capture_ipv4_packet(g.pkt, sizeof g.pkt, src, dst, seg->tcp_hdr,

@@ -3,7 +3,9 @@
  *
  * libnids understands only IPv4 with a valid header checksum. We parse
  * both IP versions ourselves (IPv6 extension headers included), keep the
- * TCP header as it came, and rebuild a minimal IPv4 header around it.
+ * TCP header as it came, and rebuild a minimal IPv4 header around it --
+ * unless the packet already is what we would build (plain_ipv4): then
+ * libnids gets the captured bytes and nothing is copied.
  */
 #include <string.h>
 
@@ -52,6 +54,42 @@ static bool parse_tcp(wire_cursor l4, size_t claimed, capture_segment *seg)
     return true;
 }
 
+/* RFC 1071 checksum of the IPv4 header. */
+static uint16_t ip_checksum(const uint8_t *hdr, size_t len)
+{
+    uint32_t sum = 0;
+    size_t i;
+
+    for (i = 0; i + 1 < len; i += 2)
+        sum += (uint32_t)(hdr[i] << 8 | hdr[i + 1]);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+/*
+ * The packet in ip (the IPv4 header at its start) is, for libnids, the
+ * same as the one capture_ipv4_packet would rebuild from seg: a 20-byte
+ * header (no options to compile), a valid checksum (libnids drops bad
+ * ones; we rebuild those), a real total length with every byte captured.
+ * The fields we would rewrite (TOS, ID, DF, TTL) are not read by libnids
+ * for an unfragmented packet. Then seg->ipv4 borrows it, saving a copy of
+ * every payload byte.
+ */
+static void plain_ipv4(wire_cursor ip, size_t ihl, uint16_t total,
+                       capture_segment *seg)
+{
+    const uint8_t *hdr;
+
+    if (ihl != IPV4_HDR_LEN || total == 0 || seg->payload_missing != 0 ||
+        seg->payload_len > CAPTURE_SEG_MAX)
+        return;
+    if (!wire_bytes(&ip, total, &hdr) || ip_checksum(hdr, ihl) != 0)
+        return;
+    seg->ipv4 = hdr;
+    seg->ipv4_len = total;
+}
+
 static bool parse_ipv4(wire_cursor c, capture_segment *seg)
 {
     wire_cursor start = c, l4;
@@ -91,7 +129,10 @@ static bool parse_ipv4(wire_cursor c, capture_segment *seg)
     memset(seg->dst, 0, sizeof seg->dst);
     memcpy(seg->src, src, 4);
     memcpy(seg->dst, dst, 4);
-    return parse_tcp(l4, claimed, seg);
+    if (!parse_tcp(l4, claimed, seg))
+        return false;
+    plain_ipv4(start, ihl, total, seg);
+    return true;
 }
 
 static bool parse_ipv6(wire_cursor c, capture_segment *seg)
@@ -199,19 +240,6 @@ size_t capture_tcp_header(const capture_tcp_fields *f, uint8_t hdr[24])
 void capture_tcp_set_seq(uint8_t *tcp_hdr, uint32_t seq)
 {
     put32(tcp_hdr + 4, seq);
-}
-
-/* RFC 1071 checksum of the IPv4 header. */
-static uint16_t ip_checksum(const uint8_t *hdr, size_t len)
-{
-    uint32_t sum = 0;
-    size_t i;
-
-    for (i = 0; i + 1 < len; i += 2)
-        sum += (uint32_t)(hdr[i] << 8 | hdr[i + 1]);
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
 }
 
 size_t capture_ipv4_packet(uint8_t *out, size_t outsize, const uint8_t src[4],

@@ -326,27 +326,33 @@ static bool refuses_bdat(int code, const char *text, bool cut)
     return false;
 }
 
-static void rejected_hint(const smtp_info *s, char *hint, size_t size)
+/* The hint, the same for every flag of the session. Built on the first
+ * flag only (hint[0] == '\0' until then): most sessions with CHUNKING
+ * raise none, and guessing the server software costs a dozen
+ * case-insensitive scans of the banner. */
+static const char *rejected_hint(const smtp_info *s, char hint[RULE_HINT_MAX])
 {
     sbuf h;
 
-    sb_init(&h, hint, size);
+    if (hint[0] != '\0')
+        return hint;
+    sb_init(&h, hint, RULE_HINT_MAX);
     sb_printf(&h, "The server advertises CHUNKING but refuses BDAT: a front "
                   "end or SMTP-inspecting firewall passes the EHLO reply "
                   "but not BDAT, or CHUNKING is broken there. ");
     hint_receiver_no_chunking(&h, rule_detect_sw(s));
     hint_sender_no_bdat(&h);
+    return hint;
 }
 
 void rule_bdat_rejected(const smtp_info *s, rule_ctx *cx)
 {
-    char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX], cmd[48];
+    char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX] = "", cmd[48];
     char tb[RULE_TOD_STRLEN], te[RULE_TOD_STRLEN], mail[300];
     bool any_invalid = s->event_count[SMTP_EV_BDAT_INVALID] > 0;
 
     if (!rule_ehlo_seen(s) || !(s->ext_flags & SMTP_EXT_CHUNKING))
         return;
-    rejected_hint(s, hint, sizeof(hint));
     for (int t = 0; t < s->ntxns; t++) {
         const smtp_txn *x = &s->txns[t];
 
@@ -365,7 +371,7 @@ void rule_bdat_rejected(const smtp_info *s, rule_ctx *cx)
                      "advertised CHUNKING", cmd, rule_tod(c->cmd_time, tb),
                      t + 1, mail, c->reply.code, c->reply.text,
                      rule_tod(c->reply.time, te));
-            rule_raise(cx, c->cmd_time, hint, "%s", ev);
+            rule_raise(cx, c->cmd_time, rejected_hint(s, hint), "%s", ev);
         }
     }
     /* Refusals of BDAT commands that made no chunk (not kept); skipped
@@ -391,7 +397,7 @@ void rule_bdat_rejected(const smtp_info *s, rule_ctx *cx)
         snprintf(ev, sizeof(ev), "a BDAT command was answered %d '%s' at "
                  "%s, although the EHLO reply advertised CHUNKING",
                  e->code, e->text, rule_tod(e->time, tb));
-        rule_raise(cx, e->time, hint, "%s", ev);
+        rule_raise(cx, e->time, rejected_hint(s, hint), "%s", ev);
     }
 }
 

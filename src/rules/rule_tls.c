@@ -95,30 +95,45 @@ static void starttls_fix(sbuf *h, const smtp_info *s, bool advertised)
     }
 }
 
+/* The hint, the same for every flag of the session. Built on the first
+ * flag only (hint[0] == '\0' until then: starttls_fix always writes):
+ * most sessions raise none, and guessing the server software costs a
+ * dozen case-insensitive scans of the banner. */
+static const char *starttls_hint(char hint[RULE_HINT_MAX], const smtp_info *s,
+                                 bool adv)
+{
+    sbuf h;
+
+    if (hint[0] == '\0') {
+        sb_init(&h, hint, RULE_HINT_MAX);
+        starttls_fix(&h, s, adv || !rule_ehlo_seen(s));
+    }
+    return hint;
+}
+
 void rule_starttls_rejected(const smtp_info *s, rule_ctx *cx)
 {
     bool adv = (s->ext_flags & SMTP_EXT_STARTTLS) != 0;
     const char *advs = !rule_ehlo_seen(s) ? "the EHLO reply was not seen"
                        : adv ? "the server had advertised STARTTLS"
                              : "the server had not advertised STARTTLS";
-    char hint[RULE_HINT_MAX], tb[RULE_TOD_STRLEN], te[RULE_TOD_STRLEN];
+    char hint[RULE_HINT_MAX] = "", tb[RULE_TOD_STRLEN], te[RULE_TOD_STRLEN];
     char d[RULE_SECS_STRLEN];
-    sbuf h;
 
-    sb_init(&h, hint, sizeof(hint));
-    starttls_fix(&h, s, adv || !rule_ehlo_seen(s));
     for (int i = 0; i < s->nevents; i++) {
         const smtp_event *e = &s->events[i];
 
         if (e->type == SMTP_EV_ERROR_REPLY && e->verb == SMTP_VERB_STARTTLS)
-            rule_raise(cx, e->time, hint, "STARTTLS answered %d '%s' at %s "
-                       "(%s)", e->code, e->text, rule_tod(e->time, tb), advs);
+            rule_raise(cx, e->time, starttls_hint(hint, s, adv),
+                       "STARTTLS answered %d '%s' at %s (%s)", e->code,
+                       e->text, rule_tod(e->time, tb), advs);
         /* A non-220 success code is no ERROR_REPLY; the injection event
          * is the one place it is kept. */
         if (e->type == SMTP_EV_STARTTLS_INJECTION && e->code != 0 &&
             e->code != 220 && e->code < 400)
-            rule_raise(cx, e->time, hint, "STARTTLS answered %d instead of "
-                       "220 (%s)", e->code, advs);
+            rule_raise(cx, e->time, starttls_hint(hint, s, adv),
+                       "STARTTLS answered %d instead of 220 (%s)", e->code,
+                       advs);
     }
     for (int i = 0; i < s->unanswered && i < 8; i++) {
         sc_time waited = s->end_time - s->unanswered_time[i];
@@ -128,8 +143,9 @@ void rule_starttls_rejected(const smtp_info *s, rule_ctx *cx)
         if ((s->end == SMTP_END_CAPTURE_END || s->end == SMTP_END_EVICTED) &&
             waited < cx->cfg->slow_reply)
             continue;
-        rule_raise(cx, s->unanswered_time[i], hint, "STARTTLS sent at %s was "
-                   "never answered: %s at %s, %s later (%s)",
+        rule_raise(cx, s->unanswered_time[i], starttls_hint(hint, s, adv),
+                   "STARTTLS sent at %s was never answered: %s at %s, %s "
+                   "later (%s)",
                    rule_tod(s->unanswered_time[i], tb),
                    rule_end_phrase(s->end), rule_tod(s->end_time, te),
                    rule_secs(waited, d), advs);

@@ -193,23 +193,36 @@ void rule_ext_list(const smtp_info *s, char *buf, size_t size)
         sb_printf(&b, "none");
 }
 
+/* ASCII case folding, what tolower() does in the "C" locale we run in,
+ * without a locale lookup per byte: every session's banner goes through
+ * rule_contains_ci a dozen times (rule_detect_sw). */
+static unsigned char fold(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
 bool rule_contains_ci(const char *hay, const char *needle)
 {
     size_t n = strlen(needle);
+    unsigned char first;
 
     if (hay == NULL)
         return false;
+    if (n == 0)
+        return true;
+    first = fold((unsigned char)needle[0]);
     for (; *hay != '\0'; hay++) {
-        size_t i = 0;
+        size_t i = 1;
 
+        if (fold((unsigned char)*hay) != first)
+            continue;
         while (i < n && hay[i] != '\0' &&
-               tolower((unsigned char)hay[i]) ==
-                   tolower((unsigned char)needle[i]))
+               fold((unsigned char)hay[i]) == fold((unsigned char)needle[i]))
             i++;
         if (i == n)
             return true;
     }
-    return n == 0;
+    return false;
 }
 
 bool rule_ehlo_seen(const smtp_info *s)

@@ -8,9 +8,9 @@
  * of any other shape is reported, never taken as the end here; the server's
  * replies (reply-during-data) tell whether the server took it as one.
  *
- * Speed: inside a line we jump with memchr to the next CR or LF; the small
- * state machine below only runs on the few bytes around line breaks. The
- * body is never stored.
+ * Speed: inside a line we jump with memchr to the next CR or LF, and over
+ * an ordinary <CR><LF> line break; the small state machine below only runs
+ * on the few bytes around other line breaks. The body is never stored.
  */
 #include <stdio.h>
 #include <string.h>
@@ -80,6 +80,14 @@ size_t smtp_data_take(smtp_session *s, const uint8_t *buf, size_t len,
             i = cr ? (size_t)(cr - buf) : lim;
             if (i >= len)
                 break;
+            /* The usual line end: <CR><LF> and a byte that starts no
+             * dot, CR or LF. The machine below would go DP_CR, DP_CRLF
+             * and back to DP_MID on these three bytes; skip them. */
+            if (i + 1 == lim && i + 2 < len && buf[i + 2] != '.' &&
+                buf[i + 2] != '\r' && buf[i + 2] != '\n') {
+                i += 3;
+                continue;
+            }
         }
         c = buf[i++];
         switch (s->dpos) {

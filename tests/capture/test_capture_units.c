@@ -1,0 +1,250 @@
+/*
+ * test_capture_units.c - the capture layer's inner pieces, without a
+ * capture file: what they promise the libnids glue.
+ *
+ *   - capture_parse_tcp lends the captured IPv4 packet (seg.ipv4) only
+ *     when libnids would treat it exactly like the one
+ *     capture_ipv4_packet rebuilds, and never otherwise;
+ *   - the connection table finds every key it holds and no other;
+ *   - the ring of recently closed connections answers as a plain
+ *     "any slot with this key, not forgotten, not too old" scan would,
+ *     including after the ring wrapped.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture_internal.h"
+
+static int failures;
+static const char *current;
+
+#define CHECK(cond)                                                        \
+    do {                                                                   \
+        if (!(cond)) {                                                     \
+            fprintf(stderr, "FAIL [%s] %s:%d: %s\n", current, __FILE__,     \
+                    __LINE__, #cond);                                      \
+            failures++;                                                    \
+        }                                                                  \
+    } while (0)
+
+/* ---- normalizer ---- */
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static uint16_t sum16(const uint8_t *p, size_t n)
+{
+    uint32_t s = 0;
+
+    for (size_t i = 0; i + 1 < n; i += 2)
+        s += (uint32_t)(p[i] << 8 | p[i + 1]);
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)~s;
+}
+
+/* An IPv4 packet as a capture holds it: TOS, ID, TTL and flags that
+ * capture_ipv4_packet would not write, ihl words of header (options are
+ * NOPs), a 20-byte TCP header and `pay` payload bytes. Returns the
+ * length. */
+static size_t make_ipv4(uint8_t *pkt, int ihl, size_t pay, bool good_sum)
+{
+    size_t hl = (size_t)ihl * 4, total = hl + 20 + pay;
+
+    memset(pkt, 0, total);
+    pkt[0] = (uint8_t)(0x40 | ihl);
+    pkt[1] = 0x10;                              /* TOS */
+    put16(pkt + 2, (uint16_t)total);
+    put16(pkt + 4, 0x1234);                     /* ID */
+    pkt[8] = 57;                                /* TTL */
+    pkt[9] = 6;
+    memcpy(pkt + 12, "\x0a\x14\x01\x0a\x0a\x00\x00\x0a", 8);
+    memset(pkt + 20, 1, hl - 20);               /* NOP options */
+    put16(pkt + 10, sum16(pkt, hl));
+    if (!good_sum)
+        pkt[10] ^= 0x40;
+    put16(pkt + hl, 40000);
+    put16(pkt + hl + 2, 25);
+    pkt[hl + 12] = 0x50;
+    pkt[hl + 13] = CAPTURE_TH_ACK | CAPTURE_TH_PSH;
+    for (size_t i = 0; i < pay; i++)
+        pkt[hl + 20 + i] = (uint8_t)('a' + i % 26);
+    return total;
+}
+
+static void check_plain_ipv4(void)
+{
+    static uint8_t pkt[2000], built[2000];
+    capture_segment seg;
+    size_t n, m;
+
+    current = "plain ipv4";
+    n = make_ipv4(pkt, 5, 100, true);
+    CHECK(capture_parse_tcp(4, wire_cursor_make(pkt, n), &seg));
+    CHECK(seg.ipv4 == pkt && seg.ipv4_len == n);
+    /* What libnids reads of it is what we would have built. */
+    m = capture_ipv4_packet(built, sizeof built, seg.src, seg.dst,
+                            seg.tcp_hdr, seg.tcp_hdr_len, seg.payload,
+                            seg.payload_len);
+    CHECK(m == n);
+    CHECK(sum16(built, 20) == 0 && sum16(pkt, 20) == 0);
+    CHECK(built[0] == pkt[0] && built[9] == pkt[9]);
+    CHECK(memcmp(built + 2, pkt + 2, 2) == 0);          /* total length */
+    CHECK((built[6] & 0x3f) == 0 && built[7] == 0);     /* no fragment */
+    CHECK((pkt[6] & 0x3f) == 0 && pkt[7] == 0);
+    CHECK(memcmp(built + 12, pkt + 12, n - 12) == 0);   /* addrs, TCP */
+
+    /* Ethernet padding after the IP packet: lent without it. */
+    memset(pkt + n, 0, 6);
+    CHECK(capture_parse_tcp(4, wire_cursor_make(pkt, n + 6), &seg));
+    CHECK(seg.ipv4 == pkt && seg.ipv4_len == n);
+
+    current = "ipv4 rebuilt";
+    n = make_ipv4(pkt, 5, 100, false);                  /* bad checksum */
+    CHECK(capture_parse_tcp(4, wire_cursor_make(pkt, n), &seg));
+    CHECK(seg.ipv4 == NULL && seg.payload_len == 100);
+    n = make_ipv4(pkt, 6, 100, true);                   /* options */
+    CHECK(capture_parse_tcp(4, wire_cursor_make(pkt, n), &seg));
+    CHECK(seg.ipv4 == NULL && seg.payload_len == 100);
+    n = make_ipv4(pkt, 5, 100, true);                   /* snaplen cut */
+    CHECK(capture_parse_tcp(4, wire_cursor_make(pkt, n - 10), &seg));
+    CHECK(seg.ipv4 == NULL && seg.payload_missing == 10);
+    put16(pkt + 2, 0);                                  /* TSO: length 0 */
+    put16(pkt + 10, 0);
+    put16(pkt + 10, sum16(pkt, 20));
+    CHECK(capture_parse_tcp(4, wire_cursor_make(pkt, n), &seg));
+    CHECK(seg.ipv4 == NULL && seg.payload_len == 100);
+}
+
+/* ---- connection table and recently closed ring ---- */
+
+static capture_key key_of(uint32_t i)
+{
+    capture_key k;
+
+    memset(&k, 0, sizeof k);
+    k.family = (i % 3 == 0) ? 6 : 4;
+    memcpy(k.client, &i, sizeof i);
+    k.server[0] = 10;
+    k.server[15] = (uint8_t)(i >> 8);
+    k.client_port = (uint16_t)(1024 + i % 50000);
+    k.server_port = (i & 1) ? 25 : 587;
+    return k;
+}
+
+static void check_conns(void)
+{
+    capture_conn_table *t = calloc(1, sizeof *t);
+    capture_key k;
+    uint32_t i;
+
+    current = "connection table";
+    if (t == NULL || capture_conns_init(t, 4096) != 0) {
+        CHECK(!"init");
+        free(t);
+        return;
+    }
+    for (i = 0; i < 3000; i++) {
+        k = key_of(i);
+        CHECK(capture_conns_add(t, &k, (sc_time)i + 1) != NULL);
+    }
+    for (i = 0; i < 6000; i++) {
+        capture_conn *c;
+
+        k = key_of(i);
+        c = capture_conns_find(t, &k);
+        CHECK(i < 3000 ? c != NULL && memcmp(&c->key, &k, sizeof k) == 0
+                       : c == NULL);
+        if (c != NULL && i % 2 == 0)
+            capture_conns_remove(t, c);
+    }
+    for (i = 0; i < 3000; i++) {
+        k = key_of(i);
+        CHECK((capture_conns_find(t, &k) != NULL) == (i % 2 == 1));
+    }
+    CHECK(t->count == 1500);
+    capture_conns_free(t);
+    free(t);
+}
+
+/* The reference: the ring as a plain array scan. */
+typedef struct ref_ring {
+    capture_key key[CAPTURE_RECENT_MAX];
+    sc_time time[CAPTURE_RECENT_MAX];
+    int next;
+} ref_ring;
+
+static bool ref_has(const ref_ring *r, const capture_key *k, sc_time ts)
+{
+    for (int i = 0; i < CAPTURE_RECENT_MAX; i++)
+        if (r->time[i] != 0 && ts - r->time[i] <= CAPTURE_RECENT_USEC &&
+            memcmp(&r->key[i], k, sizeof *k) == 0)
+            return true;
+    return false;
+}
+
+static void check_recent(void)
+{
+    capture_conn_table *t = calloc(1, sizeof *t);
+    ref_ring *ref = calloc(1, sizeof *ref);
+    uint64_t x = 88172645463325252u;        /* xorshift64: fixed sequence */
+    sc_time ts = 1;
+    int op;
+
+    current = "recently closed";
+    if (t == NULL || ref == NULL || capture_conns_init(t, 1024) != 0) {
+        CHECK(!"init");
+        free(t);
+        free(ref);
+        return;
+    }
+    /* Keys from a small pool, so keys repeat, get forgotten and come
+     * back; enough adds to wrap the ring several times; time steps that
+     * let entries age out. */
+    for (op = 0; op < 20000; op++) {
+        capture_key k;
+
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        k = key_of((uint32_t)(x % 1500));
+        ts += (sc_time)((x >> 20) % 200000);
+        switch ((x >> 40) % 4) {
+        case 0: case 1:
+            capture_recent_add(t, &k, ts);
+            ref->key[ref->next] = k;
+            ref->time[ref->next] = ts;
+            ref->next = (ref->next + 1) % CAPTURE_RECENT_MAX;
+            break;
+        case 2:
+            capture_recent_forget(t, &k);
+            for (int i = 0; i < CAPTURE_RECENT_MAX; i++)
+                if (memcmp(&ref->key[i], &k, sizeof k) == 0)
+                    ref->time[i] = 0;
+            break;
+        default:
+            break;
+        }
+        CHECK(capture_recent_has(t, &k, ts) == ref_has(ref, &k, ts));
+    }
+    capture_conns_free(t);
+    free(t);
+    free(ref);
+}
+
+int main(void)
+{
+    check_plain_ipv4();
+    check_conns();
+    check_recent();
+    if (failures) {
+        fprintf(stderr, "%d check(s) failed\n", failures);
+        return 1;
+    }
+    printf("capture units: all checks passed\n");
+    return 0;
+}
