@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 
@@ -303,6 +304,13 @@ static void check_zeek_gap(void)
 
     current = "zeek smtp-bdat-gap.pcap";
     snprintf(path, sizeof path, "%s/smtp-bdat-gap.pcap", ZEEK_DATA);
+    if (access(path, R_OK) != 0) {
+        /* Zeek's captures stay outside the repository; without the
+         * folder beside the checkout this case is skipped. */
+        printf("skipped %s: not present\n", path);
+        free(res);
+        return;
+    }
     run_capture(path, NULL, res);
     CHECK(res->rc == 0);
     CHECK(res->rec.n == 1);
