@@ -183,6 +183,33 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
     p->drawn = true;
 }
 
+/*
+ * A file whose packets the snaplen cut: when every packet was cut before
+ * its TCP payload nothing could be analyzed (-1, err); when some were
+ * cut, their missing bytes became capture gaps: a warning in err (unless
+ * err already holds one). Returns 0 or -1.
+ */
+static int snaplen_check(const analyze_opts *o, const capture_stats *st,
+                         char *err, size_t errlen)
+{
+    const char *name = o->capture.file ? o->capture.file : "(stream)";
+
+    if (st->live || st->truncated == 0)
+        return 0;
+    if (st->truncated == st->packets && st->skipped == st->packets) {
+        snprintf(err, errlen, "cannot analyze capture '%s': all %" PRIu64
+                 " packets are cut by the snaplen (%d bytes) before their "
+                 "TCP payload", name, st->packets, st->snaplen);
+        return -1;
+    }
+    if (err[0] == '\0')
+        snprintf(err, errlen, "capture '%s': %" PRIu64 " of %" PRIu64
+                 " packets cut by the snaplen (%d bytes); their missing "
+                 "bytes count as capture gaps", name, st->truncated,
+                 st->packets, st->snaplen);
+    return 0;
+}
+
 int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
                 size_t errlen)
 {
@@ -198,6 +225,8 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
     p = calloc(1, sizeof(*p));
     if (p == NULL) {
         snprintf(err, errlen, "out of memory");
+        if (co.stream != NULL)      /* ours to close, as capture_run would */
+            fclose(co.stream);
         return -1;
     }
     p->o = o;
@@ -207,6 +236,8 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
     p->t0 = p->last_stats = now_sec();
     p->rep = report_new(&o->report, err, errlen);
     if (p->rep == NULL) {
+        if (co.stream != NULL)
+            fclose(co.stream);
         free(p);
         return -1;
     }
@@ -221,6 +252,8 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
         snprintf(err, errlen, "%s", p->err);
         rc = -1;
     }
+    if (rc == 0)
+        rc = snaplen_check(o, &res->stats, err, errlen);
     if (rc == 0) {
         char ferr[256];
 

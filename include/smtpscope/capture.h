@@ -16,6 +16,7 @@
 #define SMTPSCOPE_CAPTURE_H
 
 #include <signal.h>
+#include <stdio.h>
 #include "smtpscope/common.h"
 #include "smtpscope/smtp.h"   /* smtp_end: how a stream ended */
 
@@ -66,6 +67,10 @@ typedef struct capture_opts {
      * main can draw a progress line; total is 0 when unknown. */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *progress_ctx;
+    /* Optional: read the capture from this open stream (e.g. fmemopen'd
+     * bytes, for the fuzzer) instead of opening file; file only names it
+     * in messages. capture_run (and analyze_run) always close it. */
+    FILE *stream;
 } capture_opts;
 
 typedef struct capture_stats {
@@ -81,6 +86,7 @@ typedef struct capture_stats {
     uint64_t gaps;              /* holes filled */
     uint64_t gap_bytes;
     bool file_truncated;        /* the file broke off after valid packets */
+    int snaplen;                /* the capture's snapshot length */
     bool live;
     uint64_t ps_recv, ps_drop, ps_ifdrop;   /* live: libpcap's counters */
 } capture_stats;

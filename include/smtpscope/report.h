@@ -28,6 +28,9 @@ typedef struct report_opts {
     const char *json_path;          /* -j FILE ("-" = stdout) or NULL */
     const char *jsonl_path;         /* --jsonl FILE ("-" = stdout) or NULL */
     bool all;                       /* -a: export every session, not only flagged */
+    FILE *json_stream;              /* optional, borrowed: write the -j document
+                                     * here (no temporary file, no rename;
+                                     * json_path only names it in errors) */
 } report_opts;
 
 typedef struct report_source {

@@ -100,10 +100,23 @@ static int put_json(FILE *f, cJSON *j, bool formatted)
 static int json_open(report *r, char *err, size_t errlen)
 {
     const char *path = r->opts.json_path;
+    struct stat sb;
     cJSON *gen;
 
-    if (strcmp(path, "-") == 0) {
+    if (r->opts.json_stream != NULL) {
+        r->json = r->opts.json_stream;
+        if (path == NULL)
+            r->opts.json_path = path = "(stream)";
+    } else if (strcmp(path, "-") == 0) {
         r->json = stdout;
+    } else if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        /* /dev/null, a FIFO, a terminal: written in place. A rename onto
+         * it would replace the device itself (as root, /dev/null). */
+        r->json = fopen(path, "w");
+        if (r->json == NULL) {
+            set_err(err, errlen, "cannot write", path);
+            return -1;
+        }
     } else {
         r->json = temp_beside(path, &r->json_tmp);
         if (r->json == NULL) {
@@ -154,7 +167,8 @@ report *report_new(const report_opts *opts, char *err, size_t errlen)
     }
     r->opts = *opts;
     r->max_sev = -1;
-    if ((opts->json_path != NULL && json_open(r, err, errlen) < 0) ||
+    if (((opts->json_path != NULL || opts->json_stream != NULL) &&
+         json_open(r, err, errlen) < 0) ||
         (opts->jsonl_path != NULL && jsonl_open(r, "w", err, errlen) < 0)) {
         report_free(r);
         return NULL;
@@ -325,7 +339,8 @@ void report_free(report *r)
 {
     if (r == NULL)
         return;
-    if (r->json != NULL && r->json != stdout)
+    if (r->json != NULL && r->json != stdout &&
+        r->json != r->opts.json_stream)
         fclose(r->json);
     if (r->json_tmp != NULL) {
         unlink(r->json_tmp);

@@ -254,6 +254,10 @@ void smtp_session_finish(smtp_session *s, smtp_end how, sc_time ts)
         smtp_data_finish(s, ts, false);
     }
     smtp_client_release(s, true);   /* held bytes: never answered */
+    /* A session without a byte (the banner never came) starts at its end:
+     * the unanswered <connect> below takes that time, never NONE. */
+    if (in->first_time == SC_TIME_NONE)
+        in->first_time = ts;
     /* Whatever is still queued never got its reply. */
     while (smtp_pending_pop(s, &p)) {
         if (in->unanswered < 8) {
@@ -269,8 +273,6 @@ void smtp_session_finish(smtp_session *s, smtp_end how, sc_time ts)
     }
     in->end = in->quit_sent ? SMTP_END_CLIENT_QUIT : how;
     in->end_time = ts;
-    if (in->first_time == SC_TIME_NONE)
-        in->first_time = ts;
     if (in->last_time == SC_TIME_NONE || ts > in->last_time)
         in->last_time = ts;
     s->state = SMTP_ST_CLOSED;
