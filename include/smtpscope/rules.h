@@ -63,7 +63,8 @@ void rule_config_free(rule_config *c);
 /* --rule-on / --rule-off; returns -1 for an unknown id. */
 int rule_config_set(rule_config *c, const char *id, bool on);
 
-/* Run every enabled rule over a finished session. */
+/* Run every enabled rule over a finished session. Resets out first
+ * (nflags, dropped): the caller may reuse one rule_result. */
 void rules_run(const rule_config *c, const smtp_info *s, rule_result *out);
 
 /* --list-rules: "id  severity  meaning", one per line. */
