@@ -15,22 +15,11 @@
 #include <pcap/pcap.h>
 
 #include "smtpscope/capture.h"
+#include "check.h"
 
 #ifndef CAPTURE_DATA
 #error "CAPTURE_DATA must name tests/capture/data"
 #endif
-
-static int failures;
-static const char *current;
-
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            fprintf(stderr, "FAIL [%s] %s:%d: %s\n", current, __FILE__,     \
-                    __LINE__, #cond);                                      \
-            failures++;                                                    \
-        }                                                                  \
-    } while (0)
 
 #define STREAMS_MAX 16
 

@@ -15,18 +15,7 @@
 #include <string.h>
 
 #include "capture_internal.h"
-
-static int failures;
-static const char *current;
-
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            fprintf(stderr, "FAIL [%s] %s:%d: %s\n", current, __FILE__,     \
-                    __LINE__, #cond);                                      \
-            failures++;                                                    \
-        }                                                                  \
-    } while (0)
+#include "check.h"
 
 /* ---- normalizer ---- */
 
