@@ -169,7 +169,9 @@ report *report_new(const report_opts *opts, char *err, size_t errlen)
     r->max_sev = -1;
     if (((opts->json_path != NULL || opts->json_stream != NULL) &&
          json_open(r, err, errlen) < 0) ||
-        (opts->jsonl_path != NULL && jsonl_open(r, "w", err, errlen) < 0)) {
+        /* Append, like Suricata's eve.json and Zeek's logs: restarting a
+         * service must not wipe the sessions it already wrote. */
+        (opts->jsonl_path != NULL && jsonl_open(r, "a", err, errlen) < 0)) {
         report_free(r);
         return NULL;
     }

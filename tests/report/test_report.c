@@ -471,6 +471,18 @@ static void test_jsonl(void)
     txt = slurp(path, &len);
     CHECK(txt != NULL && strchr(txt, '\n') == txt + len - 1);
     free(txt);
+
+    /* A restart appends: what the previous run wrote stays. */
+    r = report_new(&ro, err, sizeof(err));
+    CHECK(r != NULL);
+    fixture_init(&f, 5, true);
+    CHECK(report_session_write(r, &f.rs, err, sizeof(err)) == 0);
+    CHECK(report_finish(r, NULL, &st, err, sizeof(err)) == 0);
+    report_free(r);
+    txt = slurp(path, &len);
+    CHECK(txt != NULL && strchr(txt, '\n') != txt + len - 1 &&
+          txt[len - 1] == '\n');
+    free(txt);
     unlink(path);
     unlink(rotated);
 }
