@@ -38,6 +38,8 @@
 
 #include <cJSON.h>
 
+#include "slurp.h"
+
 #define MAX_IGNORE 64
 
 static const char *ignore[MAX_IGNORE];
@@ -72,38 +74,6 @@ static void shell_quote(char *cmd, size_t n, const char *s)
     }
     cmd[o++] = '\'';
     cmd[o] = '\0';
-}
-
-static char *slurp_stream(FILE *f)
-{
-    size_t cap = 1 << 16, len = 0, n;
-    char *buf = malloc(cap);
-
-    while (buf != NULL && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (len + 1 == cap) {
-            char *nb = realloc(buf, cap *= 2);
-
-            if (nb == NULL)
-                free(buf);
-            buf = nb;
-        }
-    }
-    if (buf != NULL)
-        buf[len] = '\0';
-    return buf;
-}
-
-static char *slurp_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *s;
-
-    if (f == NULL)
-        return NULL;
-    s = slurp_stream(f);
-    fclose(f);
-    return s;
 }
 
 /* ---- paths and ignoring ---- */

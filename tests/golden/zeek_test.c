@@ -24,6 +24,8 @@
 
 #include <cJSON.h>
 
+#include "slurp.h"
+
 typedef struct zcase {
     const char *pcap;
     const char *baseline;       /* NULL: no smtp.log, only read cleanly */
@@ -62,48 +64,18 @@ static int failures;
         failures++;                                                    \
     } while (0)
 
+/* A command's whole standard output, and its wait status. */
 static char *slurp_cmd(const char *cmd, int *status)
 {
     FILE *f = popen(cmd, "r");
-    size_t cap = 1 << 16, len = 0, n;
-    char *buf = malloc(cap);
+    char *buf;
 
-    if (f == NULL || buf == NULL) {
-        free(buf);
+    if (f == NULL) {
         *status = -1;
         return NULL;
     }
-    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (len + 1 == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-        }
-    }
-    buf[len] = '\0';
+    buf = slurp_stream(f);
     *status = pclose(f);
-    return buf;
-}
-
-static char *slurp_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    long n;
-    char *buf;
-
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (buf)
-        buf[n] = '\0';
-    fclose(f);
     return buf;
 }
 
