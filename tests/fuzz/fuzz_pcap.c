@@ -17,14 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "smtpscope/analyze.h"
-
-#define REQUIRE(c)                                                   \
-    do {                                                             \
-        if (!(c)) {                                                  \
-            fprintf(stderr, "invariant failed: %s\n", #c);           \
-            abort();                                                 \
-        }                                                            \
-    } while (0)
+#include "require.h"
 
 /* A small table, so eviction (SMTP_END_EVICTED) is reachable too. */
 #define FUZZ_MAX_STREAMS 32

@@ -12,14 +12,7 @@
 #include <string.h>
 
 #include "smtpscope/smtp.h"
-
-#define REQUIRE(c)                                                   \
-    do {                                                             \
-        if (!(c)) {                                                  \
-            fprintf(stderr, "invariant failed: %s\n", #c);           \
-            abort();                                                 \
-        }                                                            \
-    } while (0)
+#include "require.h"
 
 static void check_invariants(const smtp_info *in)
 {
