@@ -131,6 +131,7 @@ int smtp_event_add(smtp_session *s, smtp_event_type t, sc_time ts, sc_dir dir,
                    const uint8_t *text, size_t textlen);
 smtp_event *smtp_event_at(smtp_session *s, int idx);
 smtp_txn *smtp_txn_new(smtp_session *s, sc_time ts);
+void smtp_txn_clear(smtp_txn *t);
 smtp_txn *smtp_txn_cur(smtp_session *s);
 smtp_txn *smtp_txn_at(smtp_session *s, int idx);
 smtp_chunk *smtp_chunk_new(smtp_session *s, smtp_txn *t, sc_time ts);

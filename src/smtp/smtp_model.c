@@ -81,7 +81,8 @@ smtp_event *smtp_event_at(smtp_session *s, int idx)
     return &s->info.events[idx];
 }
 
-static void txn_clear(smtp_txn *t)
+/* Free what a transaction owns and zero it. */
+void smtp_txn_clear(smtp_txn *t)
 {
     int i;
 
@@ -108,7 +109,7 @@ smtp_txn *smtp_txn_new(smtp_session *s, sc_time ts)
         t = &in->txns[s->cur_txn];
     } else {
         /* Past the cap: count in the spare record, reused each time. */
-        txn_clear(&s->spare_txn);
+        smtp_txn_clear(&s->spare_txn);
         s->spare_txn_used = true;
         s->cur_txn = -1;
         t = &s->spare_txn;
@@ -261,7 +262,7 @@ void smtp_model_free(smtp_info *in)
     for (i = 0; i < in->next; i++)
         free(in->ext[i]);
     for (i = 0; i < in->ntxns; i++)
-        txn_clear(&in->txns[i]);
+        smtp_txn_clear(&in->txns[i]);
     free(in->txns);
     free(in->events);
     free(in->transcript);

@@ -105,11 +105,7 @@ void smtp_session_free(smtp_session *s)
     if (s == NULL)
         return;
     smtp_model_free(&s->info);
-    free(s->spare_txn.mail_from);
-    for (int i = 0; i < s->spare_txn.nrcpt; i++)
-        free(s->spare_txn.rcpt[i]);
-    free(s->spare_txn.rcpt);
-    free(s->spare_txn.chunks);
+    smtp_txn_clear(&s->spare_txn);
     free(s->line[0].buf);
     free(s->line[1].buf);
     free(s->pend);
