@@ -3,7 +3,7 @@
 # only. Uses sudo when not run as root. Safe to run again.
 set -eu
 PKGS="build-essential cmake pkg-config libpcap-dev libnids-dev libnet1-dev
-libglib2.0-dev libcjson-dev"
+libglib2.0-dev libcjson-dev libssl-dev"
 # The test suite also needs: clang + its runtimes (sanitizers, libFuzzer),
 # tcpdump-free live tests on loopback (python3 for the tiny SMTP peer).
 if [ "${1:-}" = "--test" ]; then

@@ -148,6 +148,7 @@ static void on_close(void *ctx, void *stream_, smtp_end how, sc_time ts)
      * clearing for each session. */
     rules_run(p->o->rules, info, &p->result);
     p->flags += (uint64_t)p->result.nflags;
+    memset(&rs, 0, sizeof(rs));     /* ids: the report fills them */
     rs.id = st->id;
     rs.flow = &st->flow;
     rs.smtp = info;

@@ -83,6 +83,7 @@ static void usage(FILE *out)
 "  -a, --all          export every session, not only flagged ones\n"
 "  -v                 text report includes each session's transcript\n"
 "  -q                 no text report\n"
+"  --community-id-seed N  seed of the Community ID flow hash (default 0)\n"
 "  --stats S          live: status line on stderr every S seconds\n"
 "rules:\n"
 "  --rule-off ID      turn a rule off (repeatable)\n"
@@ -99,7 +100,8 @@ static void usage(FILE *out)
 
 enum {
     OPT_JSONL = 256, OPT_RULE_OFF, OPT_RULE_ON, OPT_LIST_RULES, OPT_VERSION,
-    OPT_FAIL_ON, OPT_IDLE, OPT_MAX_STREAMS, OPT_SLOW_REPLY, OPT_STATS
+    OPT_FAIL_ON, OPT_IDLE, OPT_MAX_STREAMS, OPT_SLOW_REPLY, OPT_STATS,
+    OPT_CID_SEED
 };
 
 static const struct option long_opts[] = {
@@ -115,6 +117,7 @@ static const struct option long_opts[] = {
     { "max-streams", required_argument, NULL, OPT_MAX_STREAMS },
     { "slow-reply", required_argument, NULL, OPT_SLOW_REPLY },
     { "stats", required_argument, NULL, OPT_STATS },
+    { "community-id-seed", required_argument, NULL, OPT_CID_SEED },
     { NULL, 0, NULL, 0 }
 };
 
@@ -285,6 +288,10 @@ int main(int argc, char **argv)
             break;
         case OPT_STATS:
             o.stats_interval = (int)parse_long("--stats", optarg, 1, 86400);
+            break;
+        case OPT_CID_SEED:
+            o.report.community_seed = (uint16_t)parse_long(
+                "--community-id-seed", optarg, 0, 65535);
             break;
         case ':':
             die("option '%s' needs an argument (see --help)",

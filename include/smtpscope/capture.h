@@ -28,6 +28,9 @@ typedef struct capture_flow {
     uint8_t server_ip[16];
     uint16_t client_port, server_port;
     bool partial;               /* the handshake was not captured */
+    sc_time first_time;         /* packet time of the connection's first
+                                 * packet (a SYN, or the first data seen) */
+    uint32_t first_seq;         /* that packet's TCP sequence number */
 } capture_flow;
 
 /* "192.0.2.1" or "2001:db8::1"; buf of at least 46 bytes. */

@@ -12,14 +12,26 @@
 
 #include <stdio.h>
 #include "smtpscope/capture.h"
+#include "smtpscope/flowid.h"
 #include "smtpscope/rules.h"
 #include "smtpscope/smtp.h"
+
+/* The names of a session that outlive the report (flowid.h). */
+typedef struct report_ids {
+    char uid[FLOWID_UID_LEN];
+    char community_id[FLOWID_COMMUNITY_LEN];
+    char filter[FLOWID_FILTER_LEN];         /* BPF, tcpdump syntax */
+    char display_filter[FLOWID_FILTER_LEN]; /* Wireshark / tshark -Y */
+} report_ids;
 
 typedef struct report_session {
     uint64_t id;                    /* 1, 2, ... in order of the connection's start */
     const capture_flow *flow;
     const smtp_info *smtp;
     const rule_result *result;
+    const report_ids *ids;          /* NULL: report_session_write fills them
+                                     * from flow (outputs leave them out
+                                     * when still NULL) */
 } report_session;
 
 typedef struct report_opts {
@@ -28,6 +40,7 @@ typedef struct report_opts {
     const char *json_path;          /* -j FILE ("-" = stdout) or NULL */
     const char *jsonl_path;         /* --jsonl FILE ("-" = stdout) or NULL */
     bool all;                       /* -a: export every session, not only flagged */
+    uint16_t community_seed;        /* --community-id-seed, default 0 */
     FILE *json_stream;              /* optional, borrowed: write the -j document
                                      * here (no temporary file, no rename;
                                      * json_path only names it in errors) */
@@ -42,6 +55,10 @@ typedef struct report report;
 
 /* Opens the outputs (temporary file for -j). NULL + err on failure. */
 report *report_new(const report_opts *opts, char *err, size_t errlen);
+
+/* The ids of a flow, Community ID with seed. */
+void report_ids_fill(report_ids *ids, const capture_flow *flow,
+                     uint16_t seed);
 
 /* Write one finished session. Returns 0, or -1 on a write error (err). */
 int report_session_write(report *r, const report_session *s, char *err,

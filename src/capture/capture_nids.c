@@ -651,7 +651,8 @@ static void advance_time(sc_time ts)
         idle_scan();
 }
 
-static capture_conn *new_conn(const capture_key *k, sc_time ts)
+static capture_conn *new_conn(const capture_key *k,
+                              const capture_segment *seg, sc_time ts)
 {
     capture_conn *c, *oldest;
     uint32_t n, cli, srv;
@@ -683,6 +684,8 @@ static capture_conn *new_conn(const capture_key *k, sc_time ts)
     memcpy(c->flow.server_ip, k->server, 16);
     c->flow.client_port = k->client_port;
     c->flow.server_port = k->server_port;
+    c->flow.first_time = ts;        /* with first_seq: the uid's input */
+    c->flow.first_seq = seg->seq;
     return c;
 }
 
@@ -760,9 +763,9 @@ void capture_nids_segment(const capture_segment *seg, sc_time ts)
     if (!c) {
         if (syn && !(seg->flags & CAPTURE_TH_ACK)) {
             capture_recent_forget(&g.conns, &k);    /* a new connection */
-            c = new_conn(&k, ts);
+            c = new_conn(&k, seg, ts);
         } else if (has_data && !capture_recent_has(&g.conns, &k, ts)) {
-            c = new_conn(&k, ts);
+            c = new_conn(&k, seg, ts);
             if (c) {
                 g.cur = c;
                 synthesize_handshake(c, seg, from_client);

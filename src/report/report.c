@@ -214,10 +214,29 @@ static int tally(report *r, const rule_result *res)
     return 0;
 }
 
-int report_session_write(report *r, const report_session *s, char *err,
+void report_ids_fill(report_ids *ids, const capture_flow *flow,
+                     uint16_t seed)
+{
+    flowid_tuple t = flowid_of_flow(flow);
+
+    flowid_uid(flow, ids->uid);
+    flowid_community(&t, seed, ids->community_id);
+    flowid_bpf(flow, ids->filter);
+    flowid_display(flow, ids->display_filter);
+}
+
+int report_session_write(report *r, const report_session *s_in, char *err,
                          size_t errlen)
 {
-    bool flagged = s->result != NULL && s->result->nflags > 0;
+    bool flagged = s_in->result != NULL && s_in->result->nflags > 0;
+    report_session sc = *s_in;
+    const report_session *s = &sc;
+    report_ids ids;
+
+    if (sc.ids == NULL) {
+        report_ids_fill(&ids, sc.flow, r->opts.community_seed);
+        sc.ids = &ids;
+    }
 
     if (tally(r, s->result) < 0) {
         snprintf(err, errlen, "out of memory");

@@ -209,6 +209,13 @@ cJSON *report_json_session(const report_session *s)
     if (o == NULL)
         return NULL;
     add_u64(o, "id", s->id);
+    if (s->ids != NULL) {
+        cJSON_AddStringToObject(o, "uid", s->ids->uid);
+        cJSON_AddStringToObject(o, "community_id", s->ids->community_id);
+        cJSON_AddStringToObject(o, "filter", s->ids->filter);
+        cJSON_AddStringToObject(o, "display_filter",
+                                s->ids->display_filter);
+    }
     cJSON_AddItemToObject(o, "client", endpoint(fl->family, fl->client_ip,
                                                 fl->client_port));
     cJSON_AddItemToObject(o, "server", endpoint(fl->family, fl->server_ip,

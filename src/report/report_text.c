@@ -251,6 +251,12 @@ void report_text_session(FILE *out, const report_session *s, bool verbose)
     else
         snprintf(line, sizeof(line), "%s", sc_time_format(in->first_time, tb));
     field(out, 2, "start", line);
+    if (s->ids != NULL) {
+        snprintf(line, sizeof(line), "%s  community_id %s", s->ids->uid,
+                 s->ids->community_id);
+        field(out, 2, "uid", line);
+        field(out, 2, "filter", s->ids->filter);
+    }
     if (s->flow->partial || in->partial)
         field(out, 2, "note", "the connection's start was not captured");
     field(out, 2, "banner", reply_str(&in->banner, rep, sizeof(rep)));
