@@ -97,7 +97,8 @@ static void poll_main(pipeline *p)
 static void *on_open(void *ctx, const capture_flow *flow, sc_time ts)
 {
     pipeline *p = ctx;
-    smtp_opts so = { flow->partial, p->o->keep_transcript };
+    smtp_opts so = { .partial = flow->partial,
+                     .keep_transcript = p->o->keep_transcript };
     stream *st;
 
     (void)ts;

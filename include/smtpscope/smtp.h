@@ -85,6 +85,7 @@ const char *smtp_verb_name(smtp_verb v);
     X(PIPELINED, "pipelined", "a command sent before the previous command's reply") \
     X(STARTTLS_INJECTION, "starttls-injection", "client bytes after STARTTLS before the server's reply") \
     X(TLS_STARTED, "tls-started", "STARTTLS answered 220: the rest is TLS") \
+    X(STARTTLS_NOT_TLS, "starttls-not-tls", "after STARTTLS's 220 a side's first bytes were not a TLS record: SMTP went on in cleartext") \
     X(AUTH_SEEN, "auth", "an AUTH exchange (payload redacted)") \
     X(DATA_BAD_EOD, "data-bad-eod", "a non-standard end-of-data sequence inside message data") \
     X(REPLY_DURING_DATA, "reply-during-data", "the server replied while message data was still being sent") \
@@ -111,6 +112,8 @@ const char *smtp_verb_name(smtp_verb v);
  *                     awaiting replies, text = "<verb> before reply to <verb>"
  *   STARTTLS_INJECTION value = bytes, text = first injected line, code = the
  *                     STARTTLS reply (0 = none)
+ *   STARTTLS_NOT_TLS  dir = the side that went on in cleartext (one event
+ *                     per side), code = 220 (the STARTTLS reply)
  *   AUTH_SEEN         text = mechanism, code = final reply; only ever in
  *                     cleartext (after TLS nothing is parsed)
  *   DATA_BAD_EOD      txn, text = the sequence ("<LF>.<LF>", ...), value =
@@ -272,7 +275,9 @@ typedef struct smtp_info {
     int next;
     unsigned ext_flags;           /* SMTP_EXT_* */
     uint64_t size_limit;          /* SIZE n, 0 = none advertised */
-    bool tls;                     /* STARTTLS answered 220: rest not parsed */
+    bool tls;                     /* TLS started (STARTTLS answered 220, or
+                                     an implicit-TLS port) and the first
+                                     bytes after it were TLS records */
     bool auth;                    /* an AUTH exchange happened */
     bool quit_sent;
     smtp_reply quit_reply;
@@ -306,6 +311,7 @@ typedef struct smtp_info {
 typedef struct smtp_opts {
     bool partial;           /* the stream starts mid-session */
     bool keep_transcript;   /* record C:/S: lines (for -v) */
+    bool implicit_tls;      /* TLS from the first byte (port 465) */
 } smtp_opts;
 
 typedef struct smtp_session smtp_session;

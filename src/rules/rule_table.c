@@ -83,6 +83,11 @@ static const rule_def table[] = {
     { "unanswered-command", RULE_SEV_WARNING,
       "the session ended with a command still waiting for its reply",
       rule_unanswered_command },
+    { "starttls-not-tls", RULE_SEV_ERROR,
+      "the server answered STARTTLS with 220 but what followed was not TLS "
+      "(cleartext SMTP continued: commands hidden from anything that stops "
+      "at STARTTLS)",
+      rule_starttls_not_tls },
 };
 
 #define NRULES ((int)(sizeof(table) / sizeof(table[0])))

@@ -26,6 +26,23 @@ typedef enum smtp_state {
     SMTP_ST__COUNT
 } smtp_state;
 
+/* After STARTTLS's 220 (or from the start on an implicit-TLS port) each
+ * direction's first bytes decide whether TLS really started
+ * (smtp_starttls.c; changed only by its set_mode). */
+typedef enum tls_mode {
+    TLSM_OFF = 0,   /* cleartext SMTP: TLS not started */
+    TLSM_PEEK,      /* TLS expected: judging the first bytes */
+    TLSM_TLS,       /* TLS records */
+    TLSM_CLEAR,     /* not TLS after all: parsed as SMTP again */
+    TLSM_LOST       /* the first bytes were lost: not judged */
+} tls_mode;
+
+typedef struct tls_side {
+    tls_mode mode;
+    uint8_t peek[3];    /* a record header's type and version */
+    size_t npeek;
+} tls_side;
+
 /* What a reply in the queue answers: a command, or the end of a message
  * (the dot line after DATA). */
 typedef enum pend_kind { PEND_COMMAND = 0, PEND_EOD, PEND_SASL } pend_kind;
@@ -114,6 +131,7 @@ struct smtp_session {
     sc_time hold_time;
     int injection_event;                /* STARTTLS_INJECTION event index */
 
+    tls_side tls_side[2];               /* per sc_dir */
     int auth_event;                     /* AUTH_SEEN event index */
     int event_kept[SMTP_EV__COUNT];     /* events kept per type */
     int cap_txns, cap_events, cap_transcript;
@@ -177,6 +195,14 @@ void smtp_data_begin(smtp_session *s);
 size_t smtp_data_take(smtp_session *s, const uint8_t *buf, size_t len,
                       sc_time ts);
 void smtp_data_finish(smtp_session *s, sc_time ts, bool ended);
+
+/* smtp_starttls.c: TLS after STARTTLS's 220 or on an implicit-TLS port */
+void smtp_tls_begin(smtp_session *s, sc_time ts);
+bool smtp_tls_owns(const smtp_session *s, sc_dir dir);
+size_t smtp_tls_take(smtp_session *s, sc_dir dir, const uint8_t *buf,
+                     size_t len, sc_time ts);
+bool smtp_tls_gap(smtp_session *s, sc_dir dir, uint64_t len, sc_time ts);
+void smtp_tls_finish(smtp_session *s, sc_time ts);
 
 /* smtp_reply.c */
 void smtp_server_line(smtp_session *s, const uint8_t *line, size_t len,

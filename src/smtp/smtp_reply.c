@@ -254,11 +254,10 @@ static void on_reply(smtp_session *s, int code, sc_time ts)
         if (code == 220) {
             smtp_event_add(s, SMTP_EV_TLS_STARTED, ts, SC_DIR_SERVER,
                            SMTP_VERB_STARTTLS, 0, code, NULL, 0);
-            in->tls = true;
             smtp_transcript(s, ts, SC_DIR_SERVER,
-                            "<TLS from here on: not parsed>");
+                            "<TLS from here on>");
             smtp_client_release(s, true);
-            smtp_set_state(s, SMTP_ST_TLS);
+            smtp_tls_begin(s, ts);
         } else if (s->state == SMTP_ST_STARTTLS_WAIT) {
             smtp_set_state(s, SMTP_ST_COMMAND);
             smtp_client_release(s, false);

@@ -94,7 +94,9 @@ smtp_session *smtp_session_new(const smtp_opts *opts)
     /* A connection seen from its start owes a greeting: queue it like a
      * command so the banner is matched the same way as every reply. In a
      * partial session we cannot know what is outstanding. */
-    if (!s->opts.partial)
+    if (s->opts.implicit_tls)
+        smtp_tls_begin(s, SC_TIME_NONE);
+    else if (!s->opts.partial)
         smtp_pending_push(s, PEND_COMMAND, SMTP_VERB_NONE, SC_TIME_NONE, -1, -1,
                           -1, "<connect>");
     return s;
@@ -141,8 +143,8 @@ void smtp_feed_dir(smtp_session *s, sc_dir dir, const uint8_t *buf,
     while (len > 0 && s->state != SMTP_ST_CLOSED) {
         size_t used;
 
-        if (s->state == SMTP_ST_TLS) {
-            return;                 /* encrypted: counted, not parsed */
+        if (smtp_tls_owns(s, dir)) {
+            used = smtp_tls_take(s, dir, buf, len, ts);
         } else if (dir == SC_DIR_SERVER) {
             used = smtp_line_take(s, dir, buf, len, ts, smtp_server_line);
         } else if (s->state == SMTP_ST_CHUNK) {
@@ -186,7 +188,7 @@ void smtp_session_gap(smtp_session *s, sc_dir dir, uint64_t len, sc_time ts)
     in->gap_bytes[dir] += len;
     smtp_transcript(s, ts, dir, "<%llu bytes missing from the capture>",
                     (unsigned long long)len);
-    if (s->state == SMTP_ST_TLS)
+    if (smtp_tls_gap(s, dir, len, ts))
         return;
     t = smtp_txn_cur(s);
     if (dir == SC_DIR_CLIENT && s->state == SMTP_ST_CHUNK) {
@@ -241,6 +243,7 @@ void smtp_session_finish(smtp_session *s, smtp_end how, sc_time ts)
     in = &s->info;
     if (ts == SC_TIME_NONE)
         ts = in->last_time;
+    smtp_tls_finish(s, ts);
     if (s->state == SMTP_ST_CHUNK) {
         smtp_chunk_cut(s, how == SMTP_END_CAPTURE_END
                               ? SMTP_CHUNK_CUT_CAPTURE_END

@@ -663,15 +663,23 @@ static void test_bdat_invalid(void)
     info_free(s);
 }
 
-static void test_starttls(void)
+/* Postfix advertised STARTTLS and answered it 220 at 0.3 s. */
+static smtp_info *starttls_220(void)
 {
     smtp_info *s = info_new(POSTFIX);
-    const rule_result *r;
 
     info_ehlo(s, "client", T0 + SEC(0.1), "PIPELINING", "STARTTLS", NULL);
     info_event(s, SMTP_EV_TLS_STARTED, T0 + SEC(0.3), -1, -1, SC_DIR_SERVER,
                SMTP_VERB_STARTTLS, 0, 220, NULL);
     s->tls = true;
+    return s;
+}
+
+static void test_starttls(void)
+{
+    smtp_info *s = starttls_220();
+    const rule_result *r;
+
     r = run(s);
     expect_none(r, "starttls-rejected", "answered 220");
     expect_none(r, "starttls-injection", "no injection");
@@ -705,6 +713,28 @@ static void test_starttls(void)
     expect(r, "starttls-rejected", RULE_SEV_WARNING, "no inspect esmtp",
            "never answered", "30.0 s later", NULL);
     expect_none(r, "unanswered-command", "STARTTLS is starttls-rejected's");
+    info_free(s);
+}
+
+/* Issue 10 item 4: cleartext after STARTTLS's 220. */
+static void test_starttls_not_tls(void)
+{
+    smtp_info *s = starttls_220();
+    const rule_result *r;
+
+    r = run(s);
+    expect_none(r, "starttls-not-tls", "TLS records followed the 220");
+    s->tls = false;
+    info_event(s, SMTP_EV_STARTTLS_NOT_TLS, T0 + SEC(0.4), -1, -1,
+               SC_DIR_CLIENT, SMTP_VERB_STARTTLS, 0, 220, NULL);
+    info_event(s, SMTP_EV_STARTTLS_NOT_TLS, T0 + SEC(0.5), -1, -1,
+               SC_DIR_SERVER, SMTP_VERB_STARTTLS, 0, 220, NULL);
+    info_txn(s, "hidden@example.org", "b@example.org", T0 + SEC(0.4));
+    r = run(s);
+    expect(r, "starttls-not-tls", RULE_SEV_ERROR, "RFC 3207",
+           "client's next bytes (at 12:00:00.400000Z) were not a TLS record",
+           "server's next bytes", "MAIL FROM:<hidden@example.org>", NULL);
+    CHECK(nflags(r, "starttls-not-tls") == 1, "one flag per session");
     info_free(s);
 }
 
@@ -915,6 +945,7 @@ static void test_table(void)
         { "size-exceeded", RULE_SEV_WARNING },
         { "capture-gap", RULE_SEV_INFO },
         { "unanswered-command", RULE_SEV_WARNING },
+        { "starttls-not-tls", RULE_SEV_ERROR },
     };
     rule_config c;
     smtp_info *s;
@@ -923,7 +954,8 @@ static void test_table(void)
     FILE *f;
     size_t n;
 
-    CHECK(rule_count() == 18, "18 rules, got %d", rule_count());
+    CHECK(rule_count() == (int)(sizeof(want) / sizeof(want[0])),
+          "%zu rules, got %d", sizeof(want) / sizeof(want[0]), rule_count());
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
         const rule_def *d = rule_find(want[i].id);
 
@@ -935,7 +967,8 @@ static void test_table(void)
         }
     }
     CHECK(rule_find("no-such-rule") == NULL, "unknown id");
-    CHECK(rule_at(18) == NULL && rule_at(-1) == NULL, "rule_at bounds");
+    CHECK(rule_at(rule_count()) == NULL && rule_at(-1) == NULL,
+          "rule_at bounds");
     CHECK(rule_severity_parse("critical") == RULE_SEV_CRITICAL, "parse");
     CHECK(rule_severity_parse("WARNING") == RULE_SEV_WARNING, "parse ci");
     CHECK(rule_severity_parse("fatal") == -1, "parse unknown");
@@ -972,7 +1005,7 @@ static void test_table(void)
 
         for (size_t i = 0; i < n; i++)
             lines += buf[i] == '\n';
-        CHECK(lines == 18, "list-rules lines: %d", lines);
+        CHECK(lines == rule_count(), "list-rules lines: %d", lines);
     }
     CHECK(strstr(buf, "smtp-smuggling         critical  message data") != NULL,
           "aligned: %s", buf);
@@ -1109,6 +1142,7 @@ int main(void)
     test_data_bdat_mixed();
     test_bdat_invalid();
     test_starttls();
+    test_starttls_not_tls();
     test_cleartext_auth();
     test_smtp_smuggling();
     test_esmtp_masked();

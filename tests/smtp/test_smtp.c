@@ -576,6 +576,67 @@ static void check_starttls_ok(const smtp_info *in)
     CHECK(in->end == SMTP_END_CLIENT_CLOSE);
 }
 
+/* Issue 10 item 4: the server says 220 to STARTTLS, then both sides go on
+ * in cleartext. What follows must be parsed, not hidden as "TLS". */
+static const step starttls_cleartext[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_REPLY, 0 },
+    { 'C', "STARTTLS\r\n", 0 },
+    { 'S', "220 2.0.0 Ready to start TLS\r\n", 0 },
+    { 'C', "MAIL FROM:<hidden@example.org>\r\n", 0 },
+    { 'S', "250 2.1.0 Ok\r\n", 0 },
+    { 'C', "RCPT TO:<b@example.org>\r\n", 0 },
+    { 'S', "250 2.1.5 Ok\r\n", 0 },
+    { 'C', "DATA\r\n", 0 },
+    { 'S', "354 End data with <CR><LF>.<CR><LF>\r\n", 0 },
+    { 'C', "Subject: x\r\n\r\nhi\r\n.\r\n", 0 },
+    { 'S', "451 4.4.2 Timeout waiting for client input\r\n", 0 },
+    { 'C', "QUIT\r\n", 0 },
+    { 'S', "221 2.0.0 Bye\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_starttls_cleartext(const smtp_info *in)
+{
+    int sides = 0;
+
+    CHECK(!in->tls);
+    CHECK(count_events(in, SMTP_EV_TLS_STARTED) == 1);
+    CHECK(count_events(in, SMTP_EV_STARTTLS_NOT_TLS) == 2);
+    for (int i = 0; i < in->nevents; i++)
+        if (in->events[i].type == SMTP_EV_STARTTLS_NOT_TLS)
+            sides |= 1 << in->events[i].dir;
+    CHECK(sides == 3);
+    CHECK(in->ntxns == 1 && in->txns[0].mail_from &&
+          strcmp(in->txns[0].mail_from, "hidden@example.org") == 0);
+    CHECK(in->ntxns == 1 && in->txns[0].reply.code == 451);
+    CHECK(in->quit_reply.code == 221);
+    CHECK(in->end == SMTP_END_CLIENT_QUIT);
+}
+
+/* Near miss: TLS records from both sides after the 220: no event, and the
+ * TLS bytes are never read as commands. */
+static const step starttls_records[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_REPLY, 0 },
+    { 'C', "STARTTLS\r\n", 0 },
+    { 'S', "220 2.0.0 Ready to start TLS\r\n", 0 },
+    { 'C', "\x16\x03\x01\x00\x04\x01\x00\x00\x00", 9 },
+    { 'S', "\x15\x03\x03\x00\x02\x02\x46", 7 },
+    { 0, NULL, 0 },
+};
+
+static void check_starttls_records(const smtp_info *in)
+{
+    CHECK(in->tls);
+    CHECK(count_events(in, SMTP_EV_STARTTLS_NOT_TLS) == 0);
+    CHECK(count_events(in, SMTP_EV_UNKNOWN_COMMAND) == 0);
+    CHECK(count_events(in, SMTP_EV_BAD_REPLY) == 0);
+    CHECK(in->ntxns == 0);
+}
+
 static const step starttls_inject[] = {
     { 'S', BANNER, 0 },
     { 'C', "EHLO c\r\n", 0 },
@@ -894,6 +955,8 @@ static const conv cases[] = {
     { "smuggling-variants", false, smuggle_variants, SMTP_END_SERVER_CLOSE, check_smuggle_variants },
     { "starttls", false, starttls_ok, SMTP_END_CLIENT_CLOSE, check_starttls_ok },
     { "starttls-injection", false, starttls_inject, SMTP_END_CLIENT_CLOSE, check_starttls_inject },
+    { "starttls-cleartext-after-220", false, starttls_cleartext, SMTP_END_SERVER_CLOSE, check_starttls_cleartext },
+    { "starttls-tls-records", false, starttls_records, SMTP_END_SERVER_CLOSE, check_starttls_records },
     { "starttls-refused", false, starttls_refused, SMTP_END_SERVER_CLOSE, check_starttls_refused },
     { "auth-redacted", false, auth, SMTP_END_CAPTURE_END, check_auth },
     { "bdat-invalid", false, bdat_invalid, SMTP_END_CLIENT_CLOSE, check_bdat_invalid },

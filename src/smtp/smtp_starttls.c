@@ -1,0 +1,145 @@
+/*
+ * smtp_starttls.c - what follows STARTTLS's 220 (or the first byte on an
+ * implicit-TLS port): TLS, or SMTP going on in cleartext.
+ *
+ * RFC 3207 section 4.2: after the 220 "the client MUST ... begin the TLS
+ * negotiation" - its first bytes are a TLS handshake record (content type
+ * 22, version 3.x), and the server's first bytes are a handshake record or
+ * an alert. Each direction is judged on its own first three bytes. A side
+ * whose bytes are not a TLS record went on in cleartext: its bytes are
+ * parsed as SMTP again (commands hidden from anything that stops at
+ * STARTTLS) and a STARTTLS_NOT_TLS event is raised.
+ */
+#include <string.h>
+
+#include "smtp_internal.h"
+
+/* The TLS record header's first three bytes: content type, version major,
+ * version minor. 21 (alert) is accepted besides 22 (handshake): a server
+ * that refuses the ClientHello answers with an alert record first. */
+#define REC_ALERT 21
+#define REC_HANDSHAKE 22
+#define REC_MAJOR 3
+#define REC_MINOR_MAX 4
+
+/* The only place a direction's tls_mode changes. */
+static void set_mode(smtp_session *s, sc_dir dir, tls_mode m)
+{
+    s->tls_side[dir].mode = m;
+}
+
+/* Start TLS in both directions (the 220 to STARTTLS, or an implicit-TLS
+ * port's connection start). The parser is created here, once. */
+void smtp_tls_begin(smtp_session *s, sc_time ts)
+{
+    (void)ts;
+    s->info.tls = true;
+    for (int d = 0; d < 2; d++) {
+        s->tls_side[d].npeek = 0;
+        set_mode(s, (sc_dir)d, TLSM_PEEK);
+    }
+    smtp_set_state(s, SMTP_ST_TLS);
+}
+
+bool smtp_tls_owns(const smtp_session *s, sc_dir dir)
+{
+    tls_mode m = s->tls_side[dir].mode;
+
+    return m == TLSM_PEEK || m == TLSM_TLS || m == TLSM_LOST;
+}
+
+/* Is the prefix (1..3 bytes) still possibly a TLS record header? */
+static bool could_be_record(const uint8_t *p, size_t n)
+{
+    if (p[0] != REC_HANDSHAKE && p[0] != REC_ALERT)
+        return false;
+    if (n >= 2 && p[1] != REC_MAJOR)
+        return false;
+    if (n >= 3 && p[2] > REC_MINOR_MAX)
+        return false;
+    return true;
+}
+
+/* This side went on in cleartext: parse its bytes as SMTP again. */
+static void went_clear(smtp_session *s, sc_dir dir, sc_time ts)
+{
+    smtp_info *in = &s->info;
+
+    set_mode(s, dir, TLSM_CLEAR);
+    in->tls = false;
+    if (s->opts.implicit_tls) {
+        /* Plain SMTP on a port we took for implicit TLS: not a fault. The
+         * greeting is owed as on any connection seen from its start. */
+        if (dir == SC_DIR_SERVER && !s->opts.partial && in->replies == 0 &&
+            in->commands == 0)
+            smtp_pending_push(s, PEND_COMMAND, SMTP_VERB_NONE, SC_TIME_NONE,
+                              -1, -1, -1, "<connect>");
+    } else {
+        smtp_event_add(s, SMTP_EV_STARTTLS_NOT_TLS, ts, dir,
+                       SMTP_VERB_STARTTLS, 0, 220, NULL, 0);
+        smtp_transcript(s, ts, dir, "<not TLS: cleartext SMTP goes on>");
+    }
+    if (dir == SC_DIR_CLIENT)
+        smtp_set_state(s, SMTP_ST_COMMAND);
+}
+
+/* Decide a side from its peeked bytes: TLS (hand the bytes to the parser)
+ * or cleartext (feed them to the SMTP parser). */
+static void decide(smtp_session *s, sc_dir dir, sc_time ts)
+{
+    tls_side *t = &s->tls_side[dir];
+
+    if (could_be_record(t->peek, t->npeek)) {
+        set_mode(s, dir, TLSM_TLS);
+        return;
+    }
+    went_clear(s, dir, ts);
+    smtp_feed_dir(s, dir, t->peek, t->npeek, ts);
+}
+
+/* Bytes of a direction that TLS owns; returns how many were used. */
+size_t smtp_tls_take(smtp_session *s, sc_dir dir, const uint8_t *buf,
+                     size_t len, sc_time ts)
+{
+    tls_side *t = &s->tls_side[dir];
+    size_t take;
+
+    if (t->mode != TLSM_PEEK)
+        return len;     /* TLS: encrypted, counted; LOST: not judged */
+    take = sizeof(t->peek) - t->npeek;
+    if (take > len)
+        take = len;
+    memcpy(t->peek + t->npeek, buf, take);
+    t->npeek += take;
+    if (t->npeek == sizeof(t->peek) || !could_be_record(t->peek, t->npeek))
+        decide(s, dir, ts);
+    return take;
+}
+
+/* A gap in a direction TLS owns. Returns false when SMTP owns it. Before
+ * the first bytes were judged, the lost bytes could have been either: no
+ * verdict rests on them (LOST). */
+bool smtp_tls_gap(smtp_session *s, sc_dir dir, uint64_t len, sc_time ts)
+{
+    tls_side *t = &s->tls_side[dir];
+
+    if (!smtp_tls_owns(s, dir))
+        return false;
+    if (t->mode == TLSM_PEEK)
+        set_mode(s, dir, TLSM_LOST);
+    (void)len;
+    (void)ts;
+    return true;
+}
+
+/* The stream ended: a side still being judged had sent only the start of
+ * a record header (a truncated record, not cleartext). */
+void smtp_tls_finish(smtp_session *s, sc_time ts)
+{
+    for (int d = 0; d < 2; d++) {
+        tls_side *t = &s->tls_side[d];
+
+        if (t->mode == TLSM_PEEK && t->npeek > 0)
+            decide(s, (sc_dir)d, ts);
+    }
+}
