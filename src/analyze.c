@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * analyze.c - the pipeline: capture handlers -> SMTP dissector -> rules
  * -> report, one TCP connection at a time.
@@ -65,6 +66,18 @@ static void erase_progress(pipeline *p)
     }
 }
 
+/* A warning the report left (e.g. a --jsonl file without its last
+ * newline), on its own line. */
+static void report_warn(pipeline *p)
+{
+    const char *w = report_warning(p->rep);
+
+    if (w != NULL) {
+        erase_progress(p);
+        fprintf(stderr, "smtpscope: warning: %s\n", w);
+    }
+}
+
 /* SIGHUP and --stats: called from every handler and from progress. */
 static void poll_main(pipeline *p)
 {
@@ -78,6 +91,7 @@ static void poll_main(pipeline *p)
             erase_progress(p);
             fprintf(stderr, "smtpscope: warning: %s\n", err);
         }
+        report_warn(p);
     }
     if (o->stats_interval > 0 && o->capture.iface != NULL) {
         double t = now_sec();
@@ -244,6 +258,7 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
         free(p);
         return -1;
     }
+    report_warn(p);
     h.ctx = p;
     if (o->progress || o->stats_interval > 0 || o->hup != NULL) {
         co.progress = on_progress;

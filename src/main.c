@@ -1,11 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * main.c - the command line (CONTRACT.md), wiring only.
  *
  * Parses the options into analyze_opts and a rule_config, installs the
  * signal handlers, runs analyze_run and turns its outcome into the exit
- * status: 0 analyzed, 1 analyzed and --fail-on hit, 2 bad usage or
- * unreadable input, always with exactly one "smtpscope: ..." line on
- * stderr for 2.
+ * status: 0 analyzed, 1 analyzed and --fail-on hit, 2 bad usage,
+ * unreadable input or an output that could not be written, always with
+ * exactly one "smtpscope: ..." line on stderr for 2. The options
+ * themselves are the table in src/cli.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,9 +18,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cJSON.h>
+#include <nids.h>
+#include <pcap/pcap.h>
+
 #include "smtpscope/analyze.h"
+#include "smtpscope/cli.h"
 
 #ifndef SMTPSCOPE_DEMO_CAPTURE
 #define SMTPSCOPE_DEMO_CAPTURE "captures/seed-bdat-timeout.pcap"
@@ -57,69 +65,88 @@ static void die(const char *fmt, ...)
     exit(EXIT_USAGE);
 }
 
-static void usage(FILE *out)
+/* getopt_long's tables, made from cli_options[]. */
+static struct option long_opts[64];
+static char short_opts[128];
+
+static void build_getopt_tables(void)
 {
-    fputs(
-"usage: smtpscope [OPTIONS] -r FILE     analyze a saved capture (- = stdin)\n"
-"       smtpscope [OPTIONS] -i IFACE    sniff live until SIGINT/SIGTERM\n"
-"       smtpscope [OPTIONS]             analyze the bundled demo capture\n"
-"       smtpscope iis-options VALUE [--without VERB,...]\n"
-"\n"
-"input:\n"
-"  -r FILE            read a pcap or pcapng file; - reads standard input\n"
-"  -i IFACE           live capture (needs CAP_NET_RAW); -i any works\n"
-"  -f EXPR            extra BPF filter, ANDed with the port filter\n"
-"  -p PORTS           SMTP ports, comma list (default 25,587,2525)\n"
-"  -s SNAPLEN         live: bytes captured per packet (default 262144)\n"
-"  -B MIB             live: kernel capture buffer in MiB (default 32)\n"
-"  -Z USER            live: drop privileges to USER after opening\n"
-"  --idle-timeout S   close sessions idle S seconds of packet time\n"
-"                     (default 300; 0 = never)\n"
-"  --max-streams N    connections followed at once\n"
-"output:\n"
-"  -j FILE            JSON report of flagged sessions (- = stdout, no text)\n"
-"  --jsonl FILE       one JSON object per session as it ends (SIGHUP\n"
-"                     reopens FILE, for log rotation)\n"
-"  -a, --all          export every session, not only flagged ones\n"
-"  -v                 text report includes each session's transcript\n"
-"  -q                 no text report\n"
-"  --community-id-seed N  seed of the Community ID flow hash (default 0)\n"
-"  --stats S          live: status line on stderr every S seconds\n"
-"rules:\n"
-"  --rule-off ID      turn a rule off (repeatable)\n"
-"  --rule-on ID       turn a rule on (repeatable)\n"
-"  --slow-reply S     seconds before an unanswered command counts (rules)\n"
-"  --list-rules       print every rule id, severity and meaning\n"
-"  --fail-on SEV      exit 1 if a flag of at least SEV (info, warning,\n"
-"                     error, critical) was raised\n"
-"  --version, --help\n"
-"\n"
-"exit status: 0 analyzed, 1 --fail-on hit, 2 bad usage or unreadable input\n",
-        out);
+    size_t nl = 0, ns = 0;
+
+    short_opts[ns++] = ':';
+    for (size_t i = 0; i < cli_noptions; i++) {
+        const cli_option *c = &cli_options[i];
+
+        if (c->name != NULL && nl + 1 < sizeof(long_opts) /
+                                          sizeof(long_opts[0])) {
+            long_opts[nl].name = c->name;
+            long_opts[nl].has_arg = c->has_arg ? required_argument
+                                               : no_argument;
+            long_opts[nl].flag = NULL;
+            long_opts[nl].val = c->key;
+            nl++;
+        }
+        if (c->key < 256 && ns + 3 < sizeof(short_opts)) {
+            short_opts[ns++] = (char)c->key;
+            if (c->has_arg)
+                short_opts[ns++] = ':';
+        }
+    }
+    memset(&long_opts[nl], 0, sizeof(long_opts[0]));
+    short_opts[ns] = '\0';
 }
 
-enum {
-    OPT_JSONL = 256, OPT_RULE_OFF, OPT_RULE_ON, OPT_LIST_RULES, OPT_VERSION,
-    OPT_FAIL_ON, OPT_IDLE, OPT_MAX_STREAMS, OPT_SLOW_REPLY, OPT_STATS,
-    OPT_CID_SEED
-};
+/* An unknown long option, named with the nearest ones. */
+static void die_unknown(const char *arg, const char *name, size_t len)
+{
+    char near[160];
 
-static const struct option long_opts[] = {
-    { "jsonl", required_argument, NULL, OPT_JSONL },
-    { "all", no_argument, NULL, 'a' },
-    { "rule-off", required_argument, NULL, OPT_RULE_OFF },
-    { "rule-on", required_argument, NULL, OPT_RULE_ON },
-    { "list-rules", no_argument, NULL, OPT_LIST_RULES },
-    { "version", no_argument, NULL, OPT_VERSION },
-    { "help", no_argument, NULL, 'h' },
-    { "fail-on", required_argument, NULL, OPT_FAIL_ON },
-    { "idle-timeout", required_argument, NULL, OPT_IDLE },
-    { "max-streams", required_argument, NULL, OPT_MAX_STREAMS },
-    { "slow-reply", required_argument, NULL, OPT_SLOW_REPLY },
-    { "stats", required_argument, NULL, OPT_STATS },
-    { "community-id-seed", required_argument, NULL, OPT_CID_SEED },
-    { NULL, 0, NULL, 0 }
-};
+    cli_suggest(name, len, near, sizeof(near));
+    if (near[0] != '\0')
+        die("unknown option '%s' (did you mean %s?)", arg, near);
+    die("unknown option '%s' (see --help)", arg);
+}
+
+/*
+ * getopt_long takes any unambiguous abbreviation ("--json" for --jsonl,
+ * which writes a file) and says only "unknown option" for a typo. Before
+ * getopt runs, every "--name" must be a whole option name, and "-name"
+ * spelled like a long option (getopt would read "-jsonl" as -j sonl) is
+ * refused too; both name the nearest options. Arguments of options are
+ * skipped, so "-f --x" passes "--x" to -f untouched.
+ */
+static void check_spelling(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+
+        if (strcmp(a, "--") == 0)
+            return;
+        if (a[0] != '-' || a[1] == '\0')
+            continue;
+        if (a[1] == '-') {
+            size_t len = strcspn(a + 2, "=");
+            const cli_option *o = cli_find_long(a + 2, len);
+
+            if (o == NULL)
+                die_unknown(a, a + 2, len);
+            if (o->has_arg && a[2 + len] != '=')
+                i++;
+            continue;
+        }
+        if (strlen(a) > 2 && cli_find_long(a + 1, strcspn(a + 1, "=")))
+            die("unknown option '%s' (did you mean -%s?)", a, a);
+        for (const char *p = a + 1; *p != '\0'; p++) {
+            const cli_option *o = cli_find_short((unsigned char)*p);
+
+            if (o == NULL || !o->has_arg)
+                continue;
+            if (p[1] == '\0')
+                i++;
+            break;
+        }
+    }
+}
 
 /* A whole number in [lo, hi], or die naming the option. */
 static long parse_long(const char *opt, const char *s, long lo, long hi)
@@ -214,16 +241,195 @@ static void install_signals(void)
     sigaction(SIGHUP, &sa, NULL);
 }
 
+/* The command line's settings beyond analyze_opts. */
+typedef struct cli_state {
+    bool quiet;                     /* -q */
+    int fail_on;                    /* --fail-on severity, -1 = none */
+} cli_state;
+
+/* --version: ours and the libraries' (libnids has no run-time version,
+ * and is linked statically: the one it was built with). */
+static void print_version(void)
+{
+    printf("%s %s\n", SMTPSCOPE_NAME, SMTPSCOPE_VERSION);
+    printf("%s\n", pcap_lib_version());
+    printf("libnids version %d.%d (static)\n", NIDS_MAJOR, NIDS_MINOR);
+    printf("cJSON version %s\n", cJSON_Version());
+}
+
+/* One option of the switch; exits for --help, --version, --list-rules
+ * and bad values. */
+static void apply_option(int c, const char *arg, const char *typed,
+                         analyze_opts *o, rule_config *rules, cli_state *cs)
+{
+    switch (c) {
+    case 'r': o->capture.file = arg; break;
+    case 'i': o->capture.iface = arg; break;
+    case 'f': o->capture.filter = arg; break;
+    case 'p': parse_ports(arg, &o->capture); break;
+    case 'j': o->report.json_path = arg; break;
+    case CLI_JSONL: o->report.jsonl_path = arg; break;
+    case 'a': o->report.all = true; break;
+    case 'v': o->report.verbose = true; break;
+    case 'q': cs->quiet = true; break;
+    case 'Z': o->capture.drop_user = arg; break;
+    case 'B':
+        o->capture.buffer_mb = (int)parse_long("-B", arg, 1, 1 << 20);
+        break;
+    case 's':
+        o->capture.snaplen = (int)parse_long("-s", arg, 0, 262144);
+        break;
+    case CLI_RULE_OFF:
+    case CLI_RULE_ON:
+        if (rule_config_set(rules, arg, c == CLI_RULE_ON) < 0)
+            die("unknown rule '%s' (see --list-rules)", arg);
+        break;
+    case CLI_LIST_RULES: rules_list(stdout); exit(0);
+    case CLI_VERSION: print_version(); exit(0);
+    case 'h': cli_usage(stdout); exit(0);
+    case CLI_FAIL_ON:
+        cs->fail_on = rule_severity_parse(arg);
+        if (cs->fail_on < 0)
+            die("--fail-on: '%s' is not info, warning, error or critical",
+                arg);
+        break;
+    case CLI_IDLE:
+        o->capture.idle_timeout = parse_seconds("--idle-timeout", arg, true);
+        break;
+    case CLI_MAX_STREAMS:
+        o->capture.max_streams = (int)parse_long("--max-streams", arg, 1,
+                                                 10000000);
+        break;
+    case CLI_SLOW_REPLY:
+        rules->slow_reply = parse_seconds("--slow-reply", arg, false);
+        break;
+    case CLI_STATS:
+        o->stats_interval = (int)parse_long("--stats", arg, 1, 86400);
+        break;
+    case CLI_CID_SEED:
+        o->report.community_seed = (uint16_t)parse_long(
+            "--community-id-seed", arg, 0, 65535);
+        break;
+    case ':':
+        die("option '%s' needs an argument (see --help)", typed);
+    default:
+        die("unknown option '%s' (see --help)", typed);
+    }
+}
+
+static void parse_args(int argc, char **argv, analyze_opts *o,
+                       rule_config *rules, cli_state *cs)
+{
+    int c;
+
+    build_getopt_tables();
+    check_spelling(argc, argv);
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
+        char typed[8];
+        const char *t = argv[optind - 1];
+
+        /* For a short option, name the letter, not its cluster. */
+        if ((c == '?' || c == ':') && optopt > 0 && optopt < 256) {
+            snprintf(typed, sizeof(typed), "-%c", optopt);
+            t = typed;
+        }
+        apply_option(c, optarg, t, o, rules, cs);
+    }
+    if (optind < argc)
+        die("unexpected argument '%s' (see --help)", argv[optind]);
+}
+
+/* Device and inode of a path, or of standard input/output for "-". */
+static bool file_id(const char *path, int std_fd, struct stat *sb)
+{
+    if (strcmp(path, "-") == 0)
+        return fstat(std_fd, sb) == 0 && S_ISREG(sb->st_mode);
+    return stat(path, sb) == 0;
+}
+
+/*
+ * Refuse, before anything is read or written, an output that names the
+ * input: -j in.pcap would replace the capture with the report, --jsonl
+ * in.pcap append JSON to it. Compared by device and inode, so another
+ * name (a link, "./in.pcap", "-r - < in.pcap") is caught too. Every
+ * option with CLI_WRITES goes through here (opt is its name in the
+ * message); "-" is standard output.
+ */
+static void check_output_not_input(const char *opt, const char *out,
+                                   const capture_opts *in)
+{
+    struct stat so, si;
+
+    if (out == NULL || in->file == NULL ||
+        !file_id(out, STDOUT_FILENO, &so) ||
+        !file_id(in->file, STDIN_FILENO, &si))
+        return;
+    if (so.st_dev != si.st_dev || so.st_ino != si.st_ino)
+        return;
+    if (strcmp(out, "-") == 0)
+        die("%s: standard output is the input capture '%s'; refusing to "
+            "write to it", opt, strcmp(in->file, "-") ? in->file : "(stdin)");
+    die("%s %s: that is the input capture '%s'; refusing to overwrite it",
+        opt, out, strcmp(in->file, "-") ? in->file : "(stdin)");
+}
+
+/* Standard output is checked once more at exit (--help, --list-rules,
+ * the text report): a full disk or closed pipe is exit 2 with a message,
+ * never a cut-short output and exit 0. */
+static bool stdout_error_told;
+
+static void close_stdout(void)
+{
+    if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+        if (!stdout_error_told)
+            fprintf(stderr, "smtpscope: cannot write to standard output: "
+                    "%s\n", strerror(errno ? errno : EIO));
+        _exit(EXIT_USAGE);
+    }
+}
+
+/* Checks after parsing, and the defaults that depend on other options. */
+static void finish_args(analyze_opts *o, const cli_state *cs)
+{
+    bool json_out = o->report.json_path &&
+                    strcmp(o->report.json_path, "-") == 0;
+    bool jsonl_out = o->report.jsonl_path &&
+                     strcmp(o->report.jsonl_path, "-") == 0;
+
+    if (o->capture.file != NULL && o->capture.iface != NULL)
+        die("-r and -i cannot be used together");
+    if (json_out && jsonl_out)
+        die("-j - and --jsonl - cannot both write to standard output");
+    if (o->capture.file == NULL && o->capture.iface == NULL) {
+        o->capture.file = demo_capture();
+        fprintf(stderr, "smtpscope: no -r or -i given; analyzing the demo "
+                "capture %s\n", o->capture.file);
+    }
+    check_output_not_input("-j", o->report.json_path, &o->capture);
+    check_output_not_input("--jsonl", o->report.jsonl_path, &o->capture);
+    /* Standard output carries JSON with "-": no text report then. */
+    if (!cs->quiet && !json_out && !jsonl_out) {
+        o->report.text = stdout;
+        check_output_not_input("text report", "-", &o->capture);
+    }
+    o->source.kind = o->capture.iface ? "interface" : "file";
+    o->source.name = o->capture.iface ? o->capture.iface : o->capture.file;
+    o->keep_transcript = o->report.verbose && o->report.text != NULL;
+    o->progress = o->capture.iface == NULL && isatty(STDERR_FILENO);
+}
+
 int main(int argc, char **argv)
 {
     static const uint16_t default_ports[] = { 25, 587, 2525 };
     analyze_opts o;
     analyze_result res;
     rule_config rules;
-    bool quiet = false;
-    int fail_on = -1, c, i, rc;
+    cli_state cs = { false, -1 };
+    int i, rc;
     char err[512];
 
+    atexit(close_stdout);
     if (argc > 1 && strcmp(argv[1], "iis-options") == 0)
         return rule_iis_options_main(argc - 1, argv + 1);
 
@@ -234,99 +440,9 @@ int main(int argc, char **argv)
         o.capture.ports[i] = default_ports[i];
     o.capture.nports = 3;
     o.capture.idle_timeout = 300 * SC_USEC_PER_SEC;
-
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":r:i:f:p:j:avqhZ:B:s:", long_opts,
-                            NULL)) != -1) {
-        switch (c) {
-        case 'r': o.capture.file = optarg; break;
-        case 'i': o.capture.iface = optarg; break;
-        case 'f': o.capture.filter = optarg; break;
-        case 'p': parse_ports(optarg, &o.capture); break;
-        case 'j': o.report.json_path = optarg; break;
-        case OPT_JSONL: o.report.jsonl_path = optarg; break;
-        case 'a': o.report.all = true; break;
-        case 'v': o.report.verbose = true; break;
-        case 'q': quiet = true; break;
-        case 'Z': o.capture.drop_user = optarg; break;
-        case 'B':
-            o.capture.buffer_mb = (int)parse_long("-B", optarg, 1, 1 << 20);
-            break;
-        case 's':
-            o.capture.snaplen = (int)parse_long("-s", optarg, 0, 262144);
-            break;
-        case OPT_RULE_OFF:
-        case OPT_RULE_ON:
-            if (rule_config_set(&rules, optarg, c == OPT_RULE_ON) < 0)
-                die("unknown rule '%s' (see --list-rules)", optarg);
-            break;
-        case OPT_LIST_RULES:
-            rules_list(stdout);
-            return 0;
-        case OPT_VERSION:
-            printf("%s %s\n", SMTPSCOPE_NAME, SMTPSCOPE_VERSION);
-            return 0;
-        case 'h':
-            usage(stdout);
-            return 0;
-        case OPT_FAIL_ON:
-            fail_on = rule_severity_parse(optarg);
-            if (fail_on < 0)
-                die("--fail-on: '%s' is not info, warning, error or "
-                    "critical", optarg);
-            break;
-        case OPT_IDLE:
-            o.capture.idle_timeout = parse_seconds("--idle-timeout", optarg,
-                                                   true);
-            break;
-        case OPT_MAX_STREAMS:
-            o.capture.max_streams = (int)parse_long("--max-streams", optarg,
-                                                    1, 10000000);
-            break;
-        case OPT_SLOW_REPLY:
-            rules.slow_reply = parse_seconds("--slow-reply", optarg, false);
-            break;
-        case OPT_STATS:
-            o.stats_interval = (int)parse_long("--stats", optarg, 1, 86400);
-            break;
-        case OPT_CID_SEED:
-            o.report.community_seed = (uint16_t)parse_long(
-                "--community-id-seed", optarg, 0, 65535);
-            break;
-        case ':':
-            die("option '%s' needs an argument (see --help)",
-                argv[optind - 1]);
-            break;
-        default:
-            if (optopt != 0 && optopt < 256)
-                die("unknown option '-%c' (see --help)", optopt);
-            die("unknown option '%s' (see --help)", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        die("unexpected argument '%s' (see --help)", argv[optind]);
-    if (o.capture.file != NULL && o.capture.iface != NULL)
-        die("-r and -i cannot be used together");
-    if (o.report.json_path != NULL && o.report.jsonl_path != NULL &&
-        strcmp(o.report.json_path, "-") == 0 &&
-        strcmp(o.report.jsonl_path, "-") == 0)
-        die("-j - and --jsonl - cannot both write to standard output");
-    if (o.capture.file == NULL && o.capture.iface == NULL) {
-        o.capture.file = demo_capture();
-        fprintf(stderr, "smtpscope: no -r or -i given; analyzing the demo "
-                "capture %s\n", o.capture.file);
-    }
-
-    /* Standard output carries JSON with "-": no text report then. */
-    if (!quiet &&
-        !(o.report.json_path && strcmp(o.report.json_path, "-") == 0) &&
-        !(o.report.jsonl_path && strcmp(o.report.jsonl_path, "-") == 0))
-        o.report.text = stdout;
-    o.source.kind = o.capture.iface ? "interface" : "file";
-    o.source.name = o.capture.iface ? o.capture.iface : o.capture.file;
+    parse_args(argc, argv, &o, &rules, &cs);
+    finish_args(&o, &cs);
     o.rules = &rules;
-    o.keep_transcript = o.report.verbose && o.report.text != NULL;
-    o.progress = o.capture.iface == NULL && isatty(STDERR_FILENO);
     o.capture.stop = &stop_flag;
     o.hup = &hup_flag;
     install_signals();
@@ -335,6 +451,7 @@ int main(int argc, char **argv)
     rule_config_free(&rules);
     if (rc < 0) {
         fprintf(stderr, "smtpscope: %s\n", err);
+        stdout_error_told = true;
         return EXIT_USAGE;
     }
     if (err[0] != '\0')
@@ -348,7 +465,7 @@ int main(int argc, char **argv)
                 " by the interface\n", res.stats.packets, res.sessions,
                 res.flagged, res.stats.ps_recv, res.stats.ps_drop,
                 res.stats.ps_ifdrop);
-    if (fail_on >= 0 && res.max_severity >= fail_on)
+    if (cs.fail_on >= 0 && res.max_severity >= cs.fail_on)
         return EXIT_FLAGGED;
     return 0;
 }

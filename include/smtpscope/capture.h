@@ -64,7 +64,7 @@ typedef struct capture_opts {
     sc_time idle_timeout;       /* close streams idle this long (packet time); 0 = never */
     int snaplen;                /* live: 0 = default (262144) */
     int buffer_mb;              /* live: kernel buffer in MiB, 0 = default */
-    const char *drop_user;      /* live: -Z USER after opening the interface */
+    const char *drop_user;      /* -Z USER once the input is open */
     volatile sig_atomic_t *stop;/* set by a signal handler: stop reading */
     /* Optional, called now and then with the file position (offline) so
      * main can draw a progress line; total is 0 when unknown. */

@@ -71,6 +71,10 @@ int report_finish(report *r, const report_source *src,
 /* SIGHUP: reopen the --jsonl file (log rotation). */
 int report_reopen_jsonl(report *r, char *err, size_t errlen);
 
+/* A warning that opening or reopening an output left (a --jsonl file
+ * that did not end in a newline), once; NULL when none. */
+const char *report_warning(report *r);
+
 /* Counts for --fail-on and the summary. */
 uint64_t report_sessions(const report *r);
 uint64_t report_flagged(const report *r);

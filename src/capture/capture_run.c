@@ -222,7 +222,7 @@ static int open_live(run *r, char *err, size_t errlen)
     return 0;
 }
 
-/* -Z USER: give up root once the interface is open. */
+/* -Z USER: give up root once the input (file or interface) is open. */
 static int drop_privileges(const char *user, char *err, size_t errlen)
 {
     struct passwd *pw = getpwnam(user);
@@ -454,7 +454,8 @@ int capture_run(const capture_opts *opts, const capture_handlers *h,
     }
     if (apply_filter(&r, err, errlen) != 0)
         goto fail;
-    if (opts->iface && opts->drop_user &&
+    /* -Z: as soon as the input is open, file or interface alike. */
+    if (opts->drop_user &&
         drop_privileges(opts->drop_user, err, errlen) != 0)
         goto fail;
     if (capture_nids_start(opts, h, stats, err, errlen) != 0)

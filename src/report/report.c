@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * report.c - the outputs' life cycle: open, one session at a time, finish.
  *
@@ -9,12 +10,15 @@
  *
  * and is renamed onto FILE only by a successful report_finish; report_free
  * without it removes the temporary file, so a -j file is never left
- * half-written. --jsonl writes one compact SESSION per line and flushes
- * after each, so a reader tailing the file never sees half a line; the
- * file is truncated at start and reopened for append on SIGHUP (log
+ * half-written. --jsonl appends one compact SESSION per line, each line
+ * with one write() on an O_APPEND descriptor; a write that fails part-way
+ * (disk full) is cut back, so the file only ever holds whole lines, and a
+ * file that does not end in a newline (cut by something else) gets one
+ * before our first line, with a warning. SIGHUP reopens it (log
  * rotation). Memory does not grow with the number of sessions.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,11 +31,12 @@ struct report {
     FILE *json;                 /* -j stream: temporary file or stdout */
     char *json_tmp;             /* owned: temporary path, NULL for stdout */
     uint64_t json_sessions;     /* sessions written into the array */
-    FILE *jsonl;                /* --jsonl stream or stdout */
+    int jsonl_fd;               /* --jsonl file, -1 when none or stdout */
     bool jsonl_stdout;
     bool jsonl_created;         /* the file did not exist before us */
     uint64_t jsonl_lines;
     bool finished;
+    char warning[256];          /* pending, for report_warning */
     report_totals t;
     int max_sev;                /* -1 while no flag */
 };
@@ -79,6 +84,16 @@ static FILE *temp_beside(const char *path, char **tmp_out)
     }
     *tmp_out = tmp;
     return f;
+}
+
+/* A write of the text report failed: stdio keeps only the error flag,
+ * errno still holds why (nothing since has set it) unless it is 0. */
+static void text_error(FILE *text, char *err, size_t errlen)
+{
+    int e = errno ? errno : EIO;
+
+    snprintf(err, errlen, "cannot write the text report%s: %s",
+             text == stdout ? " to standard output" : "", strerror(e));
 }
 
 /* Write a cJSON tree (formatted) and free it; -1 when out of memory. */
@@ -136,25 +151,106 @@ static int json_open(report *r, char *err, size_t errlen)
     return 0;
 }
 
-static int jsonl_open(report *r, const char *mode, char *err, size_t errlen)
+/* A file whose last byte is not a newline (a line cut short by a crash
+ * or a full disk before we guarded against it) gets one, so our first
+ * line does not glue onto the broken one; a warning says so. */
+static int jsonl_end_line(report *r, int fd)
+{
+    struct stat sb;
+    char last;
+
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0 ||
+        pread(fd, &last, 1, sb.st_size - 1) != 1 || last == '\n')
+        return 0;
+    if (write(fd, "\n", 1) != 1)
+        return -1;
+    snprintf(r->warning, sizeof(r->warning), "%s did not end in a newline "
+             "(a line cut short earlier?); added one before the new lines",
+             r->opts.jsonl_path);
+    return 0;
+}
+
+/* Open --jsonl for appending into r->jsonl_fd (stdout for "-"). */
+static int jsonl_open(report *r, char *err, size_t errlen)
 {
     const char *path = r->opts.jsonl_path;
     struct stat sb;
-    FILE *f;
+    int fd;
 
     if (strcmp(path, "-") == 0) {
-        r->jsonl = stdout;
         r->jsonl_stdout = true;
         return 0;
     }
     r->jsonl_created = stat(path, &sb) != 0;
-    f = fopen(path, mode);
-    if (f == NULL) {
+    /* Read access only to look at the last byte; write-only will do. */
+    fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0 && errno == EACCES)
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0 || jsonl_end_line(r, fd) < 0) {
         set_err(err, errlen, "cannot write", path);
+        if (fd >= 0)
+            close(fd);
         return -1;
     }
-    r->jsonl = f;
+    r->jsonl_fd = fd;
     return 0;
+}
+
+/* All of buf with write(), or -1 (errno) having cut the file back to
+ * where it was: a reader or the next run never sees half a line. */
+static int write_whole(int fd, const char *buf, size_t len)
+{
+    struct stat sb;
+    off_t before = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? sb.st_size
+                                                               : -1;
+    size_t done = 0;
+
+    while (done < len) {
+        ssize_t n = write(fd, buf + done, len - done);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int e = n < 0 ? errno : EIO;
+
+            if (before >= 0 && done > 0)
+                (void)ftruncate(fd, before);
+            errno = e;
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+/* One JSON lines record (freed here): compact, newline, whole or not at
+ * all. Returns 0, or -1 with err. */
+static int jsonl_put(report *r, cJSON *j, char *err, size_t errlen)
+{
+    char *s = j ? cJSON_PrintUnformatted(j) : NULL;
+    size_t n = s ? strlen(s) : 0;
+    char *line = s ? malloc(n + 1) : NULL;
+    int rc = -1;
+
+    cJSON_Delete(j);
+    if (line == NULL) {
+        errno = ENOMEM;
+    } else {
+        memcpy(line, s, n);
+        line[n] = '\n';
+        if (r->jsonl_stdout)
+            rc = fwrite(line, 1, n + 1, stdout) == n + 1 &&
+                 fflush(stdout) == 0 ? 0 : -1;
+        else
+            rc = write_whole(r->jsonl_fd, line, n + 1);
+    }
+    if (rc < 0)
+        set_err(err, errlen, "cannot write", r->opts.jsonl_path);
+    else
+        r->jsonl_lines++;
+    cJSON_free(s);
+    free(line);
+    return rc;
 }
 
 report *report_new(const report_opts *opts, char *err, size_t errlen)
@@ -167,11 +263,12 @@ report *report_new(const report_opts *opts, char *err, size_t errlen)
     }
     r->opts = *opts;
     r->max_sev = -1;
+    r->jsonl_fd = -1;
     if (((opts->json_path != NULL || opts->json_stream != NULL) &&
          json_open(r, err, errlen) < 0) ||
         /* Append, like Suricata's eve.json and Zeek's logs: restarting a
          * service must not wipe the sessions it already wrote. */
-        (opts->jsonl_path != NULL && jsonl_open(r, "a", err, errlen) < 0)) {
+        (opts->jsonl_path != NULL && jsonl_open(r, err, errlen) < 0)) {
         report_free(r);
         return NULL;
     }
@@ -242,8 +339,14 @@ int report_session_write(report *r, const report_session *s_in, char *err,
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (r->opts.text != NULL)
+    if (r->opts.text != NULL) {
+        errno = 0;
         report_text_session(r->opts.text, s, r->opts.verbose);
+        if (ferror(r->opts.text)) {
+            text_error(r->opts.text, err, errlen);
+            return -1;
+        }
+    }
     if (!flagged && !r->opts.all)
         return 0;
     if (r->json != NULL) {
@@ -255,14 +358,9 @@ int report_session_write(report *r, const report_session *s_in, char *err,
         }
         r->json_sessions++;
     }
-    if (r->jsonl != NULL) {
-        if (put_json(r->jsonl, report_json_session(s), false) < 0 ||
-            fputc('\n', r->jsonl) == EOF || fflush(r->jsonl) != 0) {
-            set_err(err, errlen, "cannot write", r->opts.jsonl_path);
-            return -1;
-        }
-        r->jsonl_lines++;
-    }
+    if ((r->jsonl_fd >= 0 || r->jsonl_stdout) &&
+        jsonl_put(r, report_json_session(s), err, errlen) < 0)
+        return -1;
     return 0;
 }
 
@@ -307,12 +405,12 @@ int report_finish(report *r, const report_source *src,
                   const capture_stats *st, char *err, size_t errlen)
 {
     if (r->opts.text != NULL) {
+        errno = 0;
         report_text_summary(r->opts.text, &r->t, src, st);
-        fflush(r->opts.text);
-    }
-    if (r->jsonl != NULL && fflush(r->jsonl) != 0) {
-        set_err(err, errlen, "cannot write", r->opts.jsonl_path);
-        return -1;
+        if (fflush(r->opts.text) != 0 || ferror(r->opts.text)) {
+            text_error(r->opts.text, err, errlen);
+            return -1;
+        }
     }
     if (r->json != NULL && json_finish(r, src, st, err, errlen) < 0)
         return -1;
@@ -322,18 +420,29 @@ int report_finish(report *r, const report_source *src,
 
 int report_reopen_jsonl(report *r, char *err, size_t errlen)
 {
-    FILE *old = r->jsonl;
+    int old = r->jsonl_fd;
 
-    if (old == NULL || r->jsonl_stdout)
+    if (old < 0)
         return 0;
     /* Open the new file first: if that fails, keep writing the old one. */
-    if (jsonl_open(r, "a", err, errlen) < 0) {
-        r->jsonl = old;
+    if (jsonl_open(r, err, errlen) < 0) {
+        r->jsonl_fd = old;
         return -1;
     }
     r->jsonl_lines = 0;
-    fclose(old);
+    close(old);
     return 0;
+}
+
+const char *report_warning(report *r)
+{
+    static char last[sizeof(r->warning)];
+
+    if (r->warning[0] == '\0')
+        return NULL;
+    memcpy(last, r->warning, sizeof(last));
+    r->warning[0] = '\0';
+    return last;
 }
 
 uint64_t report_sessions(const report *r)
@@ -367,8 +476,8 @@ void report_free(report *r)
         unlink(r->json_tmp);
         free(r->json_tmp);
     }
-    if (r->jsonl != NULL && !r->jsonl_stdout) {
-        fclose(r->jsonl);
+    if (r->jsonl_fd >= 0) {
+        close(r->jsonl_fd);
         /* An analysis that failed before any session leaves no file. */
         if (!r->finished && r->jsonl_created && r->jsonl_lines == 0)
             unlink(r->opts.jsonl_path);

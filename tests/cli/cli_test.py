@@ -12,6 +12,12 @@ packets is analyzed (exit 0, sessions end as capture-end, one warning).
 Then every capture in CAPTURES_DIR is run with -v -a -j --jsonl and every
 output is searched for cleartext-auth.pcap's credentials (README:
 user alice, password Sup3rSecret-Pa55) in clear and in base64.
+Never clobber, never lose silently (issue 15): an output naming the
+input (-j, --jsonl, the text report on stdout; by device and inode) is
+refused; a full standard output is exit 2; --jsonl never leaves half a
+line (RLIMIT_FSIZE stands in for a full disk) and ends a file's cut line
+first; option abbreviations and typos name the nearest options; -Z with
+-r is applied.
 """
 import base64
 import json
@@ -63,10 +69,19 @@ def joined(hdr, recs):
 
 # ---- running the binary ------------------------------------------------
 
-def run(args, stdin=None):
-    p = subprocess.run([BIN] + args, stdin=stdin, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, timeout=120)
+def run(args, stdin=None, stdout=subprocess.PIPE, preexec_fn=None):
+    p = subprocess.run([BIN] + args, stdin=stdin, stdout=stdout,
+                       stderr=subprocess.PIPE, timeout=120,
+                       preexec_fn=preexec_fn)
     return p.returncode, p.stdout, p.stderr
+
+
+def refused(case, args, pattern, **kw):
+    """args must exit 2 with one stderr line matching pattern."""
+    rc, so, se = run(args, **kw)
+    if rc != 2:
+        fail(case, "exit %d, expected 2" % rc)
+    one_line(case, se, pattern)
 
 
 def one_line(case, err, pattern):
@@ -207,10 +222,189 @@ def bad_usage(tmp, captures):
          r"cannot write .*o\.json"),
     ]
     for case, args, pattern in cases:
-        rc, so, se = run(args)
-        if rc != 2:
-            fail(case, "exit %d, expected 2" % rc)
-        one_line(case, se, pattern)
+        refused(case, args, pattern)
+
+
+def never_clobber(tmp, captures):
+    """An output naming the input capture (by any name: compared by
+    device and inode) is refused before anything is read or written:
+    exit 2, one line, the capture unchanged."""
+    d = os.path.join(tmp, "clobber")
+    os.mkdir(d)
+    src = os.path.join(captures, "clean-data.pcap")
+    orig = open(src, "rb").read()
+    cap = os.path.join(d, "in.pcap")
+    link = os.path.join(d, "other-name.pcap")
+    with open(cap, "wb") as f:
+        f.write(orig)
+    os.link(cap, link)
+    cases = [
+        ("clobber-j", ["-q", "-r", cap, "-j", cap], None, None),
+        ("clobber-j-dot", ["-q", "-r", cap, "-j",
+                           os.path.join(d, ".", "in.pcap")], None, None),
+        ("clobber-jsonl", ["-q", "-r", cap, "--jsonl", cap], None, None),
+        ("clobber-jsonl-hardlink", ["-q", "-r", cap, "--jsonl", link],
+         None, None),
+        ("clobber-j-stdin", ["-q", "-r", "-", "-j", cap], cap, None),
+        ("clobber-stdout", ["-r", cap], None, cap),
+    ]
+    for case, args, stdin_path, stdout_path in cases:
+        fin = open(stdin_path, "rb") if stdin_path else None
+        fout = open(stdout_path, "ab") if stdout_path else subprocess.PIPE
+        try:
+            refused(case, args, r"input capture .*in\.pcap|\(stdin\)",
+                    stdin=fin, stdout=fout)
+        finally:
+            if fin:
+                fin.close()
+            if stdout_path:
+                fout.close()
+        if open(cap, "rb").read() != orig:
+            fail(case, "the input capture was changed")
+            with open(cap, "wb") as f:
+                f.write(orig)
+    left = sorted(set(os.listdir(d)) - {"in.pcap", "other-name.pcap"})
+    if left:
+        fail("clobber", "left behind: %s" % left)
+
+
+def full_stdout(tmp, captures):
+    """Every write to standard output is checked: /dev/full is exit 2
+    with one line saying so, for the text report (also with -j, which
+    is then not left behind) and for --list-rules / --help / --jsonl -."""
+    if not os.path.exists("/dev/full"):
+        print("skip full_stdout: no /dev/full")
+        return
+    clean = os.path.join(captures, "clean-data.pcap")
+    d = os.path.join(tmp, "full")
+    os.mkdir(d)
+    cases = [
+        ("full-text", ["-r", clean]),
+        ("full-text-j", ["-r", clean, "-j", os.path.join(d, "o.json")]),
+        ("full-jsonl-stdout", ["-a", "-r", clean, "--jsonl", "-"]),
+        ("full-j-stdout", ["-a", "-r", clean, "-j", "-"]),
+        ("full-list-rules", ["--list-rules"]),
+        ("full-help", ["--help"]),
+        ("full-version", ["--version"]),
+    ]
+    for case, args in cases:
+        with open("/dev/full", "wb") as full:
+            refused(case, args, r"cannot write.*(standard output|-): No "
+                    r"space left on device", stdout=full)
+    if os.listdir(d):
+        fail("full-text-j", "left behind: %s" % os.listdir(d))
+
+
+def jsonl_whole_lines(tmp, captures):
+    """--jsonl on a file that fills up (RLIMIT_FSIZE stands in for a full
+    disk): exit 2 and the file ends with a whole line, so the next run's
+    lines parse; a file not ending in a newline gets one first, with a
+    warning."""
+    import resource
+    import signal
+    d = os.path.join(tmp, "jsonl-full")
+    os.mkdir(d)
+    capture = os.path.join(captures, "seed-bdat-timeout.pcap")
+    out = os.path.join(d, "s.jsonl")
+    old = b'{"kept": 1}\n'
+    with open(out, "wb") as f:
+        f.write(old)
+
+    def small_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (len(old) + 300,) * 2)
+
+    rc, so, se = run(["-q", "-a", "-r", capture, "--jsonl", out],
+                     preexec_fn=small_disk)
+    if rc != 2:
+        fail("jsonl-full", "exit %d, expected 2" % rc)
+    one_line("jsonl-full", se, r"cannot write .*s\.jsonl: File too large")
+    data = open(out, "rb").read()
+    if data != old:
+        fail("jsonl-full", "the file holds a partial line: %r" % data[-60:])
+    rc, so, se = run(["-q", "-a", "-r", capture, "--jsonl", out])
+    if rc != 0 or se:
+        fail("jsonl-full-next", "exit %d, stderr %r" % (rc, se))
+    check_jsonl("jsonl-full-next", out, 1)
+
+    # A line cut short by something else: the first new line is not
+    # glued onto it.
+    with open(out, "wb") as f:
+        f.write(old + b'{"cut": ')
+    rc, so, se = run(["-q", "-a", "-r", capture, "--jsonl", out])
+    if rc != 0:
+        fail("jsonl-no-newline", "exit %d, expected 0" % rc)
+    one_line("jsonl-no-newline", se,
+             r"warning: .*s\.jsonl did not end in a newline")
+    lines = open(out, "rb").read().split(b"\n")
+    if lines[:2] != [old.strip(), b'{"cut": '] or \
+            not lines[2].startswith(b'{"'):
+        fail("jsonl-no-newline", "lines: %r" % lines[:3])
+    check_jsonl("jsonl-no-newline", out, 1, skip=2)
+
+
+def check_jsonl(case, path, want, skip=1):
+    """Every line after the first skip parses; want sessions there."""
+    data = open(path, "rb").read()
+    if not data.endswith(b"\n"):
+        fail(case, "the file does not end in a newline")
+    lines = data.split(b"\n")[skip:-1]
+    try:
+        n = sum(1 for ln in lines if "id" in json.loads(ln))
+    except ValueError as ex:
+        fail(case, "a line does not parse: %s" % ex)
+        return
+    if n != want:
+        fail(case, "%d session lines, expected %d" % (n, want))
+
+
+def forgiving_options(tmp, captures):
+    """No abbreviation of an option is taken silently (getopt took
+    --json for --jsonl, writing a file the user did not name); a typo
+    names the nearest options; nothing is written."""
+    clean = os.path.join(captures, "clean-data.pcap")
+    d = os.path.join(tmp, "forgiving")
+    os.mkdir(d)
+    out = os.path.join(d, "out.json")
+    cases = [
+        ("abbrev-jsonl", ["-q", "-r", clean, "--json", out],
+         r"unknown option '--json' \(did you mean --jsonl\?\)"),
+        ("abbrev-eq", ["-q", "-r", clean, "--json=" + out],
+         r"unknown option '--json=.*' \(did you mean --jsonl\?\)"),
+        ("ambiguous", ["-r", clean, "--rule", "capture-gap"],
+         r"unknown option '--rule' \(did you mean --rule-off or "
+         r"--rule-on\?\)"),
+        ("typo", ["-r", clean, "--jsnol", out],
+         r"unknown option '--jsnol' \(did you mean --jsonl\?\)"),
+        ("typo-list", ["--list-rule"],
+         r"\(did you mean --list-rules\?\)"),
+        ("single-dash-long", ["-q", "-r", clean, "-jsonl", out],
+         r"unknown option '-jsonl' \(did you mean --jsonl\?\)"),
+    ]
+    for case, args, pattern in cases:
+        refused(case, args, pattern)
+        if os.listdir(d):
+            fail(case, "left behind: %s" % os.listdir(d))
+            for n in os.listdir(d):
+                os.unlink(os.path.join(d, n))
+    # An option's argument that looks like an option is its argument.
+    rc, so, se = run(["-q", "-r", clean, "-f", "--jsnol"])
+    if rc != 2 or b"bad filter '--jsnol'" not in se:
+        fail("option-argument", "exit %d, stderr %r" % (rc, se))
+
+
+def drop_user_offline(tmp, captures):
+    """-Z USER with -r is applied like with -i (it was ignored): an
+    unknown user is exit 2; a known one (as root) is dropped to."""
+    clean = os.path.join(captures, "clean-data.pcap")
+    refused("Z-unknown-offline",
+            ["-q", "-r", clean, "-Z", "nosuchuser-smtpscope"],
+            r"cannot drop privileges: unknown user 'nosuchuser-smtpscope'")
+    if os.geteuid() != 0:
+        return
+    rc, so, se = run(["-q", "-r", clean, "-Z", "nobody"])
+    if rc != 0 or se:
+        fail("Z-nobody-offline", "exit %d, stderr %r" % (rc, se))
 
 
 def special_outputs(tmp, captures):
@@ -304,6 +498,11 @@ def main():
         bad_files(tmp, captures)
         bad_usage(tmp, captures)
         special_outputs(tmp, captures)
+        never_clobber(tmp, captures)
+        full_stdout(tmp, captures)
+        jsonl_whole_lines(tmp, captures)
+        forgiving_options(tmp, captures)
+        drop_user_offline(tmp, captures)
         secrets(tmp, captures)
     if FAILS:
         print("%d failure(s)" % len(FAILS))
