@@ -8,9 +8,16 @@
  * A failed read leaves the cursor unchanged and returns false, so a parser
  * can bail out with one `if`.
  *
- * The second half is the one way to print wire text: filtered (no control
- * bytes, no terminal escapes, no invalid UTF-8 tricks: only printable
- * ASCII passes, everything else becomes '.') and capped.
+ * The second half is the one way to show wire text, in every output form
+ * (transcript, evidence, hints, text, JSON, TSV, HTML):
+ *   wire_text_copy()    escapes and caps any wire text;
+ *   wire_client_text()  redacts, then escapes, a client line: the ONE
+ *                       redaction function. Every path that shows a
+ *                       client line goes through it (src/smtp stores only
+ *                       its output in the model, so reports, rules and
+ *                       hints never see a raw client line).
+ * Report writers that print model strings may pass them through
+ * wire_text_copy() again: the escaping is idempotent.
  */
 #ifndef SMTPSCOPE_WIRE_H
 #define SMTPSCOPE_WIRE_H
@@ -109,14 +116,46 @@ static inline bool wire_sub(wire_cursor *c, size_t n, wire_cursor *sub)
 }
 
 /*
- * Copy wire text into dst (size dstsize > 0, always NUL-terminated) with
- * every byte outside printable ASCII replaced by '.', at most `cap` source
- * bytes (and never more than fits). If the source was longer than what was
- * copied, the copy ends in "..." so a reader sees it was cut.
- * Returns the number of characters written (without the NUL).
+ * Copy wire text into dst (size dstsize > 0, always NUL-terminated),
+ * escaped so that what a reader sees is what was sent, never a plausible
+ * look-alike (RFC 6531 addresses and UTF-8 names must survive; a NUL must
+ * not turn into another valid address):
+ *   - printable ASCII passes;
+ *   - valid UTF-8 (RFC 3629: no overlongs, no surrogates) passes, except
+ *     C1 controls, bidi overrides/isolates, zero-width characters, line
+ *     separators and BOM, which could reorder or hide what a reader sees;
+ *   - every other byte (controls, DEL, invalid UTF-8) becomes "\xNN"
+ *     (lower-case hex), as Zeek writes them.
+ * A backslash is not escaped, so escaping is idempotent: model strings can
+ * be cleaned again on output without doubling. (The price: a client that
+ * literally types "\x00" looks like one that sent a NUL.)
+ * At most `cap` source bytes are read. If the source did not fit, the copy
+ * ends in "..." so a reader sees it was cut; a UTF-8 sequence or an escape
+ * is never cut in two. Returns the characters written (without the NUL).
+ * JSON writers may hand the result to cJSON as is: it is valid UTF-8.
  */
 size_t wire_text_copy(char *dst, size_t dstsize, const uint8_t *src,
                       size_t srclen, size_t cap);
+
+/*
+ * Show one client line (without its CRLF), as wire_text_copy() does,
+ * after redacting what may be a credential:
+ *   - sasl = true: the line is (or may be) a SASL response - the caller
+ *     knows it follows a 334 reply or sits inside an AUTH exchange, or
+ *     wire_sasl_like() says so: shown as "[redacted]";
+ *   - "AUTH mech initial-response": shown as "AUTH mech [redacted]".
+ * The dissector decides `sasl` (src/smtp/smtp_client.c, smtp_client_show);
+ * anything else that must show a raw client line calls this, never
+ * wire_text_copy() directly.
+ */
+size_t wire_client_text(char *dst, size_t dstsize, const uint8_t *line,
+                        size_t len, size_t cap, bool sasl);
+
+/* Does this line look like a SASL response rather than a mistyped
+ * command: one token of base64 characters, at least 4 long, mixing cases
+ * or holding digits, '+', '/' or '='. (Used for lines that are not a
+ * known command, when the 334 before them was not captured.) */
+bool wire_sasl_like(const uint8_t *line, size_t len);
 
 /* Case-insensitive ASCII prefix test on wire bytes. */
 bool wire_prefix_ci(const uint8_t *s, size_t len, const char *prefix);

@@ -200,9 +200,49 @@ static bool parse_bdat(const uint8_t *p, size_t len, size_t i, uint64_t *size,
 
 /* ---- commands ---- */
 
-static void show(char *dst, size_t n, const uint8_t *line, size_t len)
+/* May this client line hold a credential? Inside an AUTH exchange, right
+ * after a 334 (whatever was seen before it: the AUTH command may have been
+ * lost), or, for a line that is no command, when it looks like base64
+ * (the 334 before it may have been lost). */
+static bool secret_line(const smtp_session *s, const uint8_t *line,
+                        size_t len)
 {
-    wire_text_copy(dst, n, line, len, n - 1);
+    size_t args;
+
+    if (s->state == SMTP_ST_AUTH || s->sasl_next)
+        return true;
+    return smtp_verb_parse(line, len, &args) == SMTP_VERB_UNKNOWN &&
+           wire_sasl_like(line, len);
+}
+
+void smtp_client_show(const smtp_session *s, char *dst, size_t n,
+                      const uint8_t *line, size_t len)
+{
+    wire_client_text(dst, n, line, len, n - 1, secret_line(s, line, len));
+}
+
+/* A client line into the transcript, shown as smtp_client_show does. */
+static void transcript_client(smtp_session *s, sc_time ts,
+                              const uint8_t *line, size_t len)
+{
+    char text[sizeof(((smtp_line *)0)->text)];
+
+    if (!s->opts.keep_transcript)
+        return;
+    smtp_client_show(s, text, sizeof(text), line, len);
+    smtp_transcript(s, ts, SC_DIR_CLIENT, "%s", text);
+}
+
+/* An event about a client line: its excerpt is shown redacted. */
+static int event_client(smtp_session *s, smtp_event_type t, sc_time ts,
+                        smtp_verb verb, uint64_t value, const uint8_t *line,
+                        size_t len)
+{
+    char text[SMTP_REPLY_TEXT];
+
+    smtp_client_show(s, text, sizeof(text), line, len);
+    return smtp_event_add(s, t, ts, SC_DIR_CLIENT, verb, value, 0,
+                          (const uint8_t *)text, strlen(text));
 }
 
 static void on_helo(smtp_session *s, smtp_verb v, const uint8_t *line,
@@ -321,20 +361,14 @@ static int on_bdat(smtp_session *s, const uint8_t *line, size_t len,
 }
 
 static int on_auth(smtp_session *s, const uint8_t *line, size_t len,
-                   size_t args, sc_time ts, char *text, size_t textsize)
+                   size_t args, sc_time ts)
 {
     size_t mend = token_end(line, len, args);
-    bool ir = skip_spaces(line, len, mend) < len;
-    char mech[32];
     int ev;
 
-    wire_text_copy(mech, sizeof(mech), line + args, mend - args,
-                   sizeof(mech) - 1);
-    snprintf(text, textsize, "AUTH %s%s", mech, ir ? " [redacted]" : "");
     s->info.auth = true;
     ev = smtp_event_add(s, SMTP_EV_AUTH_SEEN, ts, SC_DIR_CLIENT,
-                        SMTP_VERB_AUTH, 0, 0, (const uint8_t *)mech,
-                        strlen(mech));
+                        SMTP_VERB_AUTH, 0, 0, line + args, mend - args);
     s->auth_event = ev;
     smtp_set_state(s, SMTP_ST_AUTH);
     return ev;
@@ -354,11 +388,10 @@ static void on_junk(smtp_session *s, const uint8_t *line, size_t len,
         if (e != NULL)
             e->value += len + 2;
     } else {
-        ev = smtp_event_add(s, s->junk == JUNK_AFTER_COMPLETE
-                                   ? SMTP_EV_JUNK_AFTER_CHUNK
-                                   : SMTP_EV_LATE_CHUNK_DATA,
-                            ts, SC_DIR_CLIENT, SMTP_VERB_BDAT, len + 2, 0,
-                            line, len);
+        ev = event_client(s, s->junk == JUNK_AFTER_COMPLETE
+                                 ? SMTP_EV_JUNK_AFTER_CHUNK
+                                 : SMTP_EV_LATE_CHUNK_DATA,
+                          ts, SMTP_VERB_BDAT, len + 2, line, len);
         smtp_event *e = smtp_event_at(s, ev);
 
         if (e != NULL) {
@@ -367,7 +400,7 @@ static void on_junk(smtp_session *s, const uint8_t *line, size_t len,
         }
         s->junk_event = ev;
     }
-    show(text, sizeof(text), line, len);
+    smtp_client_show(s, text, sizeof(text), line, len);
     smtp_pending_push(s, PEND_COMMAND, SMTP_VERB_UNKNOWN, ts, s->cur_txn, -1,
                       ev, text);
 }
@@ -375,9 +408,22 @@ static void on_junk(smtp_session *s, const uint8_t *line, size_t len,
 static void sasl_line(smtp_session *s, sc_time ts)
 {
     /* A SASL response: never stored, never shown. */
+    s->sasl_next = false;
     smtp_transcript(s, ts, SC_DIR_CLIENT, "[redacted]");
     smtp_pending_push(s, PEND_SASL, SMTP_VERB_AUTH, ts, -1, -1,
                       s->auth_event, "[AUTH response]");
+}
+
+/* RFC 4954: a SASL response is base64 or "*", one token. A line with a
+ * space or a colon ("MAIL FROM:<a>", "RCPT TO:<b>") is a command: when the
+ * server's 334/235 were not captured, it ends the exchange we could not
+ * see end. */
+static bool sasl_response_p(const uint8_t *line, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (line[i] == ' ' || line[i] == '\t' || line[i] == ':')
+            return false;
+    return true;
 }
 
 void smtp_client_line(smtp_session *s, const uint8_t *line, size_t len,
@@ -390,22 +436,26 @@ void smtp_client_line(smtp_session *s, const uint8_t *line, size_t len,
     int ev = -1, chunk = -1;
     const pending *prev;
 
-    if (s->state == SMTP_ST_AUTH) {
+    /* Right after a 334 the line is the response, whatever it holds. */
+    if (s->sasl_next || (s->state == SMTP_ST_AUTH &&
+                         sasl_response_p(line, len))) {
         sasl_line(s, ts);
         return;
     }
+    if (s->state == SMTP_ST_AUTH)
+        smtp_set_state(s, SMTP_ST_COMMAND);
     if (too_long)
-        smtp_event_add(s, SMTP_EV_LINE_TOO_LONG, ts, SC_DIR_CLIENT,
-                       SMTP_VERB_NONE, len, 0, line, len);
+        event_client(s, SMTP_EV_LINE_TOO_LONG, ts, SMTP_VERB_NONE, len, line,
+                     len);
     if (in->quit_sent) {
-        smtp_event_add(s, SMTP_EV_CLIENT_AFTER_QUIT, ts, SC_DIR_CLIENT,
-                       SMTP_VERB_QUIT, len + 2, 0, line, len);
-        smtp_transcript_wire(s, ts, SC_DIR_CLIENT, line, len);
+        event_client(s, SMTP_EV_CLIENT_AFTER_QUIT, ts, SMTP_VERB_QUIT,
+                     len + 2, line, len);
+        transcript_client(s, ts, line, len);
         return;
     }
     v = smtp_verb_parse(line, len, &args);
     if (v == SMTP_VERB_UNKNOWN && s->junk != JUNK_NONE) {
-        smtp_transcript_wire(s, ts, SC_DIR_CLIENT, line, len);
+        transcript_client(s, ts, line, len);
         on_junk(s, line, len, ts);
         return;
     }
@@ -422,7 +472,8 @@ void smtp_client_line(smtp_session *s, const uint8_t *line, size_t len,
                        (uint64_t)s->pend_len, 0, (const uint8_t *)why,
                        strlen(why));
     }
-    show(text, sizeof(text), line, len);
+    smtp_client_show(s, text, sizeof(text), line, len);
+    transcript_client(s, ts, line, len);
     switch (v) {
     case SMTP_VERB_HELO:
     case SMTP_VERB_EHLO:
@@ -445,7 +496,7 @@ void smtp_client_line(smtp_session *s, const uint8_t *line, size_t len,
         smtp_set_state(s, SMTP_ST_STARTTLS_WAIT);
         break;
     case SMTP_VERB_AUTH:
-        ev = on_auth(s, line, len, args, ts, text, sizeof(text));
+        ev = on_auth(s, line, len, args, ts);
         break;
     case SMTP_VERB_QUIT:
         in->quit_sent = true;
@@ -461,16 +512,12 @@ void smtp_client_line(smtp_session *s, const uint8_t *line, size_t len,
         break;
     }
     case SMTP_VERB_UNKNOWN:
-        ev = smtp_event_add(s, SMTP_EV_UNKNOWN_COMMAND, ts, SC_DIR_CLIENT,
-                            SMTP_VERB_UNKNOWN, len, 0, line, len);
+        ev = event_client(s, SMTP_EV_UNKNOWN_COMMAND, ts, SMTP_VERB_UNKNOWN,
+                          len, line, len);
         break;
     default:
         break;
     }
-    if (v == SMTP_VERB_AUTH)
-        smtp_transcript(s, ts, SC_DIR_CLIENT, "%s", text);
-    else
-        smtp_transcript_wire(s, ts, SC_DIR_CLIENT, line, len);
     smtp_pending_push(s, PEND_COMMAND, v, ts, s->cur_txn, chunk, ev, text);
 }
 
@@ -593,7 +640,7 @@ void smtp_client_release(smtp_session *s, bool discard)
 
         if (l > 0 && held[l - 1] == '\r')
             l--;
-        wire_text_copy(inj->text, sizeof(inj->text), held, l, 100);
+        smtp_client_show(s, inj->text, sizeof(inj->text), held, l);
     }
     s->hold = NULL;
     s->hold_len = 0;

@@ -133,6 +133,8 @@ struct smtp_session {
 
     tls_side tls_side[2];               /* per sc_dir */
     int auth_event;                     /* AUTH_SEEN event index */
+    bool sasl_next;                     /* the last reply was 334: the next
+                                           client line is a SASL response */
     int event_kept[SMTP_EV__COUNT];     /* events kept per type */
     int cap_txns, cap_events, cap_transcript;
 };
@@ -175,6 +177,11 @@ size_t smtp_line_take(smtp_session *s, sc_dir dir, const uint8_t *buf,
 void smtp_line_gap(smtp_session *s, sc_dir dir);
 
 /* smtp_client.c */
+/* Show a client line in the model (transcript, events, pending text):
+ * wire_client_text() with `sasl` decided from the session (AUTH state,
+ * right after a 334, or a base64-like line that is no command). */
+void smtp_client_show(const smtp_session *s, char *dst, size_t n,
+                      const uint8_t *line, size_t len);
 smtp_verb smtp_verb_parse(const uint8_t *line, size_t len, size_t *args);
 void smtp_client_line(smtp_session *s, const uint8_t *line, size_t len,
                       bool too_long, sc_time ts);

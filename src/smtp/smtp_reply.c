@@ -124,6 +124,28 @@ static bool txn_command(const pending *p)
     }
 }
 
+/* 334 and 235 exist only in AUTH (RFC 4954): seen without the AUTH
+ * command (lost in a gap, or before the capture started), they still say
+ * that credentials are crossing, so the next client line is redacted and
+ * the exchange is noted. */
+static void sasl_reply(smtp_session *s, int code, sc_time ts)
+{
+    smtp_info *in = &s->info;
+    static const char mech[] = "(mechanism not captured)";
+
+    s->sasl_next = code == 334;
+    if (code != 334 && code != 235)
+        return;
+    if (code == 334 && s->state == SMTP_ST_COMMAND)
+        smtp_set_state(s, SMTP_ST_AUTH);
+    if (in->auth)
+        return;
+    in->auth = true;
+    s->auth_event = smtp_event_add(s, SMTP_EV_AUTH_SEEN, ts, SC_DIR_CLIENT,
+                                   SMTP_VERB_AUTH, 0, code == 235 ? code : 0,
+                                   (const uint8_t *)mech, strlen(mech));
+}
+
 static void on_reply(smtp_session *s, int code, sc_time ts)
 {
     smtp_info *in = &s->info;
@@ -133,6 +155,7 @@ static void on_reply(smtp_session *s, int code, sc_time ts)
 
     smtp_reply_set(&r, code, s->reply_text, s->reply_lines, ts);
     in->replies++;
+    sasl_reply(s, code, ts);
     if (!smtp_pending_pop(s, &p)) {
         t = smtp_txn_cur(s);
         if (s->state == SMTP_ST_DATA && t != NULL && t->gap_bytes > 0) {
@@ -217,10 +240,13 @@ static void on_reply(smtp_session *s, int code, sc_time ts)
         } else {
             if (s->hold_len > 0) {
                 const uint8_t *nl = memchr(s->hold, '\n', s->hold_len);
+                char first[SMTP_REPLY_TEXT];
 
+                smtp_client_show(s, first, sizeof(first), s->hold,
+                                 nl ? (size_t)(nl - s->hold) : s->hold_len);
                 smtp_event_add(s, SMTP_EV_DATA_AFTER_REJECT, ts, SC_DIR_CLIENT,
-                               SMTP_VERB_DATA, s->hold_len, code, s->hold,
-                               nl ? (size_t)(nl - s->hold) : s->hold_len);
+                               SMTP_VERB_DATA, s->hold_len, code,
+                               (const uint8_t *)first, strlen(first));
             }
             smtp_set_state(s, SMTP_ST_COMMAND);
         }

@@ -577,7 +577,8 @@ static void test_text_summary(void)
     free(buf);
 }
 
-/* Control bytes in any model string never reach an output raw. */
+/* Control bytes in any model string never reach an output raw: they are
+ * escaped visibly (\x1b), while valid UTF-8 (the e-acute) passes. */
 static void test_control_bytes(void)
 {
     static const char evil[] = "evil\x1b[31m\r\n\x07\x7f\xc3\xa9";
@@ -599,18 +600,20 @@ static void test_control_bytes(void)
     t = text_of(&f.rs, true);
     for (p = t; *p; p++)
         if (*p != '\n' && ((unsigned char)*p < 0x20 ||
-                           (unsigned char)*p >= 0x7f))
+                           (unsigned char)*p == 0x7f))
             break;
     CHECK(*p == '\0');
-    CHECK(strstr(t, "evil.[31m") != NULL);
+    CHECK(strstr(t, "evil\\x1b[31m\\x0d\\x0a\\x07\\x7f\xc3\xa9") != NULL);
     free(t);
     j = report_json_session(&f.rs);
     js = cJSON_PrintUnformatted(j);
     for (p = js; *p; p++)
-        if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
             break;
     CHECK(*p == '\0');
     CHECK(strstr(js, "\\u") == NULL);   /* filtered, not merely escaped */
+    CHECK(strstr(js, "evil\\\\x1b[31m") != NULL);
+    CHECK(strstr(js, "\xc3\xa9") != NULL);
     cJSON_free(js);
     cJSON_Delete(j);
 }
