@@ -36,6 +36,8 @@ const char *rule_meaning(const rule_def *r);
 
 typedef struct rule_flag {
     const rule_def *rule;
+    rule_severity severity;         /* the rule's, or info when uncertain */
+    bool uncertain;                 /* the evidence overlaps a capture gap */
     sc_time time;
     char evidence[RULE_EVIDENCE_MAX];
     char hint[RULE_HINT_MAX];

@@ -28,6 +28,7 @@
  * (prune_queue); fill the hole before a packet would push it there. */
 #define QUEUE_LIMIT 65535
 #define QUEUE_MARGIN 512                    /* its per-packet overhead */
+#define TAIL_ACK_MAX (UINT32_C(1) << 20)    /* see fill_acked */
 
 static const uint16_t default_ports[] = { 25, 587, 2525 };
 
@@ -432,6 +433,29 @@ static void tail_gaps(capture_conn *c)
     }
 }
 
+/* A side ends the stream (FIN or RST): the other side's bytes that this
+ * side acknowledged (before, or on the closing segment itself) but the
+ * capture never carried are lost, and must reach the dissector as a gap
+ * before the close: a BDAT chunk whose tail was dropped is then not "cut
+ * by the close". The closing segment's own acknowledgment is believed for
+ * at most TAIL_ACK_MAX bytes past what was delivered (one flight), so a
+ * forged one cannot make a large filler. */
+static void fill_acked(capture_conn *c, sc_dir dir, const capture_segment *seg)
+{
+    uint32_t acked, exp;
+
+    if (g.cur != c || c->state != CAPTURE_CONN_OPEN)
+        return;
+    acked = receiver_half(c, dir)->ack_seq;
+    exp = expected_seq(c, dir);
+    if ((seg->flags & CAPTURE_TH_ACK) && seq_after(seg->ack, acked) &&
+        seg->ack - exp <= TAIL_ACK_MAX)
+        acked = seg->ack;
+    if (c->half[dir].fin)
+        acked--;                    /* the FIN's sequence number */
+    fill_upto(c, dir, acked, true);
+}
+
 /* ---- opening and closing ---- */
 
 static smtp_end fin_reason(const capture_conn *c)
@@ -710,6 +734,7 @@ static void before_feed(capture_conn *c, const capture_segment *seg,
         fill_upto(c, dir, end, true);
         fill_queued(c, dir);
         fill_queued(c, other);
+        fill_acked(c, other, seg);
         return;
     }
     /* The peer acknowledged bytes libnids is still waiting for while

@@ -287,7 +287,7 @@ static int tally(report *r, const rule_result *res)
     for (i = 0; i < res->nflags; i++) {
         const rule_def *def = res->flags[i].rule;
         const char *id = rule_id(def);
-        int sev = (int)rule_def_severity(def);
+        int sev = (int)res->flags[i].severity;
 
         r->t.flags++;
         if (sev > r->max_sev)

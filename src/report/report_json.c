@@ -179,7 +179,9 @@ static cJSON *flag_json(const rule_flag *f)
 
     cJSON_AddStringToObject(o, "rule", rule_id(f->rule));
     cJSON_AddStringToObject(o, "severity",
-                            rule_severity_name(rule_def_severity(f->rule)));
+                            rule_severity_name(f->severity));
+    if (f->uncertain)
+        cJSON_AddBoolToObject(o, "uncertain", true);
     add_time(o, "time", f->time);
     add_str(o, "evidence", f->evidence);
     add_str(o, "hint", f->hint);

@@ -205,9 +205,9 @@ static void text_flags(FILE *out, const rule_result *res)
     for (i = 0; i < res->nflags; i++) {
         const rule_flag *f = &res->flags[i];
 
-        fprintf(out, "    [%s] %s at %s\n",
-                rule_severity_name(rule_def_severity(f->rule)),
-                rule_id(f->rule), tod(f->time, tb));
+        fprintf(out, "    [%s] %s%s at %s\n", rule_severity_name(f->severity),
+                rule_id(f->rule), f->uncertain ? " (uncertain)" : "",
+                tod(f->time, tb));
         field(out, 6, "evidence", f->evidence);
         field(out, 6, "hint", f->hint);
     }

@@ -83,27 +83,35 @@ static void late_data(sbuf *b, const smtp_event *late)
 
 /*
  * Is the chunk's shortfall real? Not when the server answered the BDAT
- * 2xx (it got the whole chunk: the capture missed it), nor when the capture
- * lost client bytes in this transaction after the command (the reassembler
- * reports a hole when later data arrives, so it may be placed after the
- * cut): those are capture-gap's case.
+ * 2xx (it got the whole chunk: the capture missed it). Returns NULL when
+ * it is, else why it may not be: the capture lost bytes of the chunk or of
+ * this transaction's client side (the reassembler reports a hole when
+ * later data arrives, so it may be placed after the cut; a lost command
+ * matches later replies one command late), or server bytes before the
+ * reply that cut it (a lost reply shifts the matching the other way).
  */
-static bool chunk_short_on_wire(const smtp_info *s, const smtp_chunk *c,
-                                int t)
+static const char *chunk_doubt(const smtp_info *s, const smtp_chunk *c,
+                               int t, bool *real, char buf[RULE_DOUBT_MAX])
 {
-    if (c->gap != 0)
-        return false;
-    if (c->end == SMTP_CHUNK_CUT_REPLY && c->reply.code >= 200 &&
-        c->reply.code < 300)
-        return false;
-    for (int i = 0; i < s->nevents; i++) {
-        const smtp_event *e = &s->events[i];
+    const char *d;
+    char tb[RULE_TOD_STRLEN];
 
-        if (e->type == SMTP_EV_GAP && e->dir == SC_DIR_CLIENT &&
-            e->txn == t && e->time >= c->cmd_time)
-            return false;
+    *real = !(c->end == SMTP_CHUNK_CUT_REPLY && c->reply.code >= 200 &&
+              c->reply.code < 300);
+    if (c->gap != 0) {
+        snprintf(buf, RULE_DOUBT_MAX, "the capture lost %llu bytes of this "
+                 "chunk after %s", (unsigned long long)c->gap,
+                 rule_tod(c->cmd_time, tb));
+        return buf;
     }
-    return true;
+    d = rule_gap_doubt(s, RULE_GAP_CLIENT, s->txns[t].start,
+                       t + 1 < s->ntxns ? s->txns[t + 1].start : SC_TIME_NONE,
+                       "chunk bytes or a command of this transaction", buf);
+    if (d == NULL && c->end == SMTP_CHUNK_CUT_REPLY)
+        d = rule_gap_doubt(s, RULE_GAP_SERVER, SC_TIME_NONE, c->reply.time,
+                           "an earlier reply, so that this one answered "
+                           "another command", buf);
+    return d;
 }
 
 static bool chunk_waited(const smtp_chunk *c)
@@ -121,11 +129,16 @@ void rule_bdat_no_payload(const smtp_info *s, rule_ctx *cx)
         for (int k = 0; k < x->nchunks; k++) {
             const smtp_chunk *c = &x->chunks[k];
             char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX], cmd[48];
-            char tb[RULE_TOD_STRLEN];
+            char tb[RULE_TOD_STRLEN], db[RULE_DOUBT_MAX];
+            const char *doubt;
+            bool real;
             sbuf b, h;
 
             if (c->declared == 0 || c->received != 0 || !chunk_cut(c) ||
-                !chunk_waited(c) || !chunk_short_on_wire(s, c, t))
+                !chunk_waited(c))
+                continue;
+            doubt = chunk_doubt(s, c, t, &real, db);
+            if (!real)
                 continue;
             rule_bdat_text(c, cmd, sizeof(cmd));
             sb_init(&b, ev, sizeof(ev));
@@ -141,7 +154,7 @@ void rule_bdat_no_payload(const smtp_info *s, rule_ctx *cx)
                           "it). ");
             hint_receiver_no_chunking(&h, rule_detect_sw(s));
             hint_sender_no_bdat(&h);
-            rule_raise(cx, c->cmd_time, hint, "%s", ev);
+            rule_raise_doubt(cx, c->cmd_time, doubt, hint, "%s", ev);
         }
     }
 }
@@ -165,7 +178,9 @@ void rule_bdat_size_mismatch(const smtp_info *s, rule_ctx *cx)
         "hosts_try_chunking =; Postfix smtp_discard_ehlo_keywords = "
         "chunking).";
     char ev[RULE_EVIDENCE_MAX], cmd[48], tb[RULE_TOD_STRLEN];
-    char te[RULE_TOD_STRLEN];
+    char te[RULE_TOD_STRLEN], db[RULE_DOUBT_MAX];
+    const char *doubt;
+    bool real;
     sbuf b;
 
     /* fewer: part of the chunk, then the reply / close / end */
@@ -176,8 +191,10 @@ void rule_bdat_size_mismatch(const smtp_info *s, rule_ctx *cx)
             const smtp_chunk *c = &x->chunks[k];
 
             if (c->received == 0 || c->received >= c->declared ||
-                !chunk_cut(c) || !chunk_waited(c) ||
-                !chunk_short_on_wire(s, c, t))
+                !chunk_cut(c) || !chunk_waited(c))
+                continue;
+            doubt = chunk_doubt(s, c, t, &real, db);
+            if (!real)
                 continue;
             rule_bdat_text(c, cmd, sizeof(cmd));
             sb_init(&b, ev, sizeof(ev));
@@ -188,7 +205,7 @@ void rule_bdat_size_mismatch(const smtp_info *s, rule_ctx *cx)
                       (unsigned long long)(c->declared - c->received));
             chunk_ending(&b, s, c);
             late_data(&b, chunk_event(s, SMTP_EV_LATE_CHUNK_DATA, t, k));
-            rule_raise(cx, c->cmd_time, fewer_hint, "%s", ev);
+            rule_raise_doubt(cx, c->cmd_time, doubt, fewer_hint, "%s", ev);
         }
     }
     /* more: text after a complete chunk that is not a command */
@@ -201,8 +218,13 @@ void rule_bdat_size_mismatch(const smtp_info *s, rule_ctx *cx)
         if (e->txn >= 0 && e->txn < s->ntxns && e->chunk >= 0 &&
             e->chunk < s->txns[e->txn].nchunks)
             c = &s->txns[e->txn].chunks[e->chunk];
-        if (c != NULL && c->gap != 0)
-            continue;       /* a hole in the capture: capture-gap's case */
+        /* a hole before the junk: the chunk may have been longer than
+         * what the capture kept, or a lost BDAT command announced it */
+        doubt = rule_gap_doubt(s, RULE_GAP_CLIENT,
+                               c != NULL ? s->txns[e->txn].start
+                                         : SC_TIME_NONE,
+                               e->time, "chunk bytes or the BDAT command "
+                               "that announced these bytes", db);
         sb_init(&b, ev, sizeof(ev));
         if (c != NULL) {
             rule_bdat_text(c, cmd, sizeof(cmd));
@@ -224,7 +246,7 @@ void rule_bdat_size_mismatch(const smtp_info *s, rule_ctx *cx)
         else
             sb_printf(&b, "the server read them as commands (no reply "
                           "seen)");
-        rule_raise(cx, e->time, more_hint, "%s", ev);
+        rule_raise_doubt(cx, e->time, doubt, more_hint, "%s", ev);
     }
 }
 
@@ -235,11 +257,20 @@ void rule_drop_after_bdat(const smtp_info *s, rule_ctx *cx)
     for (int i = 0; i < s->unanswered && i < 8; i++) {
         char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX];
         char tb[RULE_TOD_STRLEN], te[RULE_TOD_STRLEN], d[RULE_SECS_STRLEN];
+        char db[RULE_DOUBT_MAX];
         const smtp_chunk *c;
+        const char *doubt;
         sbuf b, h;
 
         if (s->unanswered_verb[i] != SMTP_VERB_BDAT)
             continue;
+        /* as for unanswered-command: the evidence is an absence, which a
+         * loss anywhere can explain (a lost reply shifts the matching, a
+         * lost client line changes what later lines are) */
+        doubt = rule_gap_doubt(s, RULE_GAP_EITHER, SC_TIME_NONE,
+                               SC_TIME_NONE, "the reply to this BDAT, or "
+                               "client bytes that change which command was "
+                               "last", db);
         c = rule_chunk_at_time(s, s->unanswered_time[i], NULL);
         sb_init(&b, ev, sizeof(ev));
         sb_printf(&b, "'%s' sent at %s was never answered: %s at %s, %s "
@@ -257,7 +288,7 @@ void rule_drop_after_bdat(const smtp_info *s, rule_ctx *cx)
                       "advertises CHUNKING it cannot handle. ");
         hint_receiver_no_chunking(&h, rule_detect_sw(s));
         hint_sender_no_bdat(&h);
-        rule_raise(cx, s->unanswered_time[i], hint, "%s", ev);
+        rule_raise_doubt(cx, s->unanswered_time[i], doubt, hint, "%s", ev);
     }
 }
 
@@ -288,9 +319,19 @@ void rule_bdat_without_chunking(const smtp_info *s, rule_ctx *cx)
     for (int t = 0; t < s->ntxns; t++) {
         const smtp_txn *x = &s->txns[t];
         sc_time when = x->nchunks > 0 ? x->chunks[0].cmd_time : x->start;
+        sc_time answered = x->nchunks > 0 && x->chunks[0].reply.code != 0
+                               ? x->chunks[0].reply.time
+                               : SC_TIME_NONE;
+        char db[RULE_DOUBT_MAX];
+        const char *doubt;
 
         if (!x->used_bdat)
             continue;
+        /* server bytes lost before the BDAT was answered may have been
+         * the EHLO reply's CHUNKING line (or shifted which reply counts
+         * as the EHLO reply) */
+        doubt = rule_gap_doubt(s, RULE_GAP_SERVER, SC_TIME_NONE, answered,
+                               "the CHUNKING keyword of the EHLO reply", db);
         if (x->nchunks > 0)
             rule_bdat_text(&x->chunks[0], cmd, sizeof(cmd));
         else
@@ -300,7 +341,7 @@ void rule_bdat_without_chunking(const smtp_info *s, rule_ctx *cx)
                  cmd, rule_tod(when, tb), t + 1,
                  s->helo_verb[0] ? s->helo_verb : "EHLO",
                  rule_tod(s->ehlo_reply.time, te), ext);
-        rule_raise(cx, when, hint, "%s", ev);
+        rule_raise_doubt(cx, when, doubt, hint, "%s", ev);
     }
 }
 
@@ -349,6 +390,8 @@ void rule_bdat_rejected(const smtp_info *s, rule_ctx *cx)
 {
     char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX] = "", cmd[48];
     char tb[RULE_TOD_STRLEN], te[RULE_TOD_STRLEN], mail[300];
+    char db[RULE_DOUBT_MAX];
+    const char *doubt;
     bool any_invalid = s->event_count[SMTP_EV_BDAT_INVALID] > 0;
 
     if (!rule_ehlo_seen(s) || !(s->ext_flags & SMTP_EXT_CHUNKING))
@@ -364,6 +407,10 @@ void rule_bdat_rejected(const smtp_info *s, rule_ctx *cx)
             if (!refuses_bdat(c->reply.code, c->reply.text,
                               c->end != SMTP_CHUNK_COMPLETE))
                 continue;
+            doubt = rule_gap_doubt(s, RULE_GAP_EITHER, SC_TIME_NONE,
+                                   c->reply.time, "a command or reply that "
+                                   "shifts which command this 5xx answered",
+                                   db);
             rule_bdat_text(c, cmd, sizeof(cmd));
             rule_mail_text(x, mail, sizeof(mail));
             snprintf(ev, sizeof(ev), "%s at %s (transaction %d, %s) was "
@@ -371,7 +418,8 @@ void rule_bdat_rejected(const smtp_info *s, rule_ctx *cx)
                      "advertised CHUNKING", cmd, rule_tod(c->cmd_time, tb),
                      t + 1, mail, c->reply.code, c->reply.text,
                      rule_tod(c->reply.time, te));
-            rule_raise(cx, c->cmd_time, rejected_hint(s, hint), "%s", ev);
+            rule_raise_doubt(cx, c->cmd_time, doubt, rejected_hint(s, hint),
+                             "%s", ev);
         }
     }
     /* Refusals of BDAT commands that made no chunk (not kept); skipped
@@ -397,7 +445,11 @@ void rule_bdat_rejected(const smtp_info *s, rule_ctx *cx)
         snprintf(ev, sizeof(ev), "a BDAT command was answered %d '%s' at "
                  "%s, although the EHLO reply advertised CHUNKING",
                  e->code, e->text, rule_tod(e->time, tb));
-        rule_raise(cx, e->time, rejected_hint(s, hint), "%s", ev);
+        doubt = rule_gap_doubt(s, RULE_GAP_EITHER, SC_TIME_NONE, e->time,
+                               "a command or reply that shifts which "
+                               "command this 5xx answered", db);
+        rule_raise_doubt(cx, e->time, doubt, rejected_hint(s, hint), "%s",
+                         ev);
     }
 }
 
@@ -417,20 +469,27 @@ void rule_data_bdat_mixed(const smtp_info *s, rule_ctx *cx)
         sc_time bdat_time = x->nchunks > 0 ? x->chunks[0].cmd_time
                                            : SC_TIME_NONE;
         sc_time when;
+        char db[RULE_DOUBT_MAX];
+        const char *doubt;
 
         if (!x->used_data || !x->used_bdat)
             continue;
+        doubt = rule_gap_doubt(s, RULE_GAP_CLIENT, x->start,
+                               x->data_cmd_time > bdat_time
+                                   ? x->data_cmd_time : bdat_time,
+                               "an RSET and a new MAIL FROM between DATA "
+                               "and BDAT", db);
         rule_mail_text(x, mail, sizeof(mail));
         when = x->method == SMTP_METHOD_DATA ? x->data_cmd_time : bdat_time;
         if (when == SC_TIME_NONE)
             when = x->start;
         if (x->method == SMTP_METHOD_DATA)
-            rule_raise(cx, when, hint, "transaction %d (%s) used DATA at %s "
+            rule_raise_doubt(cx, when, doubt, hint, "transaction %d (%s) used DATA at %s "
                        "(answered %d), then BDAT at %s", t + 1, mail,
                        rule_tod(x->data_cmd_time, td), x->data_reply.code,
                        rule_tod(bdat_time, tb));
         else
-            rule_raise(cx, when, hint, "transaction %d (%s) used BDAT at %s, "
+            rule_raise_doubt(cx, when, doubt, hint, "transaction %d (%s) used BDAT at %s, "
                        "then DATA at %s (answered %d)", t + 1, mail,
                        rule_tod(bdat_time, tb),
                        rule_tod(x->data_cmd_time, td), x->data_reply.code);
@@ -468,18 +527,25 @@ void rule_bdat_invalid(const smtp_info *s, rule_ctx *cx)
         "data). The server should answer 501 and the client RSET; fix or "
         "update the sender, and make sure the receiver rejects such "
         "commands.";
-    char tb[RULE_TOD_STRLEN], reply[48];
+    char tb[RULE_TOD_STRLEN], reply[48], db[RULE_DOUBT_MAX];
 
     for (int i = 0; i < s->nevents; i++) {
         const smtp_event *e = &s->events[i];
+        const char *doubt;
 
         if (e->type != SMTP_EV_BDAT_INVALID)
             continue;
+        /* a hole right before the line: its start, or the chunk it is
+         * part of, may be what was lost */
+        doubt = rule_gap_doubt(s, RULE_GAP_CLIENT,
+                               rule_last_client_before(s, e->time - 1),
+                               e->time, "the start of this line or the "
+                               "chunk it belongs to", db);
         if (e->code != 0)
             snprintf(reply, sizeof(reply), "the server answered %d", e->code);
         else
             snprintf(reply, sizeof(reply), "no reply was seen");
-        rule_raise(cx, e->time, hint, "BDAT '%s' at %s: not a valid chunk "
+        rule_raise_doubt(cx, e->time, doubt, hint, "BDAT '%s' at %s: not a valid chunk "
                    "size (%s); %s", e->text, rule_tod(e->time, tb),
                    invalid_why(e->text), reply);
     }

@@ -46,7 +46,8 @@ void rule_smtp_smuggling(const smtp_info *s, rule_ctx *cx)
         const smtp_event *bad = NULL, *during = NULL, *unmatched = NULL;
         int nbad = 0, nunmatched = 0;
         char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX], mail[300];
-        char tb[RULE_TOD_STRLEN], tr[RULE_TOD_STRLEN];
+        char tb[RULE_TOD_STRLEN], tr[RULE_TOD_STRLEN], db[RULE_DOUBT_MAX];
+        const char *doubt;
         bool took;
         sbuf b, h;
 
@@ -61,6 +62,12 @@ void rule_smtp_smuggling(const smtp_info *s, rule_ctx *cx)
         }
         if (bad == NULL)
             continue;
+        /* bytes joined across a hole can make a sequence that was never
+         * sent (...<LF> [lost] .<LF>) */
+        doubt = rule_gap_doubt(s, RULE_GAP_CLIENT,
+                               t >= 0 ? s->txns[t].start : SC_TIME_NONE,
+                               bad->time, "the bytes around this sequence",
+                               db);
         for (int i = 0; i < s->nevents; i++) {
             const smtp_event *e = &s->events[i];
 
@@ -121,7 +128,7 @@ void rule_smtp_smuggling(const smtp_info *s, rule_ctx *cx)
                       "the sender%s.",
                   took ? " and the mail accepted from it" : ", it may be "
                          "probing relays for the flaw");
-        rule_raise(cx, bad->time, hint, "%s", ev);
+        rule_raise_doubt(cx, bad->time, doubt, hint, "%s", ev);
     }
 }
 
@@ -130,7 +137,8 @@ void rule_smtp_smuggling(const smtp_info *s, rule_ctx *cx)
 void rule_binarymime_misuse(const smtp_info *s, rule_ctx *cx)
 {
     char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX], ext[200], mail[300];
-    char tb[RULE_TOD_STRLEN];
+    char tb[RULE_TOD_STRLEN], db[RULE_DOUBT_MAX];
+    const char *doubt;
     sbuf h;
 
     if (rule_ehlo_seen(s) && (s->ext_flags & SMTP_EXT_BINARYMIME) &&
@@ -164,7 +172,12 @@ void rule_binarymime_misuse(const smtp_info *s, rule_ctx *cx)
                           "off (Exchange: -BinaryMimeEnabled $false; IIS "
                           "SMTP: smtpscope iis-options VALUE --without "
                           "BINARYMIME).");
-        rule_raise(cx, s->ehlo_reply.time, hint, "%s", ev);
+        /* lost server bytes may have held the CHUNKING line (a lost
+         * part of the EHLO reply shows only when later replies come) */
+        doubt = rule_gap_doubt(s, RULE_GAP_SERVER, SC_TIME_NONE,
+                               SC_TIME_NONE, "the CHUNKING keyword of the "
+                               "EHLO reply", db);
+        rule_raise_doubt(cx, s->ehlo_reply.time, doubt, hint, "%s", ev);
     }
     for (int i = 0; i < s->nevents; i++) {
         const smtp_event *e = &s->events[i];
@@ -184,7 +197,10 @@ void rule_binarymime_misuse(const smtp_info *s, rule_ctx *cx)
                               ? x->data_cmd_time
                               : e->time,
                           tb));
-        rule_raise(cx, e->time,
+        doubt = rule_gap_doubt(s, RULE_GAP_CLIENT,
+                               x != NULL ? x->start : SC_TIME_NONE, e->time,
+                               "an RSET and a new MAIL FROM before DATA", db);
+        rule_raise_doubt(cx, e->time, doubt,
                    "RFC 3030 section 3: a message declared BODY=BINARYMIME "
                    "must be sent with BDAT; through DATA its binary content "
                    "is dot-stuffed, cut at line limits or rejected. The "

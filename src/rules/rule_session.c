@@ -204,7 +204,8 @@ void rule_unanswered_command(const smtp_info *s, rule_ctx *cx)
     bool chunk_text = s->event_count[SMTP_EV_JUNK_AFTER_CHUNK] > 0 ||
                       s->event_count[SMTP_EV_LATE_CHUNK_DATA] > 0;
     char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX], list[400];
-    char tb[RULE_TOD_STRLEN], d[RULE_SECS_STRLEN];
+    char tb[RULE_TOD_STRLEN], d[RULE_SECS_STRLEN], db[RULE_DOUBT_MAX];
+    const char *doubt;
     sc_time first = SC_TIME_NONE;
     bool eod = false, banner = false;
     int n = 0;
@@ -243,6 +244,14 @@ void rule_unanswered_command(const smtp_info *s, rule_ctx *cx)
         sb_printf(&l, " and %d more", n - 4);
     if (s->unanswered > 8)
         sb_printf(&l, " (%d waiting in all)", s->unanswered);
+    /* The evidence is an absence, which any loss can explain: replies
+     * match commands in order, so a reply lost anywhere leaves the last
+     * command "unanswered"; client bytes lost anywhere before (an
+     * end-of-data line, a command) make later bytes read as commands
+     * that were never sent as such. */
+    doubt = rule_gap_doubt(s, RULE_GAP_EITHER, SC_TIME_NONE, SC_TIME_NONE,
+                           "the reply, or the client bytes that would make "
+                           "these lines something else than commands", db);
     snprintf(ev, sizeof(ev), "%s never answered: %s; %s at %s",
              n == 1 ? "a command was" : "commands were", list,
              rule_end_phrase(s->end), rule_tod(s->end_time, tb));
@@ -280,7 +289,7 @@ void rule_unanswered_command(const smtp_info *s, rule_ctx *cx)
         sb_printf(&h, "Capture longer to see whether a reply comes.");
         break;
     }
-    rule_raise(cx, first, hint, "%s", ev);
+    rule_raise_doubt(cx, first, doubt, hint, "%s", ev);
 }
 
 /* ---- capture-gap ---- */
@@ -368,6 +377,8 @@ void rule_pipelining_violation(const smtp_info *s, rule_ctx *cx)
     const smtp_event *first = NULL;
     sc_time junk = INT64_MAX;
     char hint[RULE_HINT_MAX], tb[RULE_TOD_STRLEN], te[RULE_TOD_STRLEN];
+    char db[RULE_DOUBT_MAX];
+    const char *doubt;
     sbuf h;
 
     if (s->partial || s->ehlo_reply.code == 0 ||
@@ -387,6 +398,17 @@ void rule_pipelining_violation(const smtp_info *s, rule_ctx *cx)
             first = &s->events[i];
     if (first == NULL)
         return;
+    /* lost server bytes may have been the PIPELINING keyword or the reply
+     * the command waited for (wherever they fall: the lost part of the
+     * EHLO reply is only detected when later replies arrive); a lost
+     * client command shifts which reply a command waited for */
+    doubt = rule_gap_doubt(s, RULE_GAP_SERVER, SC_TIME_NONE, SC_TIME_NONE,
+                           "the PIPELINING keyword or the reply the command "
+                           "waited for", db);
+    if (doubt == NULL)
+        doubt = rule_gap_doubt(s, RULE_GAP_CLIENT, SC_TIME_NONE, first->time,
+                               "a command whose reply this one waited for",
+                               db);
     sb_init(&h, hint, sizeof(hint));
     sb_printf(&h, "Without PIPELINING a client must wait for each reply "
                   "(RFC 2920, RFC 5321). Servers that enforce this drop such "
@@ -398,7 +420,7 @@ void rule_pipelining_violation(const smtp_info *s, rule_ctx *cx)
                       "esmtp-masked): it may have hidden PIPELINING from "
                       "one side; fix its ESMTP inspection. ");
     sb_printf(&h, "Otherwise fix or update the client.");
-    rule_raise(cx, first->time, hint, "the %s reply at %s did not advertise "
+    rule_raise_doubt(cx, first->time, doubt, hint, "the %s reply at %s did not advertise "
                "PIPELINING, yet the client sent %s at %s (%llu command%s sent "
                "early in all)",
                s->helo_verb[0] ? s->helo_verb : "EHLO",

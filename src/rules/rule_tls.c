@@ -13,11 +13,18 @@ void rule_starttls_injection(const smtp_info *s, rule_ctx *cx)
     for (int i = 0; i < s->nevents; i++) {
         const smtp_event *e = &s->events[i];
         char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX];
-        char tb[RULE_TOD_STRLEN];
+        char tb[RULE_TOD_STRLEN], db[RULE_DOUBT_MAX];
+        const char *doubt = NULL;
         sbuf b, h;
 
         if (e->type != SMTP_EV_STARTTLS_INJECTION)
             continue;
+        /* the 220 may be in lost server bytes: the "injected" bytes are
+         * then the TLS handshake */
+        if (e->code != 220)
+            doubt = rule_gap_doubt(s, RULE_GAP_SERVER, SC_TIME_NONE,
+                                   SC_TIME_NONE, "the 220 reply to "
+                                   "STARTTLS", db);
         sb_init(&b, ev, sizeof(ev));
         sb_printf(&b, "after STARTTLS the client sent %llu more bytes at %s "
                       "before the server's reply (first line '%s')",
@@ -44,7 +51,7 @@ void rule_starttls_injection(const smtp_info *s, rule_ctx *cx)
             sb_printf(&h, "; Postfix is fixed from 2.4.16, 2.5.12, 2.6.9, "
                           "2.7.3 and 2.8.0 on");
         sb_printf(&h, ".");
-        rule_raise(cx, e->time, hint, "%s", ev);
+        rule_raise_doubt(cx, e->time, doubt, hint, "%s", ev);
     }
 }
 
@@ -118,20 +125,26 @@ void rule_starttls_rejected(const smtp_info *s, rule_ctx *cx)
                        : adv ? "the server had advertised STARTTLS"
                              : "the server had not advertised STARTTLS";
     char hint[RULE_HINT_MAX] = "", tb[RULE_TOD_STRLEN], te[RULE_TOD_STRLEN];
-    char d[RULE_SECS_STRLEN];
+    char d[RULE_SECS_STRLEN], db[RULE_DOUBT_MAX];
+    /* a reply lost anywhere before shifts which command a reply answers,
+     * and a lost reply leaves STARTTLS unanswered */
+    const char *doubt = rule_gap_doubt(s, RULE_GAP_EITHER, SC_TIME_NONE,
+                                       SC_TIME_NONE, "the 220 to STARTTLS "
+                                       "or a reply that shifts which "
+                                       "command each reply answered", db);
 
     for (int i = 0; i < s->nevents; i++) {
         const smtp_event *e = &s->events[i];
 
         if (e->type == SMTP_EV_ERROR_REPLY && e->verb == SMTP_VERB_STARTTLS)
-            rule_raise(cx, e->time, starttls_hint(hint, s, adv),
+            rule_raise_doubt(cx, e->time, doubt, starttls_hint(hint, s, adv),
                        "STARTTLS answered %d '%s' at %s (%s)", e->code,
                        e->text, rule_tod(e->time, tb), advs);
         /* A non-220 success code is no ERROR_REPLY; the injection event
          * is the one place it is kept. */
         if (e->type == SMTP_EV_STARTTLS_INJECTION && e->code != 0 &&
             e->code != 220 && e->code < 400)
-            rule_raise(cx, e->time, starttls_hint(hint, s, adv),
+            rule_raise_doubt(cx, e->time, doubt, starttls_hint(hint, s, adv),
                        "STARTTLS answered %d instead of 220 (%s)", e->code,
                        advs);
     }
@@ -143,7 +156,8 @@ void rule_starttls_rejected(const smtp_info *s, rule_ctx *cx)
         if ((s->end == SMTP_END_CAPTURE_END || s->end == SMTP_END_EVICTED) &&
             waited < cx->cfg->slow_reply)
             continue;
-        rule_raise(cx, s->unanswered_time[i], starttls_hint(hint, s, adv),
+        rule_raise_doubt(cx, s->unanswered_time[i], doubt,
+                   starttls_hint(hint, s, adv),
                    "STARTTLS sent at %s was never answered: %s at %s, %s "
                    "later (%s)",
                    rule_tod(s->unanswered_time[i], tb),

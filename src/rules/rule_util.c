@@ -10,12 +10,12 @@
 
 #include "rules_internal.h"
 
-void rule_raise(rule_ctx *cx, sc_time t, const char *hint, const char *fmt,
-                ...)
+static void raise_v(rule_ctx *cx, sc_time t, const char *doubt,
+                    const char *hint, const char *fmt, va_list ap)
 {
     rule_result *out = cx->out;
     rule_flag *f;
-    va_list ap;
+    size_t n = 0;
 
     if (out->nflags >= RULE_FLAGS_MAX) {
         out->dropped++;
@@ -23,13 +23,73 @@ void rule_raise(rule_ctx *cx, sc_time t, const char *hint, const char *fmt,
     }
     f = &out->flags[out->nflags++];
     f->rule = cx->rule;
+    f->severity = rule_def_severity(cx->rule);
+    f->uncertain = doubt != NULL;
     f->time = t;
-    va_start(ap, fmt);
-    vsnprintf(f->evidence, sizeof(f->evidence), fmt, ap);
-    va_end(ap);
+    if (doubt != NULL) {
+        f->severity = RULE_SEV_INFO;
+        snprintf(f->evidence, sizeof(f->evidence), "uncertain: %s could "
+                 "not decide: %s; ", rule_id(cx->rule), doubt);
+        n = strlen(f->evidence);
+    }
+    vsnprintf(f->evidence + n, sizeof(f->evidence) - n, fmt, ap);
+    /* the hint stays the rule's: what to do if the verdict holds (the
+     * evidence says it may not) */
     snprintf(f->hint, sizeof(f->hint), "%s", hint != NULL ? hint : "");
-    for (size_t n = strlen(f->hint); n > 0 && f->hint[n - 1] == ' '; n--)
+    for (n = strlen(f->hint); n > 0 && f->hint[n - 1] == ' '; n--)
         f->hint[n - 1] = '\0';
+}
+
+void rule_raise(rule_ctx *cx, sc_time t, const char *hint, const char *fmt,
+                ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    raise_v(cx, t, NULL, hint, fmt, ap);
+    va_end(ap);
+}
+
+void rule_raise_doubt(rule_ctx *cx, sc_time t, const char *doubt,
+                      const char *hint, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    raise_v(cx, t, doubt, hint, fmt, ap);
+    va_end(ap);
+}
+
+const char *rule_gap_doubt(const smtp_info *s, rule_gap_side side,
+                           sc_time from, sc_time to, const char *what,
+                           char buf[RULE_DOUBT_MAX])
+{
+    uint64_t kept = 0;
+    char tb[RULE_TOD_STRLEN];
+
+    if (s->event_count[SMTP_EV_GAP] == 0)
+        return NULL;
+    for (int i = 0; i < s->nevents; i++) {
+        const smtp_event *e = &s->events[i];
+
+        if (e->type != SMTP_EV_GAP)
+            continue;
+        kept++;
+        if (!(side & (1 << e->dir)) ||
+            (from != SC_TIME_NONE && e->time < from) ||
+            (to != SC_TIME_NONE && e->time > to))
+            continue;
+        snprintf(buf, RULE_DOUBT_MAX, "the capture lost %llu %s bytes at "
+                 "%s, which could have held %s", (unsigned long long)e->value,
+                 e->dir == SC_DIR_CLIENT ? "client" : "server",
+                 rule_tod(e->time, tb), what);
+        return buf;
+    }
+    if (kept >= s->event_count[SMTP_EV_GAP])
+        return NULL;
+    snprintf(buf, RULE_DOUBT_MAX, "the capture lost bytes (where was not "
+             "kept), which could have held %s", what);
+    return buf;
 }
 
 void sb_init(sbuf *b, char *p, size_t cap)

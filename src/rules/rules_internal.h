@@ -49,6 +49,38 @@ struct rule_ctx {
 void rule_raise(rule_ctx *cx, sc_time t, const char *hint, const char *fmt,
                 ...) RULE_PRINTF(4, 5);
 
+/*
+ * No warning or error may rest on bytes the capture lost. When the
+ * evidence a rule needs overlaps a capture gap, it raises the flag through
+ * rule_raise_doubt with `doubt` saying which bytes were lost and what they
+ * could have held: the flag is then `uncertain`, at most info, and its
+ * evidence starts "uncertain: RULE could not decide: DOUBT; ". doubt NULL
+ * is rule_raise.
+ */
+void rule_raise_doubt(rule_ctx *cx, sc_time t, const char *doubt,
+                      const char *hint, const char *fmt, ...)
+    RULE_PRINTF(5, 6);
+
+/* Which side's gaps rule_gap_doubt looks at. */
+typedef enum rule_gap_side {
+    RULE_GAP_CLIENT = 1 << SC_DIR_CLIENT,
+    RULE_GAP_SERVER = 1 << SC_DIR_SERVER,
+    RULE_GAP_EITHER = RULE_GAP_CLIENT | RULE_GAP_SERVER
+} rule_gap_side;
+
+#define RULE_DOUBT_MAX 200
+/*
+ * A capture gap of `side` delivered in [from, to] (SC_TIME_NONE: open
+ * end). Gaps reach the dissector in stream order at the time of the
+ * packet that proved the loss, so a gap delivered at or before t lost
+ * bytes sent before t. Returns NULL when there is none, else buf: "the
+ * capture lost 1460 server bytes at 12:00:01.000000Z, which could have
+ * held WHAT". Gaps whose events were not kept count as anywhere.
+ */
+const char *rule_gap_doubt(const smtp_info *s, rule_gap_side side,
+                           sc_time from, sc_time to, const char *what,
+                           char buf[RULE_DOUBT_MAX]);
+
 /* Is the rule with this id enabled in the running configuration? */
 bool rule_ctx_enabled(const rule_ctx *cx, const char *id);
 

@@ -145,6 +145,7 @@ static void fixture_init(fixture *f, uint64_t id, bool flagged)
         rule_flag *fl = &f->res.flags[0];
 
         fl->rule = &rule_nopayload;
+        fl->severity = RULE_SEV_ERROR;
         fl->time = T0 + 100000;
         snprintf(fl->evidence, sizeof(fl->evidence),
                  "BDAT 2728 LAST announced, 0 bytes followed before 451 "
@@ -561,6 +562,7 @@ static void test_text_summary(void)
     fixture_init(&f, 1, true);
     f.res.flags[1] = f.res.flags[0];
     f.res.flags[1].rule = &rule_timeout;
+    f.res.flags[1].severity = RULE_SEV_WARNING;
     f.res.nflags = 2;
     report_session_write(r, &f.rs, err, sizeof(err));
     stats_init(&st);
