@@ -37,6 +37,7 @@ typedef struct pipeline {
     bool failed;                    /* a report write failed: stop */
     char err[256];
     double t0, last_draw, last_stats;
+    sc_time last_record;            /* clock of the last stats record */
     bool drawn;                     /* a progress line is on the screen */
 } pipeline;
 
@@ -78,6 +79,33 @@ static void report_warn(pipeline *p)
     }
 }
 
+/*
+ * --stats: a stats record on --jsonl every stats_interval seconds, of
+ * wall-clock time live, of packet time offline (so a file gives the same
+ * records on every run).
+ */
+static void stats_record(pipeline *p)
+{
+    const analyze_opts *o = p->o;
+    sc_time every = (sc_time)o->stats_interval * SC_USEC_PER_SEC;
+    sc_time now = p->stats->last_time;
+    char err[256];
+
+    if (o->capture.iface != NULL)
+        now = (sc_time)(now_sec() * (double)SC_USEC_PER_SEC);
+    if (now == SC_TIME_NONE)
+        return;
+    if (p->last_record == SC_TIME_NONE || now < p->last_record) {
+        p->last_record = now;       /* the clock starts (or jumped back) */
+        return;
+    }
+    if (now - p->last_record < every)
+        return;
+    p->last_record = now;
+    if (report_stats_write(p->rep, p->stats, false, err, sizeof(err)) < 0)
+        fail(p, err);
+}
+
 /* SIGHUP and --stats: called from every handler and from progress. */
 static void poll_main(pipeline *p)
 {
@@ -93,6 +121,8 @@ static void poll_main(pipeline *p)
         }
         report_warn(p);
     }
+    if (o->stats_interval > 0)
+        stats_record(p);
     if (o->stats_interval > 0 && o->capture.iface != NULL) {
         double t = now_sec();
 
@@ -251,6 +281,7 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
     p->stop = co.stop != NULL ? co.stop : &own_stop;
     co.stop = p->stop;
     p->t0 = p->last_stats = now_sec();
+    p->last_record = SC_TIME_NONE;
     p->rep = report_new(&o->report, err, errlen);
     if (p->rep == NULL) {
         if (co.stream != NULL)

@@ -44,8 +44,11 @@ const cli_option cli_options[] = {
     { NULL, 'q', false, NULL, "output", "no text report", 0 },
     { "community-id-seed", CLI_CID_SEED, true, "N", "output",
       "seed of the Community ID flow hash (default 0)", 0 },
+    { "sensor", CLI_SENSOR, true, "NAME", "output",
+      "\"sensor\" of every --jsonl record (default: host name)", 0 },
     { "stats", CLI_STATS, true, "S", "output",
-      "live: status line on stderr every S seconds", 0 },
+      "--jsonl: a stats record every S seconds (packet time\n"
+      "offline); live: also a status line on stderr", 0 },
     /* rules */
     { "rule-off", CLI_RULE_OFF, true, "ID", "rules",
       "turn a rule off (repeatable)", 0 },

@@ -310,6 +310,7 @@ static void apply_option(int c, const char *arg, const char *typed,
         o->report.community_seed = (uint16_t)parse_long(
             "--community-id-seed", arg, 0, 65535);
         break;
+    case CLI_SENSOR: o->report.sensor = arg; break;
     case ':':
         die("option '%s' needs an argument (see --help)", typed);
     default:
@@ -392,6 +393,7 @@ static void close_stdout(void)
 /* Checks after parsing, and the defaults that depend on other options. */
 static void finish_args(analyze_opts *o, const cli_state *cs)
 {
+    static char host[256];          /* --sensor's default, kept for the run */
     bool json_out = o->report.json_path &&
                     strcmp(o->report.json_path, "-") == 0;
     bool jsonl_out = o->report.jsonl_path &&
@@ -412,6 +414,11 @@ static void finish_args(analyze_opts *o, const cli_state *cs)
     if (!cs->quiet && !json_out && !jsonl_out) {
         o->report.text = stdout;
         check_output_not_input("text report", "-", &o->capture);
+    }
+    if (o->report.sensor == NULL &&
+        gethostname(host, sizeof(host)) == 0) {
+        host[sizeof(host) - 1] = '\0';
+        o->report.sensor = host;
     }
     o->source.kind = o->capture.iface ? "interface" : "file";
     o->source.name = o->capture.iface ? o->capture.iface : o->capture.file;

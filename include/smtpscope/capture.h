@@ -90,6 +90,9 @@ typedef struct capture_stats {
     uint64_t gap_bytes;
     bool file_truncated;        /* the file broke off after valid packets */
     int snaplen;                /* the capture's snapshot length */
+    int dlt;                    /* pcap's link-type value (DLT_*) */
+    sc_time last_time;          /* packet time of the last packet read,
+                                 * SC_TIME_NONE before the first */
     bool live;
     uint64_t ps_recv, ps_drop, ps_ifdrop;   /* live: libpcap's counters */
 } capture_stats;

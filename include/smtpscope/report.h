@@ -41,6 +41,9 @@ typedef struct report_opts {
     const char *jsonl_path;         /* --jsonl FILE ("-" = stdout) or NULL */
     bool all;                       /* -a: export every session, not only flagged */
     uint16_t community_seed;        /* --community-id-seed, default 0 */
+    const char *sensor;             /* --sensor: "sensor" of every --jsonl
+                                     * record (main defaults it to the host
+                                     * name); NULL writes null */
     FILE *json_stream;              /* optional, borrowed: write the -j document
                                      * here (no temporary file, no rename;
                                      * json_path only names it in errors) */
@@ -64,7 +67,14 @@ void report_ids_fill(report_ids *ids, const capture_flow *flow,
 int report_session_write(report *r, const report_session *s, char *err,
                          size_t errlen);
 
-/* Summary (text and JSON) and the -j rename. Returns 0 or -1 (err). */
+/* A {"event_type": "stats", ...} record on --jsonl (nothing without
+ * it): the capture counters so far; final marks the last one, which
+ * report_finish writes itself. Returns 0 or -1 on a write error (err). */
+int report_stats_write(report *r, const capture_stats *st, bool final,
+                       char *err, size_t errlen);
+
+/* Summary (text and JSON), the final stats record and the -j rename.
+ * Returns 0 or -1 (err). */
 int report_finish(report *r, const report_source *src,
                   const capture_stats *st, char *err, size_t errlen);
 

@@ -86,15 +86,16 @@ static void on_packet(run *r, const struct pcap_pkthdr *hdr,
 
     r->st->packets++;
     r->st->bytes += hdr->caplen;
+    r->st->last_time = packet_time(hdr);
     if (hdr->caplen < hdr->len)
         r->st->truncated++;
     family = capture_link_strip(r->dlt, frame, &l3);
     if (family == 0 || !capture_parse_tcp(family, l3, &seg)) {
         r->st->skipped++;
-        capture_nids_tick(packet_time(hdr));
+        capture_nids_tick(r->st->last_time);
         return;
     }
-    capture_nids_segment(&seg, packet_time(hdr));
+    capture_nids_segment(&seg, r->st->last_time);
 }
 
 static void dispatch_cb(u_char *user, const struct pcap_pkthdr *hdr,
@@ -424,6 +425,7 @@ int capture_run(const capture_opts *opts, const capture_handlers *h,
     int rc;
 
     memset(stats, 0, sizeof *stats);
+    stats->last_time = SC_TIME_NONE;
     memset(&r, 0, sizeof r);
     r.opts = opts;
     r.st = stats;
@@ -440,6 +442,7 @@ int capture_run(const capture_opts *opts, const capture_handlers *h,
     if (rc != 0)
         goto fail;
     r.dlt = pcap_datalink(r.p);
+    stats->dlt = r.dlt;
     stats->snaplen = pcap_snapshot(r.p);
     name = pcap_datalink_val_to_name(r.dlt);
     snprintf(stats->link_type, sizeof stats->link_type, "%s",

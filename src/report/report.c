@@ -223,6 +223,11 @@ static int write_whole(int fd, const char *buf, size_t len)
     return 0;
 }
 
+static bool jsonl_on(const report *r)
+{
+    return r->jsonl_fd >= 0 || r->jsonl_stdout;
+}
+
 /* One JSON lines record (freed here): compact, newline, whole or not at
  * all. Returns 0, or -1 with err. */
 static int jsonl_put(report *r, cJSON *j, char *err, size_t errlen)
@@ -358,10 +363,22 @@ int report_session_write(report *r, const report_session *s_in, char *err,
         }
         r->json_sessions++;
     }
-    if ((r->jsonl_fd >= 0 || r->jsonl_stdout) &&
-        jsonl_put(r, report_json_session(s), err, errlen) < 0)
-        return -1;
+    if (jsonl_on(r))
+        return jsonl_put(r, report_json_record("smtp_session",
+                                               s->smtp->first_time,
+                                               r->opts.sensor,
+                                               report_json_session(s)),
+                         err, errlen);
     return 0;
+}
+
+int report_stats_write(report *r, const capture_stats *st, bool final,
+                       char *err, size_t errlen)
+{
+    if (!jsonl_on(r))
+        return 0;
+    return jsonl_put(r, report_json_stats(&r->t, st, r->opts.sensor, final),
+                     err, errlen);
 }
 
 static int json_finish(report *r, const report_source *src,
@@ -412,6 +429,8 @@ int report_finish(report *r, const report_source *src,
             return -1;
         }
     }
+    if (st != NULL && report_stats_write(r, st, true, err, errlen) < 0)
+        return -1;
     if (r->json != NULL && json_finish(r, src, st, err, errlen) < 0)
         return -1;
     r->finished = true;

@@ -50,6 +50,15 @@ const char *report_end_state(smtp_end e);
 cJSON *report_json_session(const report_session *s);
 /* {"packets", "sessions", "flagged", "by_rule"} plus capture counters. */
 cJSON *report_json_summary(const report_totals *t, const capture_stats *st);
+/* {"event_type": "stats", "timestamp", "sensor", counters..., "final"}
+ * (CONTRACT.md, JSON lines records). */
+cJSON *report_json_stats(const report_totals *t, const capture_stats *st,
+                         const char *sensor, bool final);
+/* A JSON lines record: "event_type", "timestamp" (t, or null for
+ * SC_TIME_NONE) and "sensor", then the members of body (freed). NULL when
+ * out of memory. */
+cJSON *report_json_record(const char *event_type, sc_time t,
+                          const char *sensor, cJSON *body);
 /* {"kind", "name", "link_type"}. */
 cJSON *report_json_source(const report_source *src, const capture_stats *st);
 

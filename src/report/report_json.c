@@ -325,3 +325,48 @@ cJSON *report_json_source(const report_source *src, const capture_stats *st)
     }
     return o;
 }
+
+cJSON *report_json_record(const char *event_type, sc_time t,
+                          const char *sensor, cJSON *body)
+{
+    cJSON *o = cJSON_CreateObject(), *c;
+
+    if (o == NULL || body == NULL) {
+        cJSON_Delete(o);
+        cJSON_Delete(body);
+        return NULL;
+    }
+    cJSON_AddStringToObject(o, "event_type", event_type);
+    add_time(o, "timestamp", t);
+    if (sensor != NULL)
+        cJSON_AddStringToObject(o, "sensor", sensor);
+    else
+        cJSON_AddNullToObject(o, "sensor");
+    /* Move the members over: a detached item keeps its key, and adding
+     * it "to an array" appends it to the object as it is. */
+    while ((c = body->child) != NULL) {
+        cJSON_DetachItemViaPointer(body, c);
+        cJSON_AddItemToArray(o, c);
+    }
+    cJSON_Delete(body);
+    return o;
+}
+
+cJSON *report_json_stats(const report_totals *t, const capture_stats *st,
+                         const char *sensor, bool final)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    add_u64(o, "packets", st->packets);
+    add_u64(o, "bytes", st->bytes);
+    add_u64(o, "sessions", t->sessions);
+    add_u64(o, "flags", t->flags);
+    if (st->live) {
+        add_u64(o, "kernel_drops", st->ps_drop);
+        add_u64(o, "interface_drops", st->ps_ifdrop);
+    }
+    add_u64(o, "streams_lost", st->streams_lost);
+    add_u64(o, "gaps", st->gaps);
+    cJSON_AddBoolToObject(o, "final", final);
+    return report_json_record("stats", st->last_time, sensor, o);
+}

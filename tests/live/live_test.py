@@ -517,15 +517,25 @@ def run_main(exe, work, port, port6):
         check(len(allraw) > 0 and all(r.endswith(b"\n") for r in allraw),
               "(f) every line ends with a newline")
         ok = True
-        objs = []
+        objs, stats = [], []
         for r in allraw:
             try:
                 obj = json.loads(r)
                 ok = ok and isinstance(obj, dict)
-                objs.append(obj)
+                if obj.get("event_type") == "smtp_session":
+                    objs.append(obj)
+                else:
+                    stats.append(obj)
             except ValueError:
                 ok = False
         check(ok, "(f) all %d lines parse as JSON objects" % len(allraw))
+        # the last line is the final stats record, with the kernel counters
+        check(len(stats) > 0 and stats[-1].get("event_type") == "stats" and
+              stats[-1].get("final") is True and
+              "kernel_drops" in stats[-1] and
+              "interface_drops" in stats[-1],
+              "(f) a final stats record with kernel_drops: %r"
+              % (stats[-1] if stats else None))
         seen_ports = [o["client"]["port"] for o in objs]
         missing = [p for p in expected if p not in seen_ports]
         dups = sorted({p for p in seen_ports if seen_ports.count(p) > 1})

@@ -469,8 +469,11 @@ static void test_jsonl(void)
     stats_init(&st);
     CHECK(report_finish(r, NULL, &st, err, sizeof(err)) == 0);
     report_free(r);
+    /* the new file: the session, then the final stats record */
     txt = slurp(path, &len);
-    CHECK(txt != NULL && strchr(txt, '\n') == txt + len - 1);
+    CHECK(txt != NULL && strchr(txt, '\n') != NULL &&
+          strchr(strchr(txt, '\n') + 1, '\n') == txt + len - 1 &&
+          strstr(txt, "\"event_type\":\"stats\"") != NULL);
     free(txt);
 
     /* A restart appends: what the previous run wrote stays. */
