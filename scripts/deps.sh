@@ -5,9 +5,10 @@ set -eu
 PKGS="build-essential cmake pkg-config libpcap-dev libnids-dev libnet1-dev
 libglib2.0-dev libcjson-dev libssl-dev"
 # The test suite also needs: clang + its runtimes (sanitizers, libFuzzer),
-# tcpdump-free live tests on loopback (python3 for the tiny SMTP peer).
+# tcpdump-free live tests on loopback (python3 for the tiny SMTP peer),
+# tcpreplay for the forced-drop replay in a network namespace.
 if [ "${1:-}" = "--test" ]; then
-    PKGS="$PKGS clang libclang-rt-dev python3 iproute2"
+    PKGS="$PKGS clang libclang-rt-dev python3 iproute2 tcpreplay"
 fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
