@@ -25,7 +25,7 @@ const char *rule_severity_name(rule_severity s);
 int rule_severity_parse(const char *name);
 
 #define RULE_EVIDENCE_MAX 512
-#define RULE_HINT_MAX 640
+#define RULE_HINT_MAX 1024          /* sourced advice with its cautions */
 #define RULE_FLAGS_MAX 32           /* flags kept per session */
 
 typedef struct rule_def rule_def;   /* opaque table entry */

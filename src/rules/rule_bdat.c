@@ -153,7 +153,7 @@ void rule_bdat_no_payload(const smtp_info *s, rule_ctx *cx)
                           "swallows BDAT data (capture on both sides to find "
                           "it). ");
             hint_receiver_no_chunking(&h, rule_detect_sw(s));
-            hint_sender_no_bdat(&h);
+            hint_sender_no_bdat(&h, " Or make the sender use DATA: ");
             rule_raise_doubt(cx, c->cmd_time, doubt, hint, "%s", ev);
         }
     }
@@ -161,28 +161,27 @@ void rule_bdat_no_payload(const smtp_info *s, rule_ctx *cx)
 
 void rule_bdat_size_mismatch(const smtp_info *s, rule_ctx *cx)
 {
-    static const char fewer_hint[] =
-        "The sender announced more bytes than it wrote, or something on the "
-        "path cut the chunk. Check the sending software (a size counted "
-        "before line-ending conversion) and any SMTP-inspecting device; "
-        "until fixed, make the sender use DATA (IIS 6 SMTP "
-        "SmtpOutboundCommandSupportOptions 7 -> 5; Exim hosts_try_chunking "
-        "=; Postfix smtp_discard_ehlo_keywords = chunking).";
-    static const char more_hint[] =
-        "The sender wrote more bytes than its BDAT size: it counts the "
-        "message differently from what it sends (LF counted, CRLF sent, or "
-        "dot-stuffing applied, which RFC 3030 forbids in BDAT data). The "
-        "surplus is read as commands, which can corrupt or split the "
-        "message. Fix or update the sending MTA, or make it use DATA (IIS 6 "
-        "SMTP SmtpOutboundCommandSupportOptions 7 -> 5; Exim "
-        "hosts_try_chunking =; Postfix smtp_discard_ehlo_keywords = "
-        "chunking).";
+    char fewer_hint[RULE_HINT_MAX], more_hint[RULE_HINT_MAX];
+    sbuf fh, mh;
     char ev[RULE_EVIDENCE_MAX], cmd[48], tb[RULE_TOD_STRLEN];
     char te[RULE_TOD_STRLEN], db[RULE_DOUBT_MAX];
     const char *doubt;
     bool real;
     sbuf b;
 
+    sb_init(&fh, fewer_hint, sizeof(fewer_hint));
+    hint_sender_no_bdat(&fh,
+        "The sender announced more bytes than it wrote, or something on the "
+        "path cut the chunk. Check the sending software (a size counted "
+        "before line-ending conversion) and any SMTP-inspecting device; "
+        "until fixed, make the sender use DATA: ");
+    sb_init(&mh, more_hint, sizeof(more_hint));
+    hint_sender_no_bdat(&mh,
+        "The sender wrote more bytes than its BDAT size: it counts the "
+        "message differently from what it sends (LF counted, CRLF sent, or "
+        "dot-stuffing applied, which RFC 3030 forbids in BDAT data). The "
+        "surplus is read as commands, which can corrupt or split the "
+        "message. Fix or update the sending MTA, or make it use DATA: ");
     /* fewer: part of the chunk, then the reply / close / end */
     for (int t = 0; t < s->ntxns; t++) {
         const smtp_txn *x = &s->txns[t];
@@ -287,7 +286,7 @@ void rule_drop_after_bdat(const smtp_info *s, rule_ctx *cx)
                       "connection on BDAT instead of answering: it "
                       "advertises CHUNKING it cannot handle. ");
         hint_receiver_no_chunking(&h, rule_detect_sw(s));
-        hint_sender_no_bdat(&h);
+        hint_sender_no_bdat(&h, " Or make the sender use DATA: ");
         rule_raise_doubt(cx, s->unanswered_time[i], doubt, hint, "%s", ev);
     }
 }
@@ -311,11 +310,9 @@ void rule_bdat_without_chunking(const smtp_info *s, rule_ctx *cx)
                       "esmtp-masked): the sender may have seen another "
                       "reply; disable that ESMTP inspection (ASA: no "
                       "inspect esmtp). ");
-    sb_printf(&h, "Otherwise the sending software ignores the EHLO reply: "
-                  "fix or update it, or make it use DATA (IIS 6 SMTP "
-                  "SmtpOutboundCommandSupportOptions 7 -> 5; Exim "
-                  "hosts_try_chunking =; Postfix smtp_discard_ehlo_keywords "
-                  "= chunking).");
+    hint_sender_no_bdat(&h, "Otherwise the sending software ignores the "
+                            "EHLO reply: fix or update it, or make it use "
+                            "DATA: ");
     for (int t = 0; t < s->ntxns; t++) {
         const smtp_txn *x = &s->txns[t];
         sc_time when = x->nchunks > 0 ? x->chunks[0].cmd_time : x->start;
@@ -382,7 +379,7 @@ static const char *rejected_hint(const smtp_info *s, char hint[RULE_HINT_MAX])
                   "end or SMTP-inspecting firewall passes the EHLO reply "
                   "but not BDAT, or CHUNKING is broken there. ");
     hint_receiver_no_chunking(&h, rule_detect_sw(s));
-    hint_sender_no_bdat(&h);
+    hint_sender_no_bdat(&h, " Or make the sender use DATA: ");
     return hint;
 }
 
@@ -455,14 +452,9 @@ void rule_bdat_rejected(const smtp_info *s, rule_ctx *cx)
 
 void rule_data_bdat_mixed(const smtp_info *s, rule_ctx *cx)
 {
-    static const char hint[] =
-        "RFC 3030 forbids DATA and BDAT in one transaction; after a failed "
-        "BDAT the client must RSET and start a new MAIL FROM. The sending "
-        "software has a fallback bug: update it, or make it use DATA only "
-        "(IIS 6 SMTP SmtpOutboundCommandSupportOptions 7 -> 5; Exim "
-        "hosts_try_chunking =; Postfix smtp_discard_ehlo_keywords = "
-        "chunking).";
-    char mail[300], tb[RULE_TOD_STRLEN], td[RULE_TOD_STRLEN];
+    char hint[RULE_HINT_MAX] = "", mail[300];
+    char tb[RULE_TOD_STRLEN], td[RULE_TOD_STRLEN];
+    sbuf h;
 
     for (int t = 0; t < s->ntxns; t++) {
         const smtp_txn *x = &s->txns[t];
@@ -479,6 +471,14 @@ void rule_data_bdat_mixed(const smtp_info *s, rule_ctx *cx)
                                    ? x->data_cmd_time : bdat_time,
                                "an RSET and a new MAIL FROM between DATA "
                                "and BDAT", db);
+        if (hint[0] == '\0') {
+            sb_init(&h, hint, sizeof(hint));
+            hint_sender_no_bdat(&h,
+                "RFC 3030 forbids DATA and BDAT in one transaction; after a "
+                "failed BDAT the client must RSET and start a new MAIL "
+                "FROM. The sending software has a fallback bug: update it, "
+                "or make it use DATA only: ");
+        }
         rule_mail_text(x, mail, sizeof(mail));
         when = x->method == SMTP_METHOD_DATA ? x->data_cmd_time : bdat_time;
         if (when == SC_TIME_NONE)

@@ -11,35 +11,6 @@
 
 /* ---- smtp-smuggling ---- */
 
-static void smuggling_fix(sbuf *h, rule_sw sw)
-{
-    switch (sw) {
-    case RULE_SW_POSTFIX:
-        sb_printf(h, "On Postfix set smtpd_forbid_bare_newline = normal "
-                     "(3.5.24, 3.6.14, 3.7.10, 3.8.5, 3.9 and later); older "
-                     "versions: smtpd_data_restrictions = "
-                     "reject_unauth_pipelining. ");
-        break;
-    case RULE_SW_EXIM:
-        sb_printf(h, "Upgrade Exim to 4.97.1 or later (CVE-2023-51766). ");
-        break;
-    case RULE_SW_SENDMAIL:
-        sb_printf(h, "Upgrade Sendmail to 8.18.1 or later, which rejects "
-                     "bare CR and LF (CVE-2023-51765). ");
-        break;
-    case RULE_SW_CISCO_ESA:
-        sb_printf(h, "On Cisco Secure Email set the mail flow policy's 'CR "
-                     "and LF Handling' to Clean. ");
-        break;
-    default:
-        sb_printf(h, "Make the receiver accept only <CRLF>.<CRLF> (Postfix "
-                     "smtpd_forbid_bare_newline = normal; Exim 4.97.1+; "
-                     "Sendmail 8.18.1+; Cisco Secure Email 'CR and LF "
-                     "Handling' = Clean). ");
-        break;
-    }
-}
-
 void rule_smtp_smuggling(const smtp_info *s, rule_ctx *cx)
 {
     for (int t = -1; t < s->ntxns; t++) {
@@ -123,7 +94,7 @@ void rule_smtp_smuggling(const smtp_info *s, rule_ctx *cx)
                       "message inside the first (SMTP smuggling). ");
         if (took)
             sb_printf(&h, "This server did so: fix it now. ");
-        smuggling_fix(&h, rule_detect_sw(s));
+        hint_fix(&h, rule_detect_sw(s), FIX_SMUGGLING);
         sb_printf(&h, "Legitimate MTAs never send these sequences: check "
                       "the sender%s.",
                   took ? " and the mail accepted from it" : ", it may be "
@@ -158,20 +129,8 @@ void rule_binarymime_misuse(const smtp_info *s, rule_ctx *cx)
             sb_printf(&h, "A middlebox masked EHLO keywords here (see "
                           "esmtp-masked) and probably hid CHUNKING: disable "
                           "its ESMTP inspection (ASA: no inspect esmtp).");
-        else if (sw == RULE_SW_SMTPSVC || sw == RULE_SW_SYMANTEC)
-            sb_printf(&h, "CHUNKING was turned off without BINARYMIME: also "
-                          "remove BINARYMIME from metabase "
-                          "SmtpInboundCommandSupportOptions (smtpscope "
-                          "iis-options VALUE --without BINARYMIME) and "
-                          "restart IIS Admin.");
-        else if (sw == RULE_SW_EXCHANGE)
-            sb_printf(&h, "Turn it off with CHUNKING: Set-ReceiveConnector "
-                          "\"<connector>\" -BinaryMimeEnabled $false.");
         else
-            sb_printf(&h, "Turn BINARYMIME off wherever CHUNKING was turned "
-                          "off (Exchange: -BinaryMimeEnabled $false; IIS "
-                          "SMTP: smtpscope iis-options VALUE --without "
-                          "BINARYMIME).");
+            hint_fix(&h, sw, FIX_NO_BINARYMIME);
         /* lost server bytes may have held the CHUNKING line (a lost
          * part of the EHLO reply shows only when later replies come) */
         doubt = rule_gap_doubt(s, RULE_GAP_SERVER, SC_TIME_NONE,
@@ -233,35 +192,6 @@ static bool param_size(const smtp_txn *x, uint64_t *n)
     return false;
 }
 
-static void size_fix(sbuf *h, rule_sw sw)
-{
-    switch (sw) {
-    case RULE_SW_POSTFIX:
-        sb_printf(h, "Postfix: message_size_limit in main.cf.");
-        break;
-    case RULE_SW_EXIM:
-        sb_printf(h, "Exim: message_size_limit in the main configuration.");
-        break;
-    case RULE_SW_SENDMAIL:
-        sb_printf(h, "Sendmail: define(`confMAX_MESSAGE_SIZE', n) in the .mc "
-                     "file.");
-        break;
-    case RULE_SW_EXCHANGE:
-        sb_printf(h, "Exchange: Set-ReceiveConnector -MaxMessageSize and "
-                     "Set-TransportConfig -MaxReceiveSize (both apply).");
-        break;
-    case RULE_SW_SMTPSVC:
-        sb_printf(h, "IIS SMTP: virtual server Properties > Messages > "
-                     "'Limit message size' (metabase MaxMessageSize).");
-        break;
-    default:
-        sb_printf(h, "Postfix/Exim message_size_limit; Exchange "
-                     "Set-ReceiveConnector -MaxMessageSize; IIS SMTP "
-                     "MaxMessageSize.");
-        break;
-    }
-}
-
 void rule_size_exceeded(const smtp_info *s, rule_ctx *cx)
 {
     if (s->size_limit == 0)
@@ -294,7 +224,7 @@ void rule_size_exceeded(const smtp_info *s, rule_ctx *cx)
                       "(RFC 1870), so it will bounce. Send it smaller "
                       "(attachments encoded in base64 grow by a third), or "
                       "raise the receiver's limit: ");
-        size_fix(&h, rule_detect_sw(s));
+        hint_fix(&h, rule_detect_sw(s), FIX_SIZE);
         rule_raise(cx, x->start, hint, "%s", ev);
     }
 }

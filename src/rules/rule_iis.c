@@ -252,9 +252,14 @@ int rule_iis_options_main(int argc, char **argv)
     if ((result & 0x200000) && !(result & 0x100000))
         printf("note: BINARYMIME without CHUNKING is invalid (RFC 3030); "
                "remove both\n");
-    printf("set it at LM/SMTPSVC/1 (IIS Metabase Explorer; Exchange 2003: "
-           "msExchSmtpInboundCommandSupportOptions via ADSI Edit), then "
-           "restart the IIS Admin service\n");
+    /* Where: KB 257569 (Lm/Smtpsvc/1) and the Exchange Server Analyzer's
+     * msExchSmtpInboundCommandSupportOptions article (Exchange 2003 keeps
+     * it in AD). Neither says which restart applies it, so none is
+     * promised: check the EHLO reply instead. */
+    printf("set it at LM/SMTPSVC/1 (KB 257569; IIS Metabase Explorer; "
+           "Exchange 2003: msExchSmtpInboundCommandSupportOptions via ADSI "
+           "Edit), then check that the EHLO reply no longer lists the "
+           "verbs (a service restart may be needed: verify)\n");
     printf("new value: %lu\n", (unsigned long)result);
     return 0;
 }

@@ -30,33 +30,6 @@ typedef struct seen_reply {
 
 #define TIMEOUT_KEPT 16
 
-static void timeout_fix(sbuf *h, rule_sw sw)
-{
-    switch (sw) {
-    case RULE_SW_POSTFIX:
-        sb_printf(h, "Postfix: smtpd_timeout (default 300s).");
-        break;
-    case RULE_SW_EXIM:
-        sb_printf(h, "Exim: smtp_receive_timeout (default 5m).");
-        break;
-    case RULE_SW_EXCHANGE:
-        sb_printf(h, "Exchange: Set-ReceiveConnector "
-                     "-ConnectionInactivityTimeout.");
-        break;
-    case RULE_SW_SMTPSVC:
-        sb_printf(h, "IIS SMTP: virtual server Properties > General > "
-                     "Connection time-out.");
-        break;
-    case RULE_SW_SENDMAIL:
-        sb_printf(h, "Sendmail: confTO_DATABLOCK / confTO_COMMAND.");
-        break;
-    default:
-        sb_printf(h, "Postfix smtpd_timeout; Exim smtp_receive_timeout; "
-                     "Exchange -ConnectionInactivityTimeout.");
-        break;
-    }
-}
-
 static void timeout_flag(const smtp_info *s, rule_ctx *cx, sc_time t,
                          int code, const char *text, smtp_verb verb,
                          int txn, bool during_data, uint64_t data_bytes)
@@ -116,20 +89,20 @@ static void timeout_flag(const smtp_info *s, rule_ctx *cx, sc_time t,
                       "when done. If the client did send (compare a capture "
                       "on its side), look for an SMTP-inspecting firewall "
                       "holding data back. To allow longer idling: ");
-        timeout_fix(&h, rule_detect_sw(s));
+        hint_fix(&h, rule_detect_sw(s), FIX_TIMEOUT);
     } else if (starved) {
         sb_printf(&h, "The server waited for BDAT chunk data that never "
                       "reached it (see bdat-no-payload): a gateway or "
                       "SMTP-inspecting firewall likely swallows BDAT data. ");
         hint_receiver_no_chunking(&h, rule_detect_sw(s));
-        hint_sender_no_bdat(&h);
+        hint_sender_no_bdat(&h, " Or make the sender use DATA: ");
     } else {
         sb_printf(&h, "The server gave up waiting for the client. If the "
                       "client did send (compare a capture on its side), "
                       "something on the path held the data back: look for "
                       "an SMTP-inspecting firewall or IPS. If the client is "
                       "merely slow, raise the server's timeout: ");
-        timeout_fix(&h, rule_detect_sw(s));
+        hint_fix(&h, rule_detect_sw(s), FIX_TIMEOUT);
     }
     rule_raise(cx, t, hint, "%s", ev);
 }

@@ -40,16 +40,18 @@ void rule_starttls_injection(const smtp_info *s, rule_ctx *cx)
         else
             sb_printf(&b, "; no reply to STARTTLS was seen");
         sb_init(&h, hint, sizeof(hint));
+        /* RFC 3207 section 4.2 (discard before TLS); the test and the
+         * flaw: CERT VU#555316 and www.postfix.org/CVE-2011-0411.html,
+         * which describe the flaw, not one fixed server's exact reply -
+         * hence "see" rather than a promised answer. */
         sb_printf(&h, "RFC 3207: the client must wait for the 220, and the "
                       "server must discard anything received before TLS "
                       "starts. No correct client pipelines after STARTTLS: "
                       "suspect an attacker on the path or a broken client. "
-                      "Check the server discards it (send STARTTLS and RSET "
-                      "in one write: a fixed server answers only the 220; "
-                      "CERT VU#555316)");
-        if (rule_detect_sw(s) == RULE_SW_POSTFIX)
-            sb_printf(&h, "; Postfix is fixed from 2.4.16, 2.5.12, 2.6.9, "
-                          "2.7.3 and 2.8.0 on");
+                      "Check that the server discards such commands (send "
+                      "STARTTLS and a command in one write and see whether "
+                      "the command is answered inside TLS; CERT VU#555316)");
+        hint_fix(&h, rule_detect_sw(s), FIX_STARTTLS_INJECTION);
         sb_printf(&h, ".");
         rule_raise_doubt(cx, e->time, doubt, hint, "%s", ev);
     }
@@ -60,12 +62,12 @@ static void starttls_fix(sbuf *h, const smtp_info *s, bool advertised)
     rule_sw sw = rule_detect_sw(s);
 
     if (rule_any_ext_masked(s) || sw == RULE_SW_CISCO_FW) {
-        sb_printf(h, "Cisco PIX/ASA ESMTP inspection masks STARTTLS "
-                     "(XXXXXXXA) and blocks it: 'no inspect esmtp' (ASA) or "
-                     "'no fixup protocol smtp 25' (PIX). ");
+        hint_fix(h, RULE_SW_CISCO_FW, FIX_TLS_CERT);
         return;
     }
     if (!advertised) {
+        /* postconf(5) smtp_tls_security_level; Exim spec, smtp transport
+         * hosts_require_tls. */
         sb_printf(h, "The server did not offer STARTTLS, so the client must "
                      "not ask. A client that requires TLS (Postfix "
                      "smtp_tls_security_level = encrypt, Exim "
@@ -76,30 +78,7 @@ static void starttls_fix(sbuf *h, const smtp_info *s, bool advertised)
     }
     sb_printf(h, "The server offers STARTTLS but cannot start TLS, so mail "
                  "is deferred or goes in cleartext. ");
-    switch (sw) {
-    case RULE_SW_POSTFIX:
-        sb_printf(h, "Postfix: check that smtpd_tls_cert_file and "
-                     "smtpd_tls_key_file exist, match and are readable (see "
-                     "the TLS errors in the mail log). ");
-        break;
-    case RULE_SW_EXIM:
-        sb_printf(h, "Exim: check tls_certificate and tls_privatekey are "
-                     "readable by the Exim user. ");
-        break;
-    case RULE_SW_EXCHANGE:
-        sb_printf(h, "Exchange: bind a valid certificate to SMTP "
-                     "(Enable-ExchangeCertificate -Thumbprint <t> -Services "
-                     "SMTP) and check the connector's TlsCertificateName. ");
-        break;
-    case RULE_SW_SMTPSVC:
-        sb_printf(h, "IIS SMTP: install a valid certificate on the virtual "
-                     "server (Properties > Access > Certificate). ");
-        break;
-    default:
-        sb_printf(h, "Check the server's TLS certificate and key (present, "
-                     "matching, readable, not expired) and its log. ");
-        break;
-    }
+    hint_fix(h, sw, FIX_TLS_CERT);
 }
 
 /* The hint, the same for every flag of the session. Built on the first
@@ -175,36 +154,6 @@ static const char *mech_risk(const char *mech)
     return "the exchange is exposed to anyone on the path";
 }
 
-static void auth_fix(sbuf *h, rule_sw sw)
-{
-    switch (sw) {
-    case RULE_SW_POSTFIX:
-        sb_printf(h, "Postfix: smtpd_tls_auth_only = yes. ");
-        break;
-    case RULE_SW_EXIM:
-        sb_printf(h, "Exim: server_advertise_condition = ${if "
-                     "def:tls_in_cipher} on each authenticator. ");
-        break;
-    case RULE_SW_EXCHANGE:
-        sb_printf(h, "Exchange: Set-ReceiveConnector \"<connector>\" "
-                     "-AuthMechanism Tls,BasicAuth,BasicAuthRequireTLS. ");
-        break;
-    case RULE_SW_SMTPSVC:
-        sb_printf(h, "IIS SMTP: Access > Authentication > Basic: tick "
-                     "'Requires TLS encryption'. ");
-        break;
-    case RULE_SW_SENDMAIL:
-        sb_printf(h, "Sendmail: define(`confAUTH_OPTIONS', `p,y'). ");
-        break;
-    default:
-        sb_printf(h, "(Postfix smtpd_tls_auth_only = yes; Exchange "
-                     "-AuthMechanism ...BasicAuthRequireTLS; Exim "
-                     "server_advertise_condition = "
-                     "${if def:tls_in_cipher}.) ");
-        break;
-    }
-}
-
 void rule_cleartext_auth(const smtp_info *s, rule_ctx *cx)
 {
     const smtp_event *first = NULL;
@@ -245,7 +194,7 @@ void rule_cleartext_auth(const smtp_info *s, rule_ctx *cx)
     sb_init(&h, hint, sizeof(hint));
     sb_printf(&h, "Credentials crossed the network in cleartext: change the "
                   "password. Require TLS before AUTH on the server: ");
-    auth_fix(&h, rule_detect_sw(s));
+    hint_fix(&h, rule_detect_sw(s), FIX_TLS_AUTH);
     sb_printf(&h, "On the client, submit on port 587 with STARTTLS "
                   "required, or on 465 (implicit TLS).");
     rule_raise(cx, first->time, hint, "%s", ev);

@@ -128,38 +128,72 @@ bool rule_any_ext_masked(const smtp_info *s);
 /* Find the chunk whose BDAT command was sent at `t` (txn index in *txn). */
 const smtp_chunk *rule_chunk_at_time(const smtp_info *s, sc_time t, int *txn);
 
-/* ---- who the receiver is (banner / EHLO reply text) ---- */
+/* ---- who the receiver is, and how to fix things on it ----
+ * One table in rule_vendor.c: product -> detection strings -> hint
+ * fragments, each claim with its source beside it. Row order is
+ * detection order. */
 #define RULE_SW_LIST(X) \
-    X(UNKNOWN, "unknown") \
-    X(SMTPSVC, "IIS SMTP service / Exchange 2000-2003") \
-    X(EXCHANGE, "Microsoft Exchange 2007 or later") \
-    X(POSTFIX, "Postfix") \
-    X(EXIM, "Exim") \
-    X(SENDMAIL, "Sendmail") \
-    X(SYMANTEC, "Symantec Mail Security") \
-    X(CISCO_FW, "Cisco PIX/ASA ESMTP inspection") \
-    X(CISCO_ESA, "Cisco IronPort / Secure Email") \
-    X(SOPHOS, "Sophos") \
-    X(BARRACUDA, "Barracuda") \
-    X(PROOFPOINT, "Proofpoint") \
-    X(DOMINO, "IBM/HCL Domino") \
-    X(MDAEMON, "MDaemon")
+    X(UNKNOWN) \
+    X(SYMANTEC_SMG) \
+    X(SYMANTEC_SMS) \
+    X(CISCO_FW) \
+    X(SMTPSVC) \
+    X(EXO) \
+    X(EXCHANGE) \
+    X(POSTFIX) \
+    X(EXIM) \
+    X(SENDMAIL) \
+    X(CISCO_ESA) \
+    X(SOPHOS) \
+    X(BARRACUDA) \
+    X(PROOFPOINT) \
+    X(DOMINO) \
+    X(MDAEMON)
 
 typedef enum rule_sw {
-#define X(name, str) RULE_SW_##name,
+#define X(name) RULE_SW_##name,
     RULE_SW_LIST(X)
 #undef X
     RULE_SW__COUNT
 } rule_sw;
 
+/* What a hint fragment fixes. */
+typedef enum rule_fix {
+    FIX_NO_CHUNKING,         /* receiver: stop advertising CHUNKING */
+    FIX_NO_BINARYMIME,       /* receiver: BINARYMIME left without CHUNKING */
+    FIX_SENDER_DATA,         /* this product as the sender: DATA, not BDAT */
+    FIX_SMUGGLING,           /* receiver: end data only at <CRLF>.<CRLF> */
+    FIX_SIZE,                /* receiver: raise the message size limit */
+    FIX_TIMEOUT,             /* receiver: allow longer idling */
+    FIX_TLS_CERT,            /* receiver: offers STARTTLS, cannot start TLS */
+    FIX_TLS_AUTH,            /* receiver: require TLS before AUTH */
+    FIX_STARTTLS_INJECTION,  /* receiver: versions fixed for CVE-2011-0411 */
+    FIX__COUNT
+} rule_fix;
+
+#define RULE_VENDOR_MATCH_MAX 4
+
+typedef struct rule_vendor {
+    const char *name;
+    /* banner/EHLO substrings, case-insensitive, NULL-terminated */
+    const char *match[RULE_VENDOR_MATCH_MAX];
+    const char *fix[FIX__COUNT];    /* NULL: no product-specific fragment */
+} rule_vendor;
+
+const rule_vendor *rule_vendor_at(rule_sw sw);
 rule_sw rule_detect_sw(const smtp_info *s);
 const char *rule_sw_name(rule_sw sw);
+/* The product's own fragment for k, or NULL. */
+const char *rule_vendor_fix(rule_sw sw, rule_fix k);
 
-/* Hint building blocks, each appending one or two sentences to b. */
+/* Append the product's fragment for k, or the generic one (the UNKNOWN
+ * row's). Returns false when there is neither. */
+bool hint_fix(sbuf *b, rule_sw sw, rule_fix k);
 /* How to stop the receiver from advertising CHUNKING/BINARYMIME. */
 void hint_receiver_no_chunking(sbuf *b, rule_sw sw);
-/* How to stop the sender from using BDAT. */
-void hint_sender_no_bdat(sbuf *b);
+/* `lead` ("Or make the sender use DATA: "), then every product's sourced
+ * sender-side setting. */
+void hint_sender_no_bdat(sbuf *b, const char *lead);
 
 /* ---- the rules (one file per family) ---- */
 /* rule_bdat.c */

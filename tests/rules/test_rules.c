@@ -16,6 +16,8 @@
 
 #include "smtpscope/rules.h"
 
+#include "hint_values.h"
+
 static int failures, checks;
 
 #define CHECK(cond, ...)                                                   \
@@ -231,6 +233,9 @@ static const rule_result *run(const smtp_info *s)
         CHECK(strlen(f->hint) < RULE_HINT_MAX - 1, "%s: hint cut (%zu): %s",
               rule_id(f->rule), strlen(f->hint), f->hint);
         CHECK(f->time != SC_TIME_NONE, "%s: no time", rule_id(f->rule));
+        /* Issue 19: no hint names a value its software rejects. */
+        CHECK(hint_bad_value(f->hint) == NULL, "%s: hint holds %s: %s",
+              rule_id(f->rule), hint_bad_value(f->hint), f->hint);
         if (getenv("TEST_RULES_VERBOSE") != NULL)
             printf("[%s] %s\n  evidence: %s\n  hint (%zu): %s\n",
                    rule_severity_name(rule_def_severity(f->rule)),
@@ -364,8 +369,9 @@ static void test_bdat_no_payload(void)
         CHECK(f->time == T0 + SEC(0.1), "time of the BDAT");
         CHECK(strstr(f->hint, "SmtpInboundCommandSupportOptions") != NULL,
               "Symantec runs on IIS SMTP: %s", f->hint);
-        CHECK(strstr(f->hint, "SmtpOutboundCommandSupportOptions 7 -> 5"),
-              "sender fix: %s", f->hint);
+        CHECK(strstr(f->hint, "KB 821733") != NULL &&
+              strstr(f->hint, "hosts_try_chunking") != NULL,
+              "sourced sender fixes: %s", f->hint);
     }
     expect_none(r, "bdat-size-mismatch", "no bytes at all");
     expect_none(r, "drop-after-bdat", "the server answered");
@@ -463,6 +469,21 @@ static void test_bdat_size_mismatch(void)
     info_free(s);
 }
 
+/* The server closes a connection left idle: 421 4.4.2, no command
+ * waiting, 300.1 s after the client's last bytes. */
+static smtp_info *idle_timeout_session(const char *banner)
+{
+    smtp_info *s = info_new(banner);
+
+    info_ehlo(s, "client", T0 + SEC(0.1), "PIPELINING", NULL);
+    s->last_client_time = T0 + SEC(0.1);
+    info_event(s, SMTP_EV_ERROR_REPLY, T0 + SEC(300.2), -1, -1, SC_DIR_SERVER,
+               SMTP_VERB_NONE, 0, 421,
+               "4.4.2 mx.example.org Error: timeout exceeded");
+    info_end(s, SMTP_END_SERVER_CLOSE, T0 + SEC(300.2));
+    return s;
+}
+
 static void test_timeout_reply(void)
 {
     smtp_info *s = seed_session(POSTFIX);
@@ -479,13 +500,7 @@ static void test_timeout_reply(void)
     info_free(s);
 
     /* 421 4.4.2 from Postfix while idle, no command waiting */
-    s = info_new(POSTFIX);
-    info_ehlo(s, "client", T0 + SEC(0.1), "PIPELINING", NULL);
-    s->last_client_time = T0 + SEC(0.1);
-    info_event(s, SMTP_EV_ERROR_REPLY, T0 + SEC(300.2), -1, -1, SC_DIR_SERVER,
-               SMTP_VERB_NONE, 0, 421,
-               "4.4.2 mx.example.org Error: timeout exceeded");
-    info_end(s, SMTP_END_SERVER_CLOSE, T0 + SEC(300.2));
+    s = idle_timeout_session(POSTFIX);
     r = run(s);
     expect(r, "timeout-reply", RULE_SEV_WARNING, "left idle",
            "421 '4.4.2", "unsolicited (no command was waiting)",
@@ -773,20 +788,33 @@ static void test_cleartext_auth(void)
     info_free(s);
 }
 
-static void test_smtp_smuggling(void)
+/* A DATA transaction to a receiver with this banner; with `bad`, its
+ * data holds "<LF>.<LF>" at offset 1234. */
+static smtp_info *smuggling_session(const char *banner, bool bad)
 {
-    smtp_info *s = info_new(POSTFIX);
-    const rule_result *r;
+    smtp_info *s = info_new(banner);
     int t;
 
     info_ehlo(s, "client", T0 + SEC(0.1), "PIPELINING", NULL);
     t = info_txn(s, "ceo@bank.example", "victim@example.org", T0 + SEC(0.2));
     s->txns[t].used_data = true;
     s->txns[t].method = SMTP_METHOD_DATA;
+    if (bad)
+        info_event(s, SMTP_EV_DATA_BAD_EOD, T0 + SEC(0.5), t, -1,
+                   SC_DIR_CLIENT, SMTP_VERB_DATA, 1234, 0, "<LF>.<LF>");
+    return s;
+}
+
+static void test_smtp_smuggling(void)
+{
+    smtp_info *s = smuggling_session(POSTFIX, false);
+    const rule_result *r;
+    int t = 0;
+
     r = run(s);
     expect_none(r, "smtp-smuggling", "clean message");
-    info_event(s, SMTP_EV_DATA_BAD_EOD, T0 + SEC(0.5), t, -1, SC_DIR_CLIENT,
-               SMTP_VERB_DATA, 1234, 0, "<LF>.<LF>");
+    info_free(s);
+    s = smuggling_session(POSTFIX, true);
     r = run(s);
     expect(r, "smtp-smuggling", RULE_SEV_CRITICAL, "smtpd_forbid_bare_newline",
            "'<LF>.<LF>' at offset 1234", "transaction 1",
@@ -980,6 +1008,165 @@ static void test_gap_uncertain(void)
 }
 
 /* ---- table, configuration, list ---- */
+
+/* ---- issue 19: advice that is safe to act on ---- */
+
+#define CISCO_ESA "mx1.example.com ESMTP Cisco IronPort"
+#define BRIGHTMAIL "mx.example.com ESMTP Symantec Messaging Gateway (Brightmail)"
+#define EXO "BN8NAM11FT066.mail.protection.outlook.com Microsoft ESMTP MAIL " \
+    "Service ready at Mon, 17 Sep 2007 12:00:00 +0000"
+
+/* The smuggling hint for a receiver with this banner (copied to buf). */
+static void smuggling_hint(const char *banner, char *buf, size_t size)
+{
+    smtp_info *s = smuggling_session(banner, true);
+    const rule_flag *f = flag(run(s), "smtp-smuggling");
+
+    snprintf(buf, size, "%s", f != NULL ? f->hint : "");
+    info_free(s);
+}
+
+/* Every hint the seed story raises for a receiver with this banner, one
+ * after the other (bdat-no-payload, timeout-reply, ...). */
+static void seed_hints(const char *banner, char *buf, size_t size)
+{
+    smtp_info *s = seed_session(banner);
+    const rule_result *r = run(s);
+    size_t n = 0;
+
+    buf[0] = '\0';
+    for (int i = 0; i < r->nflags && n + 1 < size; i++)
+        n += (size_t)snprintf(buf + n, size - n, "%s\n", r->flags[i].hint);
+    info_free(s);
+}
+
+static void test_advice_postfix_smuggling(void)
+{
+    char h[RULE_HINT_MAX];
+
+    /* item 1: "normal" is no value of smtpd_forbid_bare_newline */
+    smuggling_hint(POSTFIX, h, sizeof(h));
+    CHECK(strstr(h, "smtpd_forbid_bare_newline = normalize") != NULL,
+          "item 1: normalize: %s", h);
+    CHECK(strstr(h, "= yes on 3.5.23, 3.6.13, 3.7.9, 3.8.4") != NULL,
+          "item 1: yes from 3.5.23: %s", h);
+    CHECK(hint_bad_value(h) == NULL, "item 1: %s", hint_bad_value(h));
+    CHECK(hint_bad_value("smtpd_forbid_bare_newline = normal (3.5.24)") !=
+          NULL, "item 1: the checker itself rejects 'normal'");
+    smuggling_hint("mx ESMTP", h, sizeof(h));
+    CHECK(strstr(h, "smtpd_forbid_bare_newline = normalize;") != NULL,
+          "item 1: generic hint too: %s", h);
+}
+
+static void test_advice_cisco_smuggling(void)
+{
+    char h[RULE_HINT_MAX];
+
+    /* item 2: CERT-EU 2023-098: Allow, not Clean */
+    smuggling_hint(CISCO_ESA, h, sizeof(h));
+    CHECK(strstr(h, "'CR and LF Handling' to Allow") != NULL,
+          "item 2: Allow: %s", h);
+    CHECK(strstr(h, "to Clean") == NULL && strstr(h, "= Clean") == NULL,
+          "item 2: no Clean: %s", h);
+    smuggling_hint("mx ESMTP", h, sizeof(h));
+    CHECK(strstr(h, "'CR and LF Handling' = Allow") != NULL,
+          "item 2: generic: %s", h);
+}
+
+static void test_advice_sender_data(void)
+{
+    static const char *const banners[] = { SYMANTEC, POSTFIX, EXCHANGE,
+                                           IIS6, "mx ESMTP" };
+    char h[4 * RULE_HINT_MAX];
+
+    /* item 3: the Postfix SMTP client never sends BDAT (BDAT_README) */
+    for (size_t i = 0; i < sizeof(banners) / sizeof(banners[0]); i++) {
+        seed_hints(banners[i], h, sizeof(h));
+        CHECK(strstr(h, "smtp_discard_ehlo_keywords") == NULL,
+              "item 3: %s: %s", banners[i], h);
+        /* item 4 / issue 10 item 10: no unsourced outbound bits */
+        CHECK(strstr(h, "SmtpOutboundCommandSupportOptions") == NULL &&
+              strstr(h, "7 -> 5") == NULL, "item 4: %s: %s", banners[i], h);
+        CHECK(strstr(h, "make the sender use DATA") != NULL,
+              "the sender-side advice is still given: %s", h);
+    }
+}
+
+static void test_advice_symantec(void)
+{
+    char h[4 * RULE_HINT_MAX];
+
+    /* item 5: one user's report, said so; metabase only conditionally */
+    seed_hints(SYMANTEC, h, sizeof(h));
+    CHECK(strstr(h, "vendor's answer") == NULL, "item 5: %s", h);
+    CHECK(strstr(h, "2007 user report") != NULL &&
+          strstr(h, "no vendor document confirms it") != NULL,
+          "item 5: the source's weight is stated: %s", h);
+    CHECK(strstr(h, "If this gateway runs on the IIS SMTP service") != NULL,
+          "item 5: metabase advice is conditional: %s", h);
+    seed_hints(BRIGHTMAIL, h, sizeof(h));
+    CHECK(strstr(h, "SmtpInboundCommandSupportOptions") == NULL &&
+          strstr(h, "metabase") == NULL && strstr(h, "iis-options") == NULL,
+          "item 5: no metabase advice for Brightmail: %s", h);
+    CHECK(strstr(h, "Symantec Messaging Gateway") != NULL,
+          "item 5: Brightmail named: %s", h);
+}
+
+static void test_advice_exchange_online(void)
+{
+    char h[4 * RULE_HINT_MAX];
+
+    /* item 6: Set-ReceiveConnector is on-premises only */
+    seed_hints(EXO, h, sizeof(h));
+    CHECK(strstr(h, "-ChunkingEnabled") == NULL &&
+          strstr(h, "Set-ReceiveConnector \"") == NULL &&
+          strstr(h, "-ConnectionInactivityTimeout") == NULL,
+          "item 6: no on-premises cmdlet for Exchange Online: %s", h);
+    CHECK(strstr(h, "Exchange Online") != NULL &&
+          strstr(h, "support case") != NULL, "item 6: %s", h);
+    /* on-premises Exchange keeps its cmdlet */
+    seed_hints(EXCHANGE, h, sizeof(h));
+    CHECK(strstr(h, "-ChunkingEnabled $false") != NULL, "item 6: %s", h);
+}
+
+static void test_advice_smaller(void)
+{
+    char h[4 * RULE_HINT_MAX];
+    smtp_info *s;
+    const rule_flag *f;
+
+    /* item 7: smtpd_timeout is 300s, 10s under overload (postconf(5)) */
+    s = idle_timeout_session(POSTFIX);
+    f = flag(run(s), "timeout-reply");
+    CHECK(f != NULL && strstr(f->hint, "smtpd_timeout (default 300s, 10s "
+                                       "while the server is overloaded)"),
+          "item 7: smtpd_timeout: %s", f != NULL ? f->hint : "no flag");
+    info_free(s);
+    /* item 7: no unsourced "restart IIS Admin" */
+    seed_hints(IIS6, h, sizeof(h));
+    CHECK(strstr(h, "restart IIS Admin") == NULL, "item 7: restart: %s", h);
+    seed_hints(SYMANTEC, h, sizeof(h));
+    CHECK(strstr(h, "restart IIS Admin") == NULL, "item 7: restart: %s", h);
+    /* item 7: the metabase property behind 'Limit message size' */
+    s = seed_session(IIS6);
+    snprintf(s->txns[0].params[0].value, sizeof(s->txns[0].params[0].value),
+             "20000000");
+    f = flag(run(s), "size-exceeded");
+    CHECK(f != NULL && strstr(f->hint, "metabase MaxMessageSize at "
+                                       "LM/SMTPSVC/n") != NULL,
+          "item 7: MaxMessageSize: %s", f != NULL ? f->hint : "no flag");
+    info_free(s);
+    /* item 7: no promise of what "a fixed server" answers */
+    s = info_new(POSTFIX);
+    info_ehlo(s, "client", T0 + SEC(0.1), "STARTTLS", NULL);
+    info_event(s, SMTP_EV_STARTTLS_INJECTION, T0 + SEC(0.2), -1, -1,
+               SC_DIR_CLIENT, SMTP_VERB_STARTTLS, 6, 220, "RSET");
+    f = flag(run(s), "starttls-injection");
+    CHECK(f != NULL && strstr(f->hint, "answers only the 220") == NULL &&
+          strstr(f->hint, "CERT VU#555316") != NULL,
+          "item 7: injection test wording: %s", f != NULL ? f->hint : "");
+    info_free(s);
+}
 
 static void test_table(void)
 {
@@ -1189,6 +1376,12 @@ static void test_iis_options(void)
 
 int main(void)
 {
+    test_advice_postfix_smuggling();
+    test_advice_cisco_smuggling();
+    test_advice_sender_data();
+    test_advice_symantec();
+    test_advice_exchange_online();
+    test_advice_smaller();
     test_bdat_no_payload();
     test_bdat_size_mismatch();
     test_timeout_reply();
