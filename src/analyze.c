@@ -17,8 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "smtpscope/analyze.h"
+
+#define PROGRESS_AFTER 1.0           /* s: no progress line for shorter runs */
+#define PROGRESS_EVERY 0.25          /* s between redraws */
 
 typedef struct stream {
     uint64_t id;
@@ -36,9 +40,11 @@ typedef struct pipeline {
     rule_result result;             /* reused for every session (large) */
     bool failed;                    /* a report write failed: stop */
     char err[256];
+    char input_err[256];            /* a live capture that broke off */
     double t0, last_draw, last_stats;
     sc_time last_record;            /* clock of the last stats record */
     bool drawn;                     /* a progress line is on the screen */
+    bool text_on_tty;               /* the text report goes to a terminal */
 } pipeline;
 
 static double now_sec(void)
@@ -61,7 +67,7 @@ static void fail(pipeline *p, const char *msg)
 static void erase_progress(pipeline *p)
 {
     if (p->drawn) {
-        fprintf(stderr, "\r%60s\r", "");
+        fputs("\r\033[K", stderr);
         fflush(stderr);
         p->drawn = false;
     }
@@ -198,7 +204,8 @@ static void on_close(void *ctx, void *stream_, smtp_end how, sc_time ts)
     rs.flow = &st->flow;
     rs.smtp = info;
     rs.result = &p->result;
-    erase_progress(p);
+    if (p->text_on_tty)             /* the same screen, likely */
+        erase_progress(p);
     if (!p->failed && report_session_write(p->rep, &rs, err, sizeof(err)) < 0)
         fail(p, err);
     smtp_session_free(st->s);
@@ -208,24 +215,52 @@ static void on_close(void *ctx, void *stream_, smtp_end how, sc_time ts)
     poll_main(p);
 }
 
-/* Offline: "37%  112.4 MB/s  1234 sessions", a few times a second. */
+/*
+ * The offline progress line: "37%  65.0/175.0 MB  212992 packets
+ * 1234 sessions  98.1 MB/s  0:01 left" when the size is known (a file),
+ * "12.0 MB  ..." without percent and time left when not (a pipe).
+ */
+static void progress_line(char *buf, size_t n, uint64_t done, uint64_t total,
+                          uint64_t packets, uint64_t sessions, double el)
+{
+    double rate = (double)done / el;
+    int len = 0;
+
+    if (total > 0 && done <= total)
+        len = snprintf(buf, n, "%3d%%  %.1f/%.1f MB", (int)(done * 100 / total),
+                       (double)done / 1e6, (double)total / 1e6);
+    else
+        len = snprintf(buf, n, "%.1f MB", (double)done / 1e6);
+    if (len < 0 || (size_t)len >= n)
+        return;
+    len += snprintf(buf + len, n - (size_t)len, "  %" PRIu64 " packets  %"
+                    PRIu64 " sessions  %.1f MB/s", packets, sessions,
+                    rate / 1e6);
+    if (total > 0 && done <= total && rate > 0 && (size_t)len < n) {
+        double left = (double)(total - done) / rate;
+
+        snprintf(buf + len, n - (size_t)len, "  %d:%02d left",
+                 (int)(left / 60), (int)left % 60);
+    }
+}
+
+/* Offline, on a terminal's stderr: the progress line, redrawn a few
+ * times a second once the run has taken a second (shorter runs show
+ * nothing); erased before other output, and at the end. */
 static void on_progress(void *ctx, uint64_t done, uint64_t total)
 {
     pipeline *p = ctx;
-    double t = now_sec(), el;
+    double t = now_sec(), el = t - p->t0;
+    char line[160];
 
     poll_main(p);
-    if (!p->o->progress || t - p->last_draw < 0.25)
+    if (!p->o->progress || el < PROGRESS_AFTER ||
+        t - p->last_draw < PROGRESS_EVERY)
         return;
     p->last_draw = t;
-    el = t - p->t0 > 1e-3 ? t - p->t0 : 1e-3;
-    if (total > 0)
-        fprintf(stderr, "\r%3d%%  %.1f MB/s  %" PRIu64 " sessions   ",
-                (int)(done * 100 / total), (double)done / el / 1e6,
-                p->closed);
-    else
-        fprintf(stderr, "\r%.1f MB  %.1f MB/s  %" PRIu64 " sessions   ",
-                (double)done / 1e6, (double)done / el / 1e6, p->closed);
+    progress_line(line, sizeof(line), done, total, p->stats->packets,
+                  p->closed, el);
+    fprintf(stderr, "\r%s\033[K", line);
     fflush(stderr);
     p->drawn = true;
 }
@@ -290,6 +325,7 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
         return -1;
     }
     report_warn(p);
+    p->text_on_tty = o->report.text != NULL && isatty(fileno(o->report.text));
     h.ctx = p;
     if (o->progress || o->stats_interval > 0 || o->hup != NULL) {
         co.progress = on_progress;
@@ -297,6 +333,11 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
     }
     rc = capture_run(&co, &h, &res->stats, err, errlen);
     erase_progress(p);
+    if (rc == 1) {                  /* live input failed: finish, then 1 */
+        snprintf(p->input_err, sizeof(p->input_err), "%s", err);
+        err[0] = '\0';
+        rc = 0;
+    }
     if (rc == 0 && p->failed) {
         snprintf(err, errlen, "%s", p->err);
         rc = -1;
@@ -311,6 +352,10 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
             snprintf(err, errlen, "%s", ferr);
             rc = -1;
         }
+    }
+    if (rc == 0 && p->input_err[0] != '\0') {
+        snprintf(err, errlen, "%s", p->input_err);
+        rc = 1;
     }
     res->sessions = report_sessions(p->rep);
     res->flagged = report_flagged(p->rep);

@@ -461,7 +461,9 @@ int main(int argc, char **argv)
         stdout_error_told = true;
         return EXIT_USAGE;
     }
-    if (err[0] != '\0')
+    if (rc > 0)                 /* written what was collected, then fail */
+        fprintf(stderr, "smtpscope: %s; wrote what was captured\n", err);
+    else if (err[0] != '\0')
         fprintf(stderr, "smtpscope: warning: %s\n", err);
     /* Live without the text summary (-q, -j -, --jsonl -): the capture
      * counters still go out at exit, on stderr, as tcpdump's do. */
@@ -472,6 +474,8 @@ int main(int argc, char **argv)
                 " by the interface\n", res.stats.packets, res.sessions,
                 res.flagged, res.stats.ps_recv, res.stats.ps_drop,
                 res.stats.ps_ifdrop);
+    if (rc > 0)
+        return EXIT_USAGE;
     if (cs.fail_on >= 0 && res.max_severity >= cs.fail_on)
         return EXIT_FLAGGED;
     return 0;

@@ -37,7 +37,9 @@ typedef struct analyze_result {
  * Run the whole analysis. Returns 0 when the input was analyzed and every
  * report was written (a warning, e.g. a truncated file, may still be in
  * err), -1 on failure with one line in err: the caller exits 2, and no -j
- * file is left behind.
+ * file is left behind; 1 when a live capture failed mid-way (interface
+ * gone): every report was written with what was collected, err says
+ * why, and the caller exits 2 too.
  */
 int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
                 size_t errlen);

@@ -103,7 +103,10 @@ typedef struct capture_stats {
  * Returns 0 when the input was analyzed (also when a file broke off after
  * valid packets: stats->file_truncated, and a warning in err), -1 when
  * nothing could be analyzed (err holds one line: missing file, not a
- * capture, unsupported link type, no permission, ...).
+ * capture, unsupported link type, no permission, ...), 1 when a live
+ * capture failed after it started (the interface went away): every
+ * stream was still closed and handed over, err says why, and the caller
+ * writes what it collected and then fails.
  */
 int capture_run(const capture_opts *opts, const capture_handlers *h,
                 capture_stats *stats, char *err, size_t errlen);

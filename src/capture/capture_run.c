@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * capture_run.c - libpcap in: open the file or interface, read packets,
  * normalize each, hand SMTP-port TCP to the reassembler glue.
@@ -113,8 +114,10 @@ static void progress(run *r)
         return;
     f = pcap_file(r->p);
     pos = f ? ftell(f) : -1;
-    if (pos >= 0)
+    if (pos >= 0 && r->file_size > 0)
         r->opts->progress(r->opts->progress_ctx, (uint64_t)pos, r->file_size);
+    else    /* a pipe: no position, no size; the bytes read so far */
+        r->opts->progress(r->opts->progress_ctx, r->st->bytes, 0);
 }
 
 /* pcap_open_offline, with a FILE_BUFFER stdio buffer for a named file
@@ -471,9 +474,13 @@ int capture_run(const capture_opts *opts, const capture_handlers *h,
         rc = read_live(&r, err, errlen);
         fill_live_stats(&r);
     }
+    /* Every stream still open is closed and handed over, also when a
+     * live capture failed mid-way: what was collected is not lost. */
     capture_nids_finish();
     pcap_close(r.p);
     free(r.iobuf);
+    if (rc < 0 && opts->iface)
+        return 1;
     return rc < 0 ? -1 : 0;
 
 fail:

@@ -23,6 +23,8 @@ import base64
 import json
 import os
 import re
+import shlex
+import shutil
 import stat
 import struct
 import subprocess
@@ -407,6 +409,55 @@ def drop_user_offline(tmp, captures):
         fail("Z-nobody-offline", "exit %d, stderr %r" % (rc, se))
 
 
+TRICKLE = r"""
+import sys, time
+data = open(sys.argv[1], "rb").read()
+step = len(data) // 20 + 1
+for i in range(0, len(data), step):
+    sys.stdout.buffer.write(data[i:i + step])
+    sys.stdout.buffer.flush()
+    time.sleep(0.1)
+"""
+
+
+def progress_tty(tmp, captures):
+    """Reading a pipe for over a second (20 pieces, 0.1 s apart) under a
+    pseudo-terminal (script(1)): the progress line shows bytes, packets,
+    sessions and MB/s on stderr. With stderr not a terminal: nothing."""
+    script = shutil.which("script")
+    if script is None:
+        print("skip progress_tty: no script(1)")
+        return
+    hdr, e, recs = read_pcap(os.path.join(captures, "clean-data.pcap"))
+    big = bytearray(hdr)
+    for rep_i in range(1500):       # 31500 packets, one session a second
+        for rh, data in recs:
+            sec = struct.unpack(e + "I", rh[:4])[0] + rep_i
+            big += struct.pack(e + "I", sec) + rh[4:] + data
+    cap = os.path.join(tmp, "progress.pcap")
+    with open(cap, "wb") as f:
+        f.write(big)
+    feed = "%s -c %s %s" % (shlex.quote(sys.executable), shlex.quote(TRICKLE),
+                            shlex.quote(cap))
+    cmd = "%s | %s -q -r -" % (feed, shlex.quote(BIN))
+    p = subprocess.run([script, "-qec", cmd, "/dev/null"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       stdin=subprocess.DEVNULL, timeout=120)
+    shown = re.findall(rb"\r(\d+\.\d MB  \d+ packets  \d+ sessions  "
+                       rb"\d+\.\d MB/s)", p.stdout)
+    if p.returncode != 0 or not shown:
+        fail("progress-tty", "exit %d, no progress line in %r"
+             % (p.returncode, p.stdout[-300:]))
+    elif int(shown[-1].split(b"  ")[1].split()[0]) == 0:
+        fail("progress-tty", "the progress line counts no packets: %r"
+             % shown[-1])
+    p = subprocess.run(["sh", "-c", cmd], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=120)
+    if p.returncode != 0 or p.stderr:
+        fail("progress-not-tty", "exit %d, stderr %r" % (p.returncode,
+                                                         p.stderr[:200]))
+
+
 def special_outputs(tmp, captures):
     """-j onto something not a regular file (/dev/null, a FIFO) writes
     into it; the temporary-file-and-rename would replace it (as root,
@@ -503,6 +554,7 @@ def main():
         jsonl_whole_lines(tmp, captures)
         forgiving_options(tmp, captures)
         drop_user_offline(tmp, captures)
+        progress_tty(tmp, captures)
         secrets(tmp, captures)
     if FAILS:
         print("%d failure(s)" % len(FAILS))
