@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * gen_capture: deterministic generator of large SMTP packet captures for the
  * smtpscope benchmark (bench/run.sh).  Standalone C11, no libpcap: it writes

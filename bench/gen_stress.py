@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """gen_stress.py - captures that test smtpscope's memory bounds.
 
     gen_stress.py halfopen OUT [--conns N] [--synack-every K] [--established]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Profile smtpscope on the generated capture: bench/profile.sh [SESSIONS] (5000)
 #
 # Builds smtpscope RelWithDebInfo with frame pointers in bench/out/build-prof,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # smtpscope benchmark: bench/run.sh [SESSIONS...]   (default: 5000)
 #
 # For each session count: generate bench/out/smtp-N-seedS.pcap (skipped when

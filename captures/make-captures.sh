@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Re-make every capture in this directory from scratch on a Debian 12 machine.
 # Needs root. Installs Postfix, swaks, tshark/dumpcap, tcpdump, scapy; unpacks Exim
 # (not installed as a package, Postfix holds the MTA slot) into /opt/exim-unpacked.

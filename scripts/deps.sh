@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Install what smtpscope needs to build and test, from Debian's packages
 # only. Uses sudo when not run as root. Safe to run again.
 set -eu

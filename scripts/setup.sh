@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # First command of the README: install, build, analyze the bundled capture.
 set -eu
 cd "$(dirname "$0")/.."

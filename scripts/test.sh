@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Second command of the README (and what CI runs): the whole test suite,
 # in the normal build and again under AddressSanitizer + UBSan, then a
 # short smoke run of each fuzz harness.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* common.c - time formatting shared by every module. */
 #include <stdio.h>
 #include <time.h>

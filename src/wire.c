@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * wire.c - the one way to show wire text: escaped, capped, and for client
  * lines redacted (see wire.h for the rules and why).

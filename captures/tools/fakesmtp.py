@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fake SMTP servers / gateways for smtpscope test captures (standard library only).
 
 Serves --count connections (default 1) on --listen/--port, then exits.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Rewrite an Ethernet (DLT_EN10MB) pcap as DLT_RAW or DLT_NULL (standard library only).
 
 Usage: relink.py raw|null|vlan IN.pcap OUT.pcap

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Scripted SMTP client for smtpscope test captures (standard library only).
 
 Each scenario is a fixed list of steps, so re-runs put the same bytes on the wire.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * analyze.h - the pipeline: capture -> dissector -> rules -> report.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * flowid.h - names for one TCP connection that outlive a report.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * report.h - text report, JSON report (-j) and JSON lines (--jsonl).
  *

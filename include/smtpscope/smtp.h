@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * smtp.h - the I/O-free SMTP dissector.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * capture_conn.c - the table of connections we follow.
  *

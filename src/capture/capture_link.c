@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * capture_link.c - strip the link layer, whatever the capture used.
  *

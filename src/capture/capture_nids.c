@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * capture_nids.c - libnids glue: the one TCP reassembler, kept honest.
  *

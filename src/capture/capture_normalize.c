@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * capture_normalize.c - IPv4/IPv6 + TCP in, plain IPv4 packets out.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * report_flowid.c - uid, Community ID and filters of one connection
  * (flowid.h says what each is for).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * report_json.c - one session as the CONTRACT.md SESSION object.
  *

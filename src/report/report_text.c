@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * report_text.c - the human-readable report: one block per session, then
  * a summary.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * rule_bdat.c - BDAT / CHUNKING (RFC 3030): chunks that never came, came
  * short or long, BDAT the server dropped, refused or never offered, DATA

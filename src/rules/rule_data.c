@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * rule_data.c - the message itself: end-of-data sequences that some servers
  * honour and others don't (SMTP smuggling), BINARYMIME without BDAT

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * rule_iis.c - `smtpscope iis-options VALUE [--without VERB,...]`: decode
  * the IIS SMTP service's (and Exchange 2000/2003's) metabase property

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * rule_session.c - the conversation as a whole: replies that say
  * "timeout", commands left unanswered, holes in the capture, pipelining

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * rule_table.c - the one table of rules (id, severity, meaning, function),
  * the configuration (--rule-on/--rule-off, --slow-reply), running the

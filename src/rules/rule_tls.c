@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * rule_tls.c - STARTTLS (RFC 3207) and AUTH (RFC 4954): commands injected
  * before TLS starts (CVE-2011-0411), STARTTLS refused or never answered,

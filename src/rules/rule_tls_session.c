@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * rule_tls_session.c - what happened after STARTTLS's 220 (RFC 3207) or on
  * an implicit-TLS port: TLS that never started (cleartext went on), a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * rule_util.c - raising flags and formatting evidence: times of day,
  * durations, commands as they were sent, and the latest client activity

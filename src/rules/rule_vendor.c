@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * rule_vendor.c - the one vendor table: which receiving software a banner
  * or EHLO reply names, and for each product the hint fragments that fix a

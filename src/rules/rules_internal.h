@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rules_internal.h - what the files of src/rules/ share: the table entry,
  * the context a rule raises flags through, evidence formatting helpers and

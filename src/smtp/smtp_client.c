@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * smtp_client.c - what the client sends: commands, BDAT chunk bytes, the
  * SASL exchange, and bytes held while a DATA or STARTTLS reply is awaited.

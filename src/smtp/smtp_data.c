@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * smtp_data.c - message data after DATA's 354: find the end, count the
  * bytes, and spot non-standard end-of-data sequences (SMTP smuggling).

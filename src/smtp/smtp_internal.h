@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * smtp_internal.h - the dissector's private state, shared by the files of
  * src/smtp/ only. Public readers see smtp_info (smtp.h).

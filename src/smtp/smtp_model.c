@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * smtp_model.c - the bounded lists of the session model: events,
  * transactions, chunks, transcript lines.

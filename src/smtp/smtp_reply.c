@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * smtp_reply.c - what the server sends: replies, assembled from their
  * lines ("250-..." continues, "250 ..." ends), matched in order to the

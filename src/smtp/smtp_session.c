@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * smtp_session.c - the dissector's entry points: create, feed, gap,
  * finish, read the model; and the one function that changes state.

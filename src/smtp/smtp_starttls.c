@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * smtp_starttls.c - what follows STARTTLS's 220 (or the first byte on an
  * implicit-TLS port): TLS, or SMTP going on in cleartext.

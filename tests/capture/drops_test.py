@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Capture loss never makes a verdict (issue 9, item 7), offline.
 
 The bench generator writes a capture of real-looking SMTP sessions (some

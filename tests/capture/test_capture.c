@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_capture.c - capture_run over small real captures (tests/capture/
  * data/, see its README), with handlers that record what they were told.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_capture_units.c - the capture layer's inner pieces, without a
  * capture file: what they promise the libnids glue.

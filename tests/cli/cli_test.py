@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """cli_test.py - the real binary on bad input, bad usage and secrets.
 
 usage: cli_test.py SMTPSCOPE CAPTURES_DIR

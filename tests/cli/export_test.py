@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """export_test.py - what leaves smtpscope for other tools (issue 14).
 
 usage: export_test.py SMTPSCOPE CAPTURES_DIR

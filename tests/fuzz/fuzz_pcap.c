@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz_pcap.c - libFuzzer harness for the whole path: capture file bytes
  * (pcap or pcapng, held in memory) -> libpcap -> link/IP normalizer ->

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * require.h - invariant checks of the fuzz harnesses: a failed one aborts,
  * so libFuzzer reports it and keeps the input.

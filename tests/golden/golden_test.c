@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * golden_test.c - one capture through the whole binary, against the JSON
  * we expect from it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * slurp.h - read a whole stream or file into a NUL-terminated buffer, for
  * the whole-binary tests (golden_test, zeek_test). Caller frees; NULL on

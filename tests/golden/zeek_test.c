@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * zeek_test.c - smtpscope against Zeek's public SMTP test captures.
  *

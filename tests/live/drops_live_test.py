@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 drops_live_test.py - kernel drops never make a verdict (issue 9, item 7).
 

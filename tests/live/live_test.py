@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """
 live_test.py - smtpscope -i on the loopback interface, end to end.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_flowid.c - uid, Community ID and filters of a connection.
  *

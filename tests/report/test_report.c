@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_report.c - the report layer against CONTRACT.md.
  *

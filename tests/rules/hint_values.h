@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * hint_values.h - does a hint hold a setting value that the named software
  * rejects? Only settings with a closed list of values are checked, each

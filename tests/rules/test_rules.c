@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_rules.c - every rule over hand-built sessions (smtp_info values as
  * the dissector documents them in smtp.h): each rule raised with its

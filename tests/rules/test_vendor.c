@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_vendor.c - the vendor table of src/rules/rule_vendor.c, against its
  * internal header: detection order, and no fragment holding a setting

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * conv.h - the conversation runner of the dissector tests (test_smtp.c,
  * test_smtp_model.c): a case is who sent what; run_case feeds it whole,

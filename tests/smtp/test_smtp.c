@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_smtp.c - the dissector fed byte strings directly.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_smtp_model.c - what the server accepted, and how the model shows
  * it (issue 10: the SMTP model; issue 9 items 9 and 10). Each case is a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_smtp_secrets.c - AUTH payloads never reach the model.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Rewrite eth.pcap / ipv6.pcap under other link types (no scapy needed).
 
 raw.pcap   LINKTYPE_RAW (101)    IP packets, no link header

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A tiny SMTP-ish server and client on loopback, to record test captures.
 
 usage: smtp_pair.py HOST PORT [SESSIONS]
