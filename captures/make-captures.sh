@@ -291,6 +291,9 @@ cap_concurrent()      { record concurrent.pcap concurrent_sessions; }
 convert_scapy() {     # DLT_RAW and DLT_NULL copies of clean-data.pcap (converted, not recorded)
     $PY "$TOOLS/relink.py" raw  "$HERE/clean-data.pcap" "$HERE/rawip-data.pcap"
     $PY "$TOOLS/relink.py" null "$HERE/clean-data.pcap" "$HERE/null-data.pcap"
+    # real-world timing: Postfix's 5 s test timeout stretched to 300.5 s
+    $PY "$TOOLS/retime.py" 300.5 "$HERE/bdat-timeout-postfix.pcap" \
+        "$HERE/bdat-timeout-postfix-300s.pcap"
 }
 open_session_bg()     { client open --host 127.0.0.1 & sleep 3; }
 cap_capture_end()     { SETTLE=0.5 record capture-end.pcap open_session_bg; sleep 6; }

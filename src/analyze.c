@@ -20,6 +20,12 @@
 #include <unistd.h>
 
 #include "smtpscope/analyze.h"
+#include "analyze_park.h"
+
+/* Live: idle connections whose uid is remembered for a second part. */
+#define PARK_LIVE_MAX 4096
+/* Offline: idle sessions kept unfinished, when --max-streams is 0. */
+#define PARK_OFFLINE_MAX 65536
 
 #define PROGRESS_AFTER 1.0           /* s: no progress line for shorter runs */
 #define PROGRESS_EVERY 0.25          /* s between redraws */
@@ -28,6 +34,8 @@ typedef struct stream {
     uint64_t id;
     capture_flow flow;
     smtp_session *s;
+    char continues[FLOWID_UID_LEN]; /* live: the uid of the part before
+                                       an idle timeout; "" = none */
 } stream;
 
 typedef struct pipeline {
@@ -45,6 +53,7 @@ typedef struct pipeline {
     sc_time last_record;            /* clock of the last stats record */
     bool drawn;                     /* a progress line is on the screen */
     bool text_on_tty;               /* the text report goes to a terminal */
+    park *idle;                     /* connections that went idle */
 } pipeline;
 
 static double now_sec(void)
@@ -144,17 +153,28 @@ static void poll_main(pipeline *p)
     }
 }
 
+static bool live(const pipeline *p)
+{
+    return p->o->capture.iface != NULL;
+}
+
 static void *on_open(void *ctx, const capture_flow *flow, sc_time ts)
 {
     pipeline *p = ctx;
     smtp_opts so = { .partial = flow->partial,
                      .keep_transcript = p->o->keep_transcript };
+    park_entry before = { NULL, "", 0 };
     stream *st;
 
     (void)ts;
     poll_main(p);
     if (p->failed)
         return NULL;
+    /* A connection that talks again after an idle timeout (the capture
+     * layer sees it start mid-stream): offline its session goes on. */
+    if (flow->partial && park_take(p->idle, flow, &before) &&
+        before.payload != NULL)
+        return before.payload;
     st = calloc(1, sizeof(*st));
     if (st == NULL || (st->s = smtp_session_new(&so)) == NULL) {
         free(st);
@@ -163,6 +183,7 @@ static void *on_open(void *ctx, const capture_flow *flow, sc_time ts)
     }
     st->id = ++p->next_id;
     st->flow = *flow;
+    snprintf(st->continues, sizeof(st->continues), "%s", before.uid);
     p->open++;
     return st;
 }
@@ -185,10 +206,9 @@ static void on_gap(void *ctx, void *stream_, sc_dir dir, uint64_t len,
     poll_main(ctx);
 }
 
-static void on_close(void *ctx, void *stream_, smtp_end how, sc_time ts)
+/* The session ended: rules, report, free. */
+static void finish_stream(pipeline *p, stream *st, smtp_end how, sc_time ts)
 {
-    pipeline *p = ctx;
-    stream *st = stream_;
     const smtp_info *info;
     report_session rs;
     char err[256];
@@ -204,6 +224,7 @@ static void on_close(void *ctx, void *stream_, smtp_end how, sc_time ts)
     rs.flow = &st->flow;
     rs.smtp = info;
     rs.result = &p->result;
+    rs.continues = st->continues[0] != '\0' ? st->continues : NULL;
     if (p->text_on_tty)             /* the same screen, likely */
         erase_progress(p);
     if (!p->failed && report_session_write(p->rep, &rs, err, sizeof(err)) < 0)
@@ -213,6 +234,53 @@ static void on_close(void *ctx, void *stream_, smtp_end how, sc_time ts)
     p->open--;
     p->closed++;
     poll_main(p);
+}
+
+/*
+ * An idle timeout is no end offline: the session waits, unfinished, for
+ * its connection to talk again (one session), and ends as idle-timeout,
+ * at the time it went idle, when the capture ends or the park is full.
+ * Live it is written now; its uid is kept for a second part to name.
+ */
+static void park_stream(pipeline *p, stream *st, sc_time ts)
+{
+    park_entry e = { NULL, "", ts }, out;
+
+    if (live(p)) {
+        capture_flow flow = st->flow;
+
+        flowid_uid(&flow, e.uid);
+        finish_stream(p, st, SMTP_END_IDLE_TIMEOUT, ts);
+        park_put(p->idle, &flow, &e, &out);
+        return;
+    }
+    e.payload = st;
+    if (park_put(p->idle, &st->flow, &e, &out) && out.payload != NULL)
+        finish_stream(p, out.payload, SMTP_END_IDLE_TIMEOUT, out.at);
+}
+
+static void on_close(void *ctx, void *stream_, smtp_end how, sc_time ts)
+{
+    pipeline *p = ctx;
+    stream *st = stream_;
+
+    if (how == SMTP_END_IDLE_TIMEOUT && p->idle != NULL && !p->failed) {
+        park_stream(p, st, ts);
+        return;
+    }
+    finish_stream(p, st, how, ts);
+}
+
+/* End of the capture: the sessions still parked end as idle-timeout. */
+static void drain_park(pipeline *p)
+{
+    park_entry e;
+
+    while (park_pop_oldest(p->idle, &e))
+        if (e.payload != NULL)
+            finish_stream(p, e.payload, SMTP_END_IDLE_TIMEOUT, e.at);
+    park_free(p->idle);
+    p->idle = NULL;
 }
 
 /*
@@ -331,7 +399,12 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
         co.progress = on_progress;
         co.progress_ctx = p;
     }
+    p->idle = park_new(live(p) ? PARK_LIVE_MAX
+                     : o->capture.max_streams > 0
+                         ? (size_t)o->capture.max_streams
+                         : PARK_OFFLINE_MAX);
     rc = capture_run(&co, &h, &res->stats, err, errlen);
+    drain_park(p);
     erase_progress(p);
     if (rc == 1) {                  /* live input failed: finish, then 1 */
         snprintf(p->input_err, sizeof(p->input_err), "%s", err);

@@ -28,7 +28,8 @@ const cli_option cli_options[] = {
       "drop privileges to USER once the input is open", 0 },
     { "idle-timeout", CLI_IDLE, true, "S", "input",
       "close sessions idle S seconds of packet time\n"
-      "(default 300; 0 = never)", 0 },
+      "(default 3900; 0 = never); offline a connection\n"
+      "that talks again continues its session", 0 },
     { "max-streams", CLI_MAX_STREAMS, true, "N", "input",
       "connections followed at once", 0 },
     /* output */

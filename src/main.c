@@ -446,7 +446,7 @@ int main(int argc, char **argv)
     for (i = 0; i < 3; i++)
         o.capture.ports[i] = default_ports[i];
     o.capture.nports = 3;
-    o.capture.idle_timeout = 300 * SC_USEC_PER_SEC;
+    o.capture.idle_timeout = CAPTURE_IDLE_DEFAULT;
     parse_args(argc, argv, &o, &rules, &cs);
     finish_args(&o, &cs);
     o.rules = &rules;

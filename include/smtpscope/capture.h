@@ -23,6 +23,18 @@
 
 #define CAPTURE_PORTS_MAX 32
 
+/*
+ * Default --idle-timeout: 65 minutes of packet time. It must be well
+ * above every server's own timeout, or a server that answers a stalled
+ * client at its timeout (Postfix's "421 4.4.2 ... timeout exceeded") is
+ * split from its session: RFC 5321 4.5.3.2 has servers wait 5 minutes for
+ * a command and clients 10 for the end of data; Postfix smtpd_timeout and
+ * Exim smtp_receive_timeout are 300 s, Exchange's ConnectionTimeout 10
+ * minutes, Sendmail's Timeout.command and Timeout.datablock 1 hour (the
+ * longest we know). Stream state is bounded by --max-streams, not by this.
+ */
+#define CAPTURE_IDLE_DEFAULT (3900 * SC_USEC_PER_SEC)
+
 typedef struct capture_flow {
     int family;                 /* 4 or 6 */
     uint8_t client_ip[16];      /* network order; IPv4 in the first 4 bytes */

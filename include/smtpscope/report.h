@@ -33,6 +33,9 @@ typedef struct report_session {
     const report_ids *ids;          /* NULL: report_session_write fills them
                                      * from flow (outputs leave them out
                                      * when still NULL) */
+    const char *continues;          /* live: uid of the part before an idle
+                                     * timeout of the same connection;
+                                     * NULL = none */
 } report_session;
 
 typedef struct report_opts {

@@ -214,6 +214,8 @@ cJSON *report_json_session(const report_session *s)
     add_u64(o, "id", s->id);
     if (s->ids != NULL) {
         cJSON_AddStringToObject(o, "uid", s->ids->uid);
+        if (s->continues != NULL)
+            cJSON_AddStringToObject(o, "continues", s->continues);
         cJSON_AddStringToObject(o, "community_id", s->ids->community_id);
         cJSON_AddStringToObject(o, "filter", s->ids->filter);
         cJSON_AddStringToObject(o, "display_filter",

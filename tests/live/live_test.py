@@ -471,6 +471,23 @@ def run_main(exe, work, port, port6):
                   "(c) end_state idle-timeout (%r)" % o.get("end_state"))
             check(o.get("helo", {}).get("name") == "idle.live.test",
                   "(c) helo idle.live.test")
+            # the connection talks again: its second part names the first
+            idle.cmd("QUIT", 221)
+            idle.close()
+            deadline = time.monotonic() + IDLE + 4.0
+            second = None
+            while second is None and time.monotonic() < deadline:
+                second = next((x for x in parse_lines(cur())
+                               if x.get("client", {}).get("port") ==
+                               idle.port and x.get("continues")), None)
+                time.sleep(0.05)
+            if check(second is not None, "(c) second part written"):
+                check(second.get("continues") == o.get("uid") and
+                      o.get("uid"), "(c) second part continues %r (%r)"
+                      % (o.get("uid"), second.get("continues")))
+                check(second.get("end_state") == "client-quit",
+                      "(c) second part ends client-quit (%r)"
+                      % second.get("end_state"))
 
         # (g) --stats 1: status lines by now (more than 3 s have passed)
         stats = re.findall(r"smtpscope: \d+ packets, \d+ sessions open, "
@@ -537,7 +554,8 @@ def run_main(exe, work, port, port6):
               "interface_drops" in stats[-1],
               "(f) a final stats record with kernel_drops: %r"
               % (stats[-1] if stats else None))
-        seen_ports = [o["client"]["port"] for o in objs]
+        seen_ports = [o["client"]["port"] for o in objs
+                      if not o.get("continues")]
         missing = [p for p in expected if p not in seen_ports]
         dups = sorted({p for p in seen_ports if seen_ports.count(p) > 1})
         check(not missing, "(f) every session written (missing %r)" % missing)
