@@ -41,7 +41,8 @@
 #define SMTP_CHUNK_MAX 256        /* BDAT chunks kept per transaction */
 #define SMTP_TXN_MAX 256          /* transactions kept per session */
 #define SMTP_EVENT_MAX 256        /* events kept per session */
-#define SMTP_PENDING_MAX 128      /* commands awaiting a reply */
+#define SMTP_PENDING_MAX 128      /* entries of the queue of commands awaiting a reply */
+#define SMTP_PENDING_DETAIL 64    /* past this many entries, a run of RCPT is one counted entry */
 #define SMTP_TRANSCRIPT_MAX 2000  /* transcript lines kept (only with -v) */
 #define SMTP_REPLY_LINES_MAX 100  /* lines of one multi-line reply before it counts as never-ending */
 #define SMTP_HOLD_MAX 65536       /* client bytes held while waiting for a DATA/STARTTLS reply */

@@ -17,61 +17,6 @@
 #include "smtp_internal.h"
 #include "smtpscope/wire.h"
 
-/* ---- the queue of commands awaiting replies ---- */
-
-void smtp_pending_push(smtp_session *s, pend_kind kind, smtp_verb verb,
-                       sc_time ts, int txn, int chunk, int event,
-                       const char *text)
-{
-    pending *p;
-
-    if (s->pend_len == s->pend_cap) {
-        int ncap = s->pend_cap ? s->pend_cap * 2 : 8;
-        pending *np;
-
-        if (s->pend_cap >= SMTP_PENDING_MAX ||
-            (np = malloc((size_t)ncap * sizeof(*np))) == NULL) {
-            /* A client that never waits: count, do not grow. */
-            if (s->pend_overflow++ == 0)
-                smtp_event_add(s, SMTP_EV_PENDING_OVERFLOW, ts, SC_DIR_CLIENT,
-                               verb, (uint64_t)s->pend_len, 0, NULL, 0);
-            return;
-        }
-        for (int i = 0; i < s->pend_len; i++)
-            np[i] = s->pend[(s->pend_head + i) % s->pend_cap];
-        free(s->pend);
-        s->pend = np;
-        s->pend_cap = ncap;
-        s->pend_head = 0;
-    }
-    p = &s->pend[(s->pend_head + s->pend_len) % s->pend_cap];
-    p->kind = kind;
-    p->verb = verb;
-    p->time = ts;
-    p->txn = txn;
-    p->chunk = chunk;
-    p->event = event;
-    snprintf(p->text, sizeof(p->text), "%s", text);
-    s->pend_len++;
-}
-
-bool smtp_pending_pop(smtp_session *s, pending *out)
-{
-    if (s->pend_len == 0)
-        return false;
-    *out = s->pend[s->pend_head];
-    s->pend_head = (s->pend_head + 1) % s->pend_cap;
-    s->pend_len--;
-    return true;
-}
-
-static const pending *pending_last(const smtp_session *s)
-{
-    if (s->pend_len == 0)
-        return NULL;
-    return &s->pend[(s->pend_head + s->pend_len - 1) % s->pend_cap];
-}
-
 /* ---- small parsers over one line ---- */
 
 static bool is_space(uint8_t c)
@@ -252,8 +197,11 @@ static void on_helo(smtp_session *s, smtp_verb v, const uint8_t *line,
     smtp_info *in = &s->info;
     size_t end = token_end(line, len, args);
 
+    /* Kept until the reply: a refusal restores it. */
+    free(s->helo_prev);
+    s->helo_prev = in->helo_name;
+    memcpy(s->helo_prev_verb, in->helo_verb, sizeof(s->helo_prev_verb));
     snprintf(in->helo_verb, sizeof(in->helo_verb), "%s", smtp_verb_name(v));
-    free(in->helo_name);
     in->helo_name = smtp_strdup_wire(line + args, end - args);
 }
 
@@ -375,6 +323,75 @@ static int on_auth(smtp_session *s, const uint8_t *line, size_t len,
     return ev;
 }
 
+/* RSET ends the transaction in progress (RFC 5321 4.1.1.5), unless its
+ * message was already complete and awaits its final reply (". RSET"
+ * pipelined): that one is delivered or refused, not reset. */
+static int on_rset(smtp_session *s)
+{
+    smtp_txn *t = smtp_txn_cur(s);
+    int txn = s->cur_txn;
+
+    if (t != NULL && !t->data_ended && t->reply.code == 0 &&
+        !smtp_txn_last_sent(s, t))
+        t->reset = true;
+    s->cur_txn = -1;
+    s->cur_chunk = -1;
+    s->spare_txn_used = false;
+    return txn;
+}
+
+/* A command: its effect on the model, then it waits for its reply. */
+static void on_command(smtp_session *s, smtp_verb v, const uint8_t *line,
+                       size_t len, size_t args, sc_time ts, const char *text)
+{
+    int ev = -1, chunk = -1, txn = -2, prev_txn = s->cur_txn;
+    pending *p;
+
+    switch (v) {
+    case SMTP_VERB_HELO:
+    case SMTP_VERB_EHLO:
+    case SMTP_VERB_LHLO:
+        on_helo(s, v, line, len, args);
+        break;
+    case SMTP_VERB_MAIL:
+        on_mail(s, line, len, args, ts);
+        break;
+    case SMTP_VERB_RCPT:
+        on_rcpt(s, line, len, args, ts);
+        break;
+    case SMTP_VERB_DATA:
+        on_data(s, ts);
+        break;
+    case SMTP_VERB_BDAT:
+        ev = on_bdat(s, line, len, args, ts, &chunk);
+        break;
+    case SMTP_VERB_STARTTLS:
+        smtp_set_state(s, SMTP_ST_STARTTLS_WAIT);
+        break;
+    case SMTP_VERB_AUTH:
+        ev = on_auth(s, line, len, args, ts);
+        break;
+    case SMTP_VERB_QUIT:
+        s->info.quit_sent = true;
+        break;
+    case SMTP_VERB_RSET:
+        txn = on_rset(s);
+        break;
+    case SMTP_VERB_UNKNOWN:
+        ev = event_client(s, SMTP_EV_UNKNOWN_COMMAND, ts, SMTP_VERB_UNKNOWN,
+                          len, line, len);
+        break;
+    default:
+        break;
+    }
+    smtp_pending_push(s, PEND_COMMAND, v, ts, txn == -2 ? s->cur_txn : txn,
+                      chunk, ev, text);
+    p = smtp_pending_last(s);
+    if (v == SMTP_VERB_MAIL && p != NULL && p->verb == SMTP_VERB_MAIL &&
+        p->txn == s->cur_txn && p->txn != prev_txn)
+        p->prev_txn = prev_txn;
+}
+
 /* Text after a BDAT chunk that is not a command: the server reads it as
  * (bad) commands. One event per run of such lines. */
 static void on_junk(smtp_session *s, const uint8_t *line, size_t len,
@@ -434,7 +451,6 @@ void smtp_client_line(smtp_session *s, const uint8_t *line, size_t len,
     size_t args;
     smtp_verb v;
     char text[80];
-    int ev = -1, chunk = -1;
     const pending *prev;
 
     /* Right after a 334 the line is the response, whatever it holds. */
@@ -463,7 +479,7 @@ void smtp_client_line(smtp_session *s, const uint8_t *line, size_t len,
     s->junk = JUNK_NONE;
     s->junk_event = -1;
     in->commands++;
-    prev = pending_last(s);
+    prev = smtp_pending_last(s);
     if (prev != NULL && v != SMTP_VERB_UNKNOWN) {
         char why[80];
 
@@ -475,51 +491,7 @@ void smtp_client_line(smtp_session *s, const uint8_t *line, size_t len,
     }
     smtp_client_show(s, text, sizeof(text), line, len);
     transcript_client(s, ts, line, len);
-    switch (v) {
-    case SMTP_VERB_HELO:
-    case SMTP_VERB_EHLO:
-    case SMTP_VERB_LHLO:
-        on_helo(s, v, line, len, args);
-        break;
-    case SMTP_VERB_MAIL:
-        on_mail(s, line, len, args, ts);
-        break;
-    case SMTP_VERB_RCPT:
-        on_rcpt(s, line, len, args, ts);
-        break;
-    case SMTP_VERB_DATA:
-        on_data(s, ts);
-        break;
-    case SMTP_VERB_BDAT:
-        ev = on_bdat(s, line, len, args, ts, &chunk);
-        break;
-    case SMTP_VERB_STARTTLS:
-        smtp_set_state(s, SMTP_ST_STARTTLS_WAIT);
-        break;
-    case SMTP_VERB_AUTH:
-        ev = on_auth(s, line, len, args, ts);
-        break;
-    case SMTP_VERB_QUIT:
-        in->quit_sent = true;
-        break;
-    case SMTP_VERB_RSET: {
-        smtp_txn *t = smtp_txn_cur(s);
-
-        if (t != NULL)
-            t->reset = true;
-        s->cur_txn = -1;
-        s->cur_chunk = -1;
-        s->spare_txn_used = false;
-        break;
-    }
-    case SMTP_VERB_UNKNOWN:
-        ev = event_client(s, SMTP_EV_UNKNOWN_COMMAND, ts, SMTP_VERB_UNKNOWN,
-                          len, line, len);
-        break;
-    default:
-        break;
-    }
-    smtp_pending_push(s, PEND_COMMAND, v, ts, s->cur_txn, chunk, ev, text);
+    on_command(s, v, line, len, args, ts, text);
 }
 
 /* ---- BDAT chunk bytes ---- */

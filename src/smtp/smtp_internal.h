@@ -55,7 +55,11 @@ typedef struct pending {
     int txn;            /* transaction it belongs to, -1 if none */
     int chunk;          /* BDAT: chunk index, -1 if not stored */
     int event;          /* event whose `code` this reply fills, -1 if none */
-    char text[80];      /* the command as shown (AUTH redacted) */
+    int prev_txn;       /* MAIL: the transaction open before it, which a
+                           refusal leaves current (-1 if none) */
+    int count;          /* identical commands in this run (RCPT), >= 1 */
+    char text[80];      /* the command as shown (AUTH redacted); for a run,
+                           the first one's */
 } pending;
 
 /* Line assembly for one direction. The buffer is allocated on first use
@@ -134,6 +138,9 @@ struct smtp_session {
 
     tls_side tls_side[2];               /* per sc_dir */
     int auth_event;                     /* AUTH_SEEN event index */
+    char *helo_prev;                    /* identity before the HELO/EHLO
+                                           awaiting its reply (owned) */
+    char helo_prev_verb[8];
     bool sasl_next;                     /* the last reply was 334: the next
                                            client line is a SASL response */
     int event_kept[SMTP_EV__COUNT];     /* events kept per type */
@@ -154,6 +161,8 @@ smtp_event *smtp_event_at(smtp_session *s, int idx);
 smtp_txn *smtp_txn_new(smtp_session *s, sc_time ts);
 void smtp_txn_clear(smtp_txn *t);
 smtp_txn *smtp_txn_cur(smtp_session *s);
+bool smtp_txn_last_sent(const smtp_session *s, const smtp_txn *t);
+void smtp_txn_drop(smtp_session *s, int idx, int into);
 smtp_txn *smtp_txn_at(smtp_session *s, int idx);
 smtp_chunk *smtp_chunk_new(smtp_session *s, smtp_txn *t, sc_time ts);
 smtp_chunk *smtp_chunk_at(smtp_session *s, int txn, int chunk);
@@ -193,10 +202,14 @@ size_t smtp_client_hold(smtp_session *s, const uint8_t *buf, size_t len,
 void smtp_client_release(smtp_session *s, bool discard);
 void smtp_chunk_cut(smtp_session *s, smtp_chunk_end how, sc_time ts,
                     int code);
+
+/* smtp_pending.c: the queue of commands awaiting replies */
 void smtp_pending_push(smtp_session *s, pend_kind kind, smtp_verb verb,
                        sc_time ts, int txn, int chunk, int event,
                        const char *text);
 bool smtp_pending_pop(smtp_session *s, pending *out);
+pending *smtp_pending_at(smtp_session *s, int i);    /* 0 = oldest */
+pending *smtp_pending_last(smtp_session *s);
 
 /* smtp_data.c */
 void smtp_data_begin(smtp_session *s);

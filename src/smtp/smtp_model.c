@@ -137,6 +137,61 @@ smtp_txn *smtp_txn_cur(smtp_session *s)
     return NULL;
 }
 
+/* Was the transaction's last chunk (BDAT n LAST) sent? */
+bool smtp_txn_last_sent(const smtp_session *s, const smtp_txn *t)
+{
+    if (t->nchunks > 0 && t->chunks[t->nchunks - 1].last)
+        return true;
+    return t->chunks_total > t->nchunks && s->spare_chunk_used &&
+           s->spare_chunk.last;
+}
+
+/* Recipients of the dropped transaction go to the one kept. */
+static void move_rcpts(smtp_txn *from, smtp_txn *to)
+{
+    for (int i = 0; i < from->nrcpt; i++) {
+        char **nr = NULL;
+
+        if (to->nrcpt < SMTP_RCPT_MAX)
+            nr = realloc(to->rcpt, (size_t)(to->nrcpt + 1) * sizeof(char *));
+        if (nr == NULL)
+            continue;
+        to->rcpt = nr;
+        to->rcpt[to->nrcpt++] = from->rcpt[i];
+        from->rcpt[i] = NULL;
+    }
+    to->rcpt_total += from->rcpt_total;
+    to->rcpt_accepted += from->rcpt_accepted;
+}
+
+/* A MAIL the server refused opened no transaction (RFC 5321 4.1.1.2: it
+ * changes nothing): drop the record made for it, the newest one, and give
+ * what was pipelined behind it (recipients, awaited replies, events) to
+ * the transaction still open, `into`. */
+void smtp_txn_drop(smtp_session *s, int idx, int into)
+{
+    smtp_info *in = &s->info;
+    smtp_txn *from = smtp_txn_at(s, idx), *to = smtp_txn_at(s, into);
+
+    if (from == NULL || to == NULL || idx != in->ntxns - 1 || into == idx)
+        return;
+    move_rcpts(from, to);
+    for (int i = 0; i < s->pend_len; i++) {
+        pending *p = smtp_pending_at(s, i);
+
+        if (p->txn == idx)
+            p->txn = into;
+    }
+    for (int i = 0; i < in->nevents; i++)
+        if (in->events[i].txn == idx)
+            in->events[i].txn = into;
+    if (s->cur_txn == idx)
+        s->cur_txn = into;
+    smtp_txn_clear(from);
+    in->ntxns--;
+    in->txns_total--;
+}
+
 static void chunk_init(smtp_chunk *c, sc_time ts)
 {
     memset(c, 0, sizeof(*c));

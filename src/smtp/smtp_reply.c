@@ -147,6 +147,101 @@ static void sasl_reply(smtp_session *s, int code, sc_time ts)
                                    (const uint8_t *)mech, strlen(mech));
 }
 
+/* DATA's reply: 354 starts the message; anything else refuses it, and
+ * the client bytes held meanwhile are commands again. */
+static void on_data_reply(smtp_session *s, smtp_txn *t, const smtp_reply *rp,
+                          sc_time ts)
+{
+    smtp_reply r = *rp;
+    int code = r.code;
+
+    if (t != NULL)
+        t->data_reply = r;
+    if (code >= 400 && code != 503 && t != NULL && t->reply.code == 0) {
+        /* "554 5.5.1 Error: no valid recipients": the message is refused
+         * and this is the reply that says so. (503 is a command out of
+         * sequence: the server never considered a message.) The server
+         * keeps the transaction, so it is not ended here. */
+        t->reply = r;
+    }
+    if (s->state != SMTP_ST_DATA_WAIT)
+        return;
+    if (code == 354) {
+        smtp_set_state(s, SMTP_ST_DATA);
+        smtp_data_begin(s);
+        if (t != NULL)
+            t->data_started = true;
+    } else {
+        if (s->hold_len > 0) {
+            const uint8_t *nl = memchr(s->hold, '\n', s->hold_len);
+            char first[SMTP_REPLY_TEXT];
+
+            smtp_client_show(s, first, sizeof(first), s->hold,
+                             nl ? (size_t)(nl - s->hold) : s->hold_len);
+            smtp_event_add(s, SMTP_EV_DATA_AFTER_REJECT, ts, SC_DIR_CLIENT,
+                           SMTP_VERB_DATA, s->hold_len, code,
+                           (const uint8_t *)first, strlen(first));
+        }
+        smtp_set_state(s, SMTP_ST_COMMAND);
+    }
+    smtp_client_release(s, false);
+}
+
+/* A refused HELO/EHLO changes nothing: the identity accepted before it
+ * stays (a bare "ehlo" answered 501 does not blank it), and so does that
+ * EHLO's reply and extensions. */
+static void on_helo_reply(smtp_session *s, const smtp_reply *r)
+{
+    smtp_info *in = &s->info;
+    bool had = s->helo_prev != NULL;
+
+    if (r->code >= 400) {
+        free(in->helo_name);
+        in->helo_name = s->helo_prev;
+        memcpy(in->helo_verb, s->helo_prev_verb, sizeof(in->helo_verb));
+        s->helo_prev = NULL;
+        if (had)
+            return;
+    } else {
+        free(s->helo_prev);
+        s->helo_prev = NULL;
+    }
+    in->ehlo_reply = *r;
+}
+
+/* A reply with no command waiting for it. */
+static void no_command(smtp_session *s, const smtp_reply *rp, sc_time ts)
+{
+    smtp_info *in = &s->info;
+    smtp_reply r = *rp;
+    int code = r.code;
+    smtp_txn *t;
+
+    t = smtp_txn_cur(s);
+    if (s->state == SMTP_ST_DATA && t != NULL && t->gap_bytes > 0) {
+        /* The end of the message was lost in a hole: this is the
+         * reply to it. */
+        smtp_data_finish(s, ts, false);
+        t->reply = r;
+        smtp_set_state(s, SMTP_ST_COMMAND);
+    } else if (s->state == SMTP_ST_DATA) {
+        /* The server answers while we still read message data: it
+         * ended the message somewhere we did not (smuggling), or it
+         * gave up on the client. */
+        smtp_event_add(s, SMTP_EV_REPLY_DURING_DATA, ts, SC_DIR_SERVER,
+                       SMTP_VERB_DATA, s->draw, code,
+                       (const uint8_t *)r.text, strlen(r.text));
+    } else if (code >= 400) {
+        smtp_event_add(s, SMTP_EV_ERROR_REPLY, ts, SC_DIR_SERVER,
+                       SMTP_VERB_NONE, 0, code, (const uint8_t *)r.text,
+                       strlen(r.text));
+    } else if (!in->partial) {
+        smtp_event_add(s, SMTP_EV_UNMATCHED_REPLY, ts, SC_DIR_SERVER,
+                       SMTP_VERB_NONE, 0, code, (const uint8_t *)r.text,
+                       strlen(r.text));
+    }
+}
+
 static void on_reply(smtp_session *s, int code, sc_time ts)
 {
     smtp_info *in = &s->info;
@@ -158,29 +253,7 @@ static void on_reply(smtp_session *s, int code, sc_time ts)
     in->replies++;
     sasl_reply(s, code, ts);
     if (!smtp_pending_pop(s, &p)) {
-        t = smtp_txn_cur(s);
-        if (s->state == SMTP_ST_DATA && t != NULL && t->gap_bytes > 0) {
-            /* The end of the message was lost in a hole: this is the
-             * reply to it. */
-            smtp_data_finish(s, ts, false);
-            t->reply = r;
-            smtp_set_state(s, SMTP_ST_COMMAND);
-        } else if (s->state == SMTP_ST_DATA) {
-            /* The server answers while we still read message data: it
-             * ended the message somewhere we did not (smuggling), or it
-             * gave up on the client. */
-            smtp_event_add(s, SMTP_EV_REPLY_DURING_DATA, ts, SC_DIR_SERVER,
-                           SMTP_VERB_DATA, s->draw, code,
-                           (const uint8_t *)r.text, strlen(r.text));
-        } else if (code >= 400) {
-            smtp_event_add(s, SMTP_EV_ERROR_REPLY, ts, SC_DIR_SERVER,
-                           SMTP_VERB_NONE, 0, code, (const uint8_t *)r.text,
-                           strlen(r.text));
-        } else if (!in->partial) {
-            smtp_event_add(s, SMTP_EV_UNMATCHED_REPLY, ts, SC_DIR_SERVER,
-                           SMTP_VERB_NONE, 0, code, (const uint8_t *)r.text,
-                           strlen(r.text));
-        }
+        no_command(s, &r, ts);
         return;
     }
     if (code >= 400) {
@@ -218,10 +291,12 @@ static void on_reply(smtp_session *s, int code, sc_time ts)
     case SMTP_VERB_HELO:
     case SMTP_VERB_EHLO:
     case SMTP_VERB_LHLO:
-        in->ehlo_reply = r;
+        on_helo_reply(s, &r);
         break;
     case SMTP_VERB_MAIL:
-        if (t != NULL)
+        if (code >= 400 && p.prev_txn >= 0)
+            smtp_txn_drop(s, p.txn, p.prev_txn);
+        else if (t != NULL)
             t->mail_reply = r;
         break;
     case SMTP_VERB_RCPT:
@@ -229,29 +304,7 @@ static void on_reply(smtp_session *s, int code, sc_time ts)
             t->rcpt_accepted++;
         break;
     case SMTP_VERB_DATA:
-        if (t != NULL)
-            t->data_reply = r;
-        if (s->state != SMTP_ST_DATA_WAIT)
-            break;
-        if (code == 354) {
-            smtp_set_state(s, SMTP_ST_DATA);
-            smtp_data_begin(s);
-            if (t != NULL)
-                t->data_started = true;
-        } else {
-            if (s->hold_len > 0) {
-                const uint8_t *nl = memchr(s->hold, '\n', s->hold_len);
-                char first[SMTP_REPLY_TEXT];
-
-                smtp_client_show(s, first, sizeof(first), s->hold,
-                                 nl ? (size_t)(nl - s->hold) : s->hold_len);
-                smtp_event_add(s, SMTP_EV_DATA_AFTER_REJECT, ts, SC_DIR_CLIENT,
-                               SMTP_VERB_DATA, s->hold_len, code,
-                               (const uint8_t *)first, strlen(first));
-            }
-            smtp_set_state(s, SMTP_ST_COMMAND);
-        }
-        smtp_client_release(s, false);
+        on_data_reply(s, t, &r, ts);
         break;
     case SMTP_VERB_BDAT: {
         smtp_chunk *c = p.chunk >= 0 ? smtp_chunk_at(s, p.txn, p.chunk)

@@ -109,6 +109,7 @@ void smtp_session_free(smtp_session *s)
         return;
     smtp_model_free(&s->info);
     smtp_txn_clear(&s->spare_txn);
+    free(s->helo_prev);
     free(s->line[0].buf);
     free(s->line[1].buf);
     free(s->pend);

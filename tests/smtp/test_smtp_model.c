@@ -23,6 +23,198 @@ static inline bool txn_is(const smtp_info *in, int i, const char *from,
            t->rcpt_accepted == accepted && t->reply.code == reply;
 }
 
+/* ---- item 1: a refused command changes nothing ---- */
+
+static const step nested_mail[] = {
+    { 'S', GREETING, 0 },
+    { 'C', "EHLO client.example.org\r\n", 0 },
+    { 'S', EHLO_OK, 0 },
+    { 'C', "MAIL FROM:<alice@example.org>\r\n", 0 },
+    { 'S', "250 2.1.0 Ok\r\n", 0 },
+    { 'C', "MAIL FROM:<bob@example.org>\r\n", 0 },
+    { 'S', "503 5.5.1 Error: nested MAIL command\r\n", 0 },
+    { 'C', "RCPT TO:<bob@example.org>\r\n", 0 },
+    { 'S', "250 2.1.5 Ok\r\n", 0 },
+    { 'C', "DATA\r\n", 0 },
+    { 'S', "354 End data with <CR><LF>.<CR><LF>\r\n", 0 },
+    { 'C', "Subject: x\r\n\r\nhi\r\n.\r\n", 0 },
+    { 'S', "250 2.0.0 Ok: queued as 4ABC\r\n", 0 },
+    { 'C', "ehlo\r\n", 0 },
+    { 'S', "501 Syntax: EHLO hostname\r\n", 0 },
+    { 'C', "QUIT\r\n", 0 },
+    { 'S', "221 2.0.0 Bye\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_nested_mail(const smtp_info *in)
+{
+    CHECK(in->ntxns == 1 && in->txns_total == 1);
+    CHECK(txn_is(in, 0, "alice@example.org", 1, 250));
+    CHECK(in->ntxns == 1 && in->txns[0].nrcpt == 1 &&
+          strcmp(in->txns[0].rcpt[0], "bob@example.org") == 0);
+    CHECK(in->ntxns == 1 && in->txns[0].mail_reply.code == 250);
+    /* the refused bare ehlo keeps the accepted identity */
+    CHECK(in->helo_name && strcmp(in->helo_name, "client.example.org") == 0);
+    CHECK(strcmp(in->helo_verb, "EHLO") == 0 && in->ehlo_reply.code == 250);
+    CHECK(in->ext_flags & SMTP_EXT_PIPELINING);
+}
+
+/* The same, pipelined: RCPT follows the refused MAIL before its reply. */
+static const step nested_mail_pipelined[] = {
+    { 'S', GREETING, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_OK, 0 },
+    { 'C', "MAIL FROM:<alice@example.org>\r\n", 0 },
+    { 'S', "250 2.1.0 Ok\r\n", 0 },
+    { 'C', "MAIL FROM:<bob@example.org>\r\nRCPT TO:<bob@example.org>\r\n"
+           "DATA\r\n", 0 },
+    { 'S', "503 5.5.1 Error: nested MAIL command\r\n250 2.1.5 Ok\r\n"
+           "354 End data with <CR><LF>.<CR><LF>\r\n", 0 },
+    { 'C', "hi\r\n.\r\nQUIT\r\n", 0 },
+    { 'S', "250 2.0.0 Ok: queued as 4ABC\r\n221 2.0.0 Bye\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_nested_pipelined(const smtp_info *in)
+{
+    CHECK(in->ntxns == 1);
+    CHECK(txn_is(in, 0, "alice@example.org", 1, 250));
+    CHECK(in->ntxns == 1 && in->txns[0].rcpt_total == 1);
+}
+
+/* A refused MAIL with nothing open before it is still reported, as the
+ * attempt it was (size-exceeded, binarymime-data). */
+static const step refused_first_mail[] = {
+    { 'S', GREETING, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_OK, 0 },
+    { 'C', "MAIL FROM:<a@x> SIZE=99999999999\r\n", 0 },
+    { 'S', "552 5.3.4 Message size exceeds fixed limit\r\n", 0 },
+    { 'C', "QUIT\r\n", 0 },
+    { 'S', "221 2.0.0 Bye\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_refused_first_mail(const smtp_info *in)
+{
+    CHECK(in->ntxns == 1 && in->txns[0].mail_reply.code == 552);
+}
+
+/* ---- item 5: DATA refused is the final reply ---- */
+
+static const step data_no_rcpt[] = {
+    { 'S', GREETING, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_OK, 0 },
+    { 'C', "MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n", 0 },
+    { 'S', "250 2.1.0 Ok\r\n450 4.2.0 <b@y>: Recipient address rejected: "
+           "Greylisted\r\n554 5.5.1 Error: no valid recipients\r\n", 0 },
+    { 'C', "QUIT\r\n", 0 },
+    { 'S', "221 2.0.0 Bye\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_data_no_rcpt(const smtp_info *in)
+{
+    CHECK(txn_is(in, 0, "a@x", 0, 554));
+    CHECK(in->ntxns == 1 && !in->txns[0].data_started &&
+          strstr(in->txns[0].reply.text, "no valid recipients") != NULL);
+}
+
+/* ---- item 6: RSET pipelined after the dot ---- */
+
+static const step rset_after_dot[] = {
+    { 'S', GREETING, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_OK, 0 },
+    { 'C', "MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n", 0 },
+    { 'S', "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 go ahead\r\n", 0 },
+    { 'C', "hi\r\n.\r\nRSET\r\n", 0 },
+    { 'S', "250 2.0.0 Ok: queued as 4ABC\r\n250 2.0.0 Ok\r\n", 0 },
+    { 'C', "MAIL FROM:<c@x>\r\nRCPT TO:<d@y>\r\nRSET\r\n", 0 },
+    { 'S', "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok\r\n", 0 },
+    { 'C', "QUIT\r\n", 0 },
+    { 'S', "221 2.0.0 Bye\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_rset_after_dot(const smtp_info *in)
+{
+    CHECK(in->ntxns == 2);
+    CHECK(txn_is(in, 0, "a@x", 1, 250) && !in->txns[0].reset);
+    /* the second one really was reset before its message */
+    CHECK(txn_is(in, 1, "c@x", 1, 0) && in->txns[1].reset);
+}
+
+/* ---- item 2: many pipelined recipients ---- */
+
+/* MAIL, n RCPT and DATA in one write, as a list server or Exim's batches
+ * send them; then the replies in one write. Built at run time. */
+static char rcpt_cmds[10002 * 32], rcpt_replies[10002 * 16];
+
+static void build_rcpts(int n)
+{
+    size_t c = 0, r = 0;
+
+    c += (size_t)snprintf(rcpt_cmds + c, sizeof(rcpt_cmds) - c,
+                          "MAIL FROM:<list@x.org>\r\n");
+    r += (size_t)snprintf(rcpt_replies + r, sizeof(rcpt_replies) - r,
+                          "250 2.1.0 Ok\r\n");
+    for (int i = 0; i < n; i++) {
+        c += (size_t)snprintf(rcpt_cmds + c, sizeof(rcpt_cmds) - c,
+                              "RCPT TO:<u%d@y.org>\r\n", i);
+        r += (size_t)snprintf(rcpt_replies + r, sizeof(rcpt_replies) - r,
+                              "250 2.1.5 Ok\r\n");
+    }
+    snprintf(rcpt_cmds + c, sizeof(rcpt_cmds) - c, "DATA\r\n");
+    snprintf(rcpt_replies + r, sizeof(rcpt_replies) - r, "354 go ahead\r\n");
+}
+
+static const step many_rcpt[] = {
+    { 'S', GREETING, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_OK, 0 },
+    { 'C', rcpt_cmds, 0 },
+    { 'S', rcpt_replies, 0 },
+    { 'C', "Subject: x\r\n\r\nhi\r\n.\r\nQUIT\r\n", 0 },
+    { 'S', "250 2.0.0 Ok: queued as 4ABC\r\n221 2.0.0 Bye\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static int many_n;
+
+static void check_many_rcpt(const smtp_info *in)
+{
+    CHECK(in->ntxns == 1 && in->txns[0].rcpt_total == many_n);
+    CHECK(txn_is(in, 0, "list@x.org", many_n, 250));
+    CHECK(in->ntxns == 1 && in->txns[0].data_started &&
+          in->txns[0].data_ended);
+    CHECK(in->ntxns == 1 && in->txns[0].nrcpt == SMTP_RCPT_MAX);
+    CHECK(in->quit_reply.code == 221 && in->unanswered == 0);
+    CHECK(count_events(in, SMTP_EV_PENDING_OVERFLOW) == 0);
+    CHECK(count_events(in, SMTP_EV_UNMATCHED_REPLY) == 0);
+}
+
+/* 10,000 recipients: too many to split at every byte, so whole and one
+ * byte at a time; the queue stays at its cap (memory bounded). */
+static void test_10000_rcpt(void)
+{
+    conv c = { "rcpt-10000", false, many_rcpt, SMTP_END_CLIENT_CLOSE,
+               check_many_rcpt };
+
+    many_n = 10000;
+    build_rcpts(many_n);
+    current = c.name;
+    for (int bytewise = 0; bytewise < 2; bytewise++) {
+        smtp_session *s = run(&c, -1, 0, bytewise, false);
+
+        check_many_rcpt(smtp_session_info(s));
+        CHECK(s != NULL);
+        smtp_session_free(s);
+    }
+    printf("ok %s\n", c.name);
+}
+
 /* ---- item 9: non-ASCII and NUL ---- */
 
 /* RFC 6531 addresses pass as UTF-8; a NUL and invalid bytes are escaped
@@ -83,14 +275,26 @@ static void check_auth_unanswered(const smtp_info *in)
 }
 
 static const conv cases[] = {
+    { "nested-mail-refused", false, nested_mail, SMTP_END_CLIENT_CLOSE, check_nested_mail },
+    { "nested-mail-pipelined", false, nested_mail_pipelined, SMTP_END_CLIENT_CLOSE, check_nested_pipelined },
+    { "refused-first-mail", false, refused_first_mail, SMTP_END_CLIENT_CLOSE, check_refused_first_mail },
+    { "data-no-valid-recipients", false, data_no_rcpt, SMTP_END_CLIENT_CLOSE, check_data_no_rcpt },
+    { "rset-after-dot", false, rset_after_dot, SMTP_END_CLIENT_CLOSE, check_rset_after_dot },
     { "utf8-and-nul", false, utf8_nul, SMTP_END_CLIENT_CLOSE, check_utf8_nul },
     { "auth-replies-missing", true, auth_unanswered, SMTP_END_CAPTURE_END, check_auth_unanswered },
 };
 
 int main(void)
 {
+    conv many = { "rcpt-200-pipelined", false, many_rcpt,
+                  SMTP_END_CLIENT_CLOSE, check_many_rcpt };
+
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         run_case(&cases[i]);
+    many_n = 200;
+    build_rcpts(many_n);
+    run_case(&many);
+    test_10000_rcpt();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;
