@@ -36,11 +36,13 @@ typedef struct stream {
     smtp_session *s;
     char continues[FLOWID_UID_LEN]; /* live: the uid of the part before
                                        an idle timeout; "" = none */
+    report_pcap_hold *hold;         /* -w: packets awaiting the verdict */
 } stream;
 
 typedef struct pipeline {
     const analyze_opts *o;
     report *rep;
+    report_pcap *pcap;              /* -w FILE, or NULL */
     capture_stats *stats;
     volatile sig_atomic_t *stop;
     uint64_t next_id;
@@ -225,6 +227,12 @@ static void finish_stream(pipeline *p, stream *st, smtp_end how, sc_time ts)
     rs.smtp = info;
     rs.result = &p->result;
     rs.continues = st->continues[0] != '\0' ? st->continues : NULL;
+    /* after a failure only freed: nothing more goes to the file */
+    if (p->pcap != NULL &&
+        report_pcap_verdict(p->pcap, &st->hold, !p->failed &&
+                            (p->result.nflags > 0 || p->o->report.all),
+                            &rs.pcap_over_cap, err, sizeof(err)) < 0)
+        fail(p, err);
     if (p->text_on_tty)             /* the same screen, likely */
         erase_progress(p);
     if (!p->failed && report_session_write(p->rep, &rs, err, sizeof(err)) < 0)
@@ -234,6 +242,18 @@ static void finish_stream(pipeline *p, stream *st, smtp_end how, sc_time ts)
     p->open--;
     p->closed++;
     poll_main(p);
+}
+
+/* -w: a packet of an open stream, held until the stream's verdict. */
+static void on_packet(void *ctx, void *stream_, const capture_packet *pkt)
+{
+    pipeline *p = ctx;
+    stream *st = stream_;
+    char err[256];
+
+    if (!p->failed && report_pcap_packet(p->pcap, &st->hold, pkt, p->stats,
+                                         err, sizeof(err)) < 0)
+        fail(p, err);
 }
 
 /*
@@ -360,11 +380,27 @@ static int snaplen_check(const analyze_opts *o, const capture_stats *st,
     return 0;
 }
 
+/* The report's summary and the -w file's rename. Returns 0 or -1 (err;
+ * a warning already in err stays when all went well). */
+static int finish_outputs(pipeline *p, const analyze_opts *o,
+                          const capture_stats *st, char *err, size_t errlen)
+{
+    char ferr[256];
+
+    if (report_finish(p->rep, &o->source, st, ferr, sizeof(ferr)) < 0 ||
+        (p->pcap != NULL &&
+         report_pcap_finish(p->pcap, st, ferr, sizeof(ferr)) < 0)) {
+        snprintf(err, errlen, "%s", ferr);
+        return -1;
+    }
+    return 0;
+}
+
 int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
                 size_t errlen)
 {
     static volatile sig_atomic_t own_stop;
-    capture_handlers h = { NULL, on_open, on_data, on_gap, on_close };
+    capture_handlers h = { NULL, on_open, on_data, on_gap, on_close, NULL };
     capture_opts co = o->capture;
     pipeline *p;
     int rc;
@@ -386,15 +422,20 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
     p->t0 = p->last_stats = now_sec();
     p->last_record = SC_TIME_NONE;
     p->rep = report_new(&o->report, err, errlen);
-    if (p->rep == NULL) {
+    if (p->rep != NULL && o->pcap_path != NULL)
+        p->pcap = report_pcap_new(o->pcap_path, err, errlen);
+    if (p->rep == NULL || (o->pcap_path != NULL && p->pcap == NULL)) {
         if (co.stream != NULL)
             fclose(co.stream);
+        report_free(p->rep);
         free(p);
         return -1;
     }
     report_warn(p);
     p->text_on_tty = o->report.text != NULL && isatty(fileno(o->report.text));
     h.ctx = p;
+    if (p->pcap != NULL)
+        h.packet = on_packet;
     if (o->progress || o->stats_interval > 0 || o->hup != NULL) {
         co.progress = on_progress;
         co.progress_ctx = p;
@@ -417,15 +458,8 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
     }
     if (rc == 0)
         rc = snaplen_check(o, &res->stats, err, errlen);
-    if (rc == 0) {
-        char ferr[256];
-
-        if (report_finish(p->rep, &o->source, &res->stats, ferr,
-                          sizeof(ferr)) < 0) {
-            snprintf(err, errlen, "%s", ferr);
-            rc = -1;
-        }
-    }
+    if (rc == 0)
+        rc = finish_outputs(p, o, &res->stats, err, errlen);
     if (rc == 0 && p->input_err[0] != '\0') {
         snprintf(err, errlen, "%s", p->input_err);
         rc = 1;
@@ -435,6 +469,7 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
     res->max_severity = report_any_flag(p->rep)
                         ? (int)report_max_severity(p->rep) : -1;
     report_free(p->rep);
+    report_pcap_free(p->pcap);
     free(p);
     return rc;
 }

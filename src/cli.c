@@ -38,6 +38,9 @@ const cli_option cli_options[] = {
     { "jsonl", CLI_JSONL, true, "FILE", "output",
       "one JSON object per session as it ends, appended\n"
       "(SIGHUP reopens FILE, for log rotation)", CLI_WRITES },
+    { NULL, 'w', true, "FILE", "output",
+      "packets of the exported sessions, as read, to a pcap\n"
+      "file (- = stdout, no text)", CLI_WRITES },
     { "all", 'a', false, NULL, "output",
       "export every session, not only flagged ones", 0 },
     { NULL, 'v', false, NULL, "output",

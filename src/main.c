@@ -269,6 +269,7 @@ static void apply_option(int c, const char *arg, const char *typed,
     case 'p': parse_ports(arg, &o->capture); break;
     case 'j': o->report.json_path = arg; break;
     case CLI_JSONL: o->report.jsonl_path = arg; break;
+    case 'w': o->pcap_path = arg; break;
     case 'a': o->report.all = true; break;
     case 'v': o->report.verbose = true; break;
     case 'q': cs->quiet = true; break;
@@ -398,11 +399,13 @@ static void finish_args(analyze_opts *o, const cli_state *cs)
                     strcmp(o->report.json_path, "-") == 0;
     bool jsonl_out = o->report.jsonl_path &&
                      strcmp(o->report.jsonl_path, "-") == 0;
+    bool pcap_out = o->pcap_path && strcmp(o->pcap_path, "-") == 0;
 
     if (o->capture.file != NULL && o->capture.iface != NULL)
         die("-r and -i cannot be used together");
-    if (json_out && jsonl_out)
-        die("-j - and --jsonl - cannot both write to standard output");
+    if ((json_out && jsonl_out) || (pcap_out && (json_out || jsonl_out)))
+        die("%s and %s cannot both write to standard output",
+            json_out ? "-j -" : "-w -", jsonl_out ? "--jsonl -" : "-j -");
     if (o->capture.file == NULL && o->capture.iface == NULL) {
         o->capture.file = demo_capture();
         fprintf(stderr, "smtpscope: no -r or -i given; analyzing the demo "
@@ -410,8 +413,9 @@ static void finish_args(analyze_opts *o, const cli_state *cs)
     }
     check_output_not_input("-j", o->report.json_path, &o->capture);
     check_output_not_input("--jsonl", o->report.jsonl_path, &o->capture);
+    check_output_not_input("-w", o->pcap_path, &o->capture);
     /* Standard output carries JSON with "-": no text report then. */
-    if (!cs->quiet && !json_out && !jsonl_out) {
+    if (!cs->quiet && !json_out && !jsonl_out && !pcap_out) {
         o->report.text = stdout;
         check_output_not_input("text report", "-", &o->capture);
     }

@@ -20,6 +20,7 @@ typedef struct analyze_opts {
     capture_opts capture;           /* stop is set by main's signal handler */
     report_opts report;
     report_source source;
+    const char *pcap_path;          /* -w FILE ("-" = stdout) or NULL */
     const rule_config *rules;       /* borrowed */
     bool keep_transcript;           /* -v */
     bool progress;                  /* offline progress line on stderr */

@@ -50,6 +50,16 @@ typedef struct capture_flow {
 #define CAPTURE_IPSTRLEN 46
 char *capture_ip_format(int family, const uint8_t ip[16], char buf[CAPTURE_IPSTRLEN]);
 
+/* One packet as read (pcap record header fields and the captured bytes),
+ * for writing it out again unchanged (-w). */
+typedef struct capture_packet {
+    int64_t sec;
+    int32_t usec;
+    uint32_t caplen, len;
+    const uint8_t *data;        /* borrowed: caplen bytes, valid during
+                                 * the call only */
+} capture_packet;
+
 typedef struct capture_handlers {
     void *ctx;
     /* A new connection to an SMTP port (handshake seen, or synthesized for
@@ -65,6 +75,12 @@ typedef struct capture_handlers {
     /* The stream ended: SMTP_END_SERVER_CLOSE, _CLIENT_CLOSE, _RESET,
      * _IDLE_TIMEOUT, _CAPTURE_END or _EVICTED. Last call for this stream. */
     void (*close)(void *ctx, void *stream, smtp_end how, sc_time ts);
+    /* Optional (NULL: not called, no cost): each packet of an open
+     * stream, before the reassembler sees it, so a packet that closes the
+     * stream comes before close(). Packets seen before open() (the
+     * handshake) are held by the capture and handed over right after
+     * open() returns. Packets after close() (a last ACK) are not. */
+    void (*packet)(void *ctx, void *stream, const capture_packet *pkt);
 } capture_handlers;
 
 typedef struct capture_opts {

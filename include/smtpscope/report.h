@@ -30,6 +30,8 @@ typedef struct report_session {
     const capture_flow *flow;
     const smtp_info *smtp;
     const rule_result *result;
+    bool pcap_over_cap;             /* -w wrote its packets whatever its
+                                     * verdict (over the hold cap) */
     const report_ids *ids;          /* NULL: report_session_write fills them
                                      * from flow (outputs leave them out
                                      * when still NULL) */
@@ -97,5 +99,54 @@ bool report_any_flag(const report *r);
 
 /* Frees; if report_finish did not succeed, removes the temporary file. */
 void report_free(report *r);
+
+/*
+ * -w FILE: the packets of the exported sessions, as read, in a pcap file
+ * with the input's link type and snap length (report_pcap.c).
+ *
+ * Whether a session is exported is known only when it ends, so its
+ * packets are held in memory until then and written (or dropped) as a
+ * whole; the file is therefore in the order sessions end, each session's
+ * packets in the order read. A session that would hold more than
+ * REPORT_PCAP_HOLD_MAX bytes, or whose packet would take all the held
+ * packets past REPORT_PCAP_HOLD_TOTAL, is written out right away and from
+ * then on as its packets are read, whatever its verdict ("over the cap",
+ * which the report says). Memory: at most REPORT_PCAP_HOLD_TOTAL.
+ * The file is written beside FILE under a temporary name and renamed by
+ * report_pcap_finish; "-" writes to standard output.
+ */
+#define REPORT_PCAP_HOLD_MAX (1u << 20)     /* bytes held for one session */
+#define REPORT_PCAP_HOLD_TOTAL (16u << 20)  /* bytes held for all */
+
+typedef struct report_pcap report_pcap;
+typedef struct report_pcap_hold report_pcap_hold;  /* one session's */
+
+/* Create the temporary file (or take stdout). NULL + err on failure. */
+report_pcap *report_pcap_new(const char *path, char *err, size_t errlen);
+
+/* One packet of the session whose hold is *h (NULL at first: made
+ * here). st gives the link type and snap length for the file header.
+ * Returns 0, or -1 with err (write error, out of memory). */
+int report_pcap_packet(report_pcap *w, report_pcap_hold **h,
+                       const capture_packet *pkt, const capture_stats *st,
+                       char *err, size_t errlen);
+
+/* The session ended: write its held packets when keep, drop them
+ * otherwise; frees *h and sets it NULL. *over_cap tells whether the
+ * session's packets went to the file anyway (over the hold cap).
+ * Returns 0 or -1 with err. */
+int report_pcap_verdict(report_pcap *w, report_pcap_hold **h, bool keep,
+                        bool *over_cap, char *err, size_t errlen);
+
+/* Header (if nothing was written yet), flush, rename into place.
+ * Returns 0 or -1 with err. */
+int report_pcap_finish(report_pcap *w, const capture_stats *st, char *err,
+                       size_t errlen);
+
+/* Frees; without a successful finish, removes the temporary file. */
+void report_pcap_free(report_pcap *w);
+
+/* Packets and sessions written so far. */
+uint64_t report_pcap_packets(const report_pcap *w);
 
 #endif

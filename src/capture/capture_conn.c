@@ -130,6 +130,7 @@ void capture_conns_remove(capture_conn_table *t, capture_conn *c)
         *pp = c->hash_next;
     lru_unlink(t, c);
     t->count--;
+    capture_write_forget(c);
     free(c);
 }
 

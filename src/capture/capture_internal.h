@@ -59,6 +59,8 @@ typedef struct capture_segment {
     const uint8_t *payload;     /* borrowed: captured payload */
     size_t payload_len;
     size_t payload_missing;     /* payload bytes cut off by the snaplen */
+    const capture_packet *pkt;  /* borrowed: the packet as read (for the
+                                   handlers' packet hook), or NULL */
     const uint8_t *ipv4;        /* borrowed: the whole IPv4 packet when
                                    libnids can take it as it came (plain
                                    20-byte header, valid checksum, all
@@ -147,6 +149,7 @@ typedef struct capture_conn {
     int first_fin;              /* sc_dir of the first FIN, -1 = none yet */
     capture_half half[2];       /* indexed by sc_dir of the sender */
     sc_time last_seen;
+    struct capture_held *held;  /* packets before open (capture_write.c) */
     struct capture_conn *hash_next, *lru_prev, *lru_next;
 } capture_conn;
 
@@ -197,6 +200,21 @@ void capture_recent_add(capture_conn_table *t, const capture_key *k,
 bool capture_recent_has(const capture_conn_table *t, const capture_key *k,
                         sc_time ts);
 void capture_recent_forget(capture_conn_table *t, const capture_key *k);
+
+/* ---- capture_write.c: the handlers' packet hook ---- */
+
+/* Packets of one connection held until it opens: its handshake, at most
+ * this many (a handshake that went wrong may repeat a SYN). */
+#define CAPTURE_HELD_MAX 8
+
+/* A packet of c (seg->pkt): to the packet handler when c is open, held
+ * while its handshake is in progress, dropped when c is ignored. */
+void capture_write_segment(capture_conn *c, const capture_segment *seg,
+                           const capture_handlers *h);
+/* c just opened: hand its held packets over, in order, and free them. */
+void capture_write_opened(capture_conn *c, const capture_handlers *h);
+/* Free what c still holds (it closes without having opened). */
+void capture_write_forget(capture_conn *c);
 
 /* ---- capture_nids.c ---- */
 

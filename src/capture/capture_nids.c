@@ -555,6 +555,8 @@ static void on_established(struct tcp_stream *a, void **param)
     *param = c;
     c->nids = a;
     c->state = CAPTURE_CONN_OPEN;
+    if (g.h->packet)
+        capture_write_opened(c, g.h);
 }
 
 static void tcp_callback(struct tcp_stream *a, void **param)
@@ -801,6 +803,8 @@ void capture_nids_segment(const capture_segment *seg, sc_time ts)
             return;
     }
     capture_conns_touch(&g.conns, c, ts);
+    if (g.h->packet && seg->pkt)
+        capture_write_segment(c, seg, g.h);
     g.cur = c;
 
     if (c->state == CAPTURE_CONN_IGNORED) {

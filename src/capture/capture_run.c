@@ -54,6 +54,7 @@ typedef struct run {
     uint64_t file_size;
     sc_time last_progress;      /* live: wall clock of the last progress */
     char *iobuf;                /* FILE_BUFFER for the file, or NULL */
+    bool want_packets;          /* the handlers take packets (-w) */
 } run;
 
 /* Packet times far outside any real clock (a pcapng timestamp is 64 bits
@@ -83,6 +84,7 @@ static void on_packet(run *r, const struct pcap_pkthdr *hdr,
 {
     wire_cursor frame = wire_cursor_make(data, hdr->caplen), l3;
     capture_segment seg;
+    capture_packet pkt;
     int family;
 
     r->st->packets++;
@@ -95,6 +97,14 @@ static void on_packet(run *r, const struct pcap_pkthdr *hdr,
         r->st->skipped++;
         capture_nids_tick(r->st->last_time);
         return;
+    }
+    if (r->want_packets) {
+        pkt.sec = (int64_t)hdr->ts.tv_sec;
+        pkt.usec = (int32_t)hdr->ts.tv_usec;
+        pkt.caplen = hdr->caplen;
+        pkt.len = hdr->len;
+        pkt.data = data;
+        seg.pkt = &pkt;
     }
     capture_nids_segment(&seg, r->st->last_time);
 }
@@ -432,6 +442,7 @@ int capture_run(const capture_opts *opts, const capture_handlers *h,
     memset(&r, 0, sizeof r);
     r.opts = opts;
     r.st = stats;
+    r.want_packets = h->packet != NULL;
     if (errlen > 0)
         err[0] = '\0';
     if (opts->file || opts->stream)

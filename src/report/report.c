@@ -48,9 +48,7 @@ static void set_err(char *err, size_t errlen, const char *what,
         snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
 }
 
-/* mkstemp beside path: "DIR/.BASE.XXXXXX", mode as a plain fopen would
- * give (0666 less the umask) rather than mkstemp's 0600. */
-static FILE *temp_beside(const char *path, char **tmp_out)
+FILE *report_temp_beside(const char *path, char **tmp_out)
 {
     const char *slash = strrchr(path, '/');
     size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
@@ -133,7 +131,7 @@ static int json_open(report *r, char *err, size_t errlen)
             return -1;
         }
     } else {
-        r->json = temp_beside(path, &r->json_tmp);
+        r->json = report_temp_beside(path, &r->json_tmp);
         if (r->json == NULL) {
             set_err(err, errlen, "cannot write", path);
             return -1;
@@ -340,6 +338,8 @@ int report_session_write(report *r, const report_session *s_in, char *err,
         sc.ids = &ids;
     }
 
+    if (s->pcap_over_cap)
+        r->t.pcap_over_cap++;
     if (tally(r, s->result) < 0) {
         snprintf(err, errlen, "out of memory");
         return -1;

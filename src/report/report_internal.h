@@ -25,9 +25,16 @@ typedef struct report_totals {
     uint64_t sessions;
     uint64_t flagged;               /* sessions with at least one flag */
     uint64_t flags;
+    uint64_t pcap_over_cap;         /* -w sessions written over the cap */
     report_rule_count *by_rule;     /* owned */
     int nby_rule;
 } report_totals;
+
+/* mkstemp beside path: "DIR/.BASE.XXXXXX" (same directory, so a rename
+ * onto path is atomic), mode as a plain fopen would give (0666 less the
+ * umask) rather than mkstemp's 0600. *tmp_out: the temporary path, owned
+ * by the caller. NULL with errno on failure. */
+FILE *report_temp_beside(const char *path, char **tmp_out);
 
 /* Largest cleaned string any field needs (hints are RULE_HINT_MAX). */
 #define REPORT_CLEAN_MAX 1024

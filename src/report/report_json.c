@@ -261,6 +261,8 @@ cJSON *report_json_session(const report_session *s)
         cJSON_AddItemToArray(arr, u);
     }
     cJSON_AddStringToObject(o, "end_state", report_end_state(in->end));
+    if (s->pcap_over_cap)
+        cJSON_AddBoolToObject(o, "pcap_over_cap", true);
     if (in->end == SMTP_END_EVICTED)
         cJSON_AddBoolToObject(o, "evicted", true);
     arr = cJSON_AddObjectToObject(o, "bytes");
@@ -286,6 +288,8 @@ cJSON *report_json_summary(const report_totals *t, const capture_stats *st)
     add_u64(o, "packets", st ? st->packets : 0);
     add_u64(o, "sessions", t->sessions);
     add_u64(o, "flagged", t->flagged);
+    if (t->pcap_over_cap > 0)
+        add_u64(o, "pcap_over_cap", t->pcap_over_cap);
     by = cJSON_AddObjectToObject(o, "by_rule");
     for (i = 0; i < t->nby_rule; i++)
         add_u64(by, t->by_rule[i].id, t->by_rule[i].count);

@@ -258,6 +258,10 @@ void report_text_session(FILE *out, const report_session *s, bool verbose)
         field(out, 2, "uid", line);
         field(out, 2, "filter", s->ids->filter);
     }
+    if (s->pcap_over_cap)
+        field(out, 2, "note", "-w: this session's packets were written "
+              "whatever its verdict: it went over the memory held for "
+              "one session (or for all) while its verdict was open");
     if (s->flow->partial || in->partial)
         field(out, 2, "note", "the connection's start was not captured");
     field(out, 2, "banner", reply_str(&in->banner, rep, sizeof(rep)));
@@ -321,6 +325,12 @@ void report_text_summary(FILE *out, const report_totals *t,
     for (i = 0; i < t->nby_rule; i++)
         fprintf(out, "    %-24s %" PRIu64 "\n", t->by_rule[i].id,
                 t->by_rule[i].count);
+    if (t->pcap_over_cap > 0) {
+        snprintf(line, sizeof(line), "%" PRIu64 " sessions' packets written "
+                 "whatever their verdict (over the memory held per session "
+                 "or in all)", t->pcap_over_cap);
+        field(out, 2, "-w", line);
+    }
     if (st == NULL)
         return;
     snprintf(line, sizeof(line),

@@ -111,7 +111,8 @@ typedef struct result {
 static void run_capture(const char *file, const capture_opts *extra,
                         result *res)
 {
-    capture_handlers h = { &res->rec, rec_open, rec_data, rec_gap, rec_close };
+    capture_handlers h = { &res->rec, rec_open, rec_data, rec_gap, rec_close,
+                           NULL };
     capture_opts o;
     char path[512];
     int i;

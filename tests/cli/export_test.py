@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """export_test.py - what leaves smtpscope for other tools (issue 14).
 
-usage: export_test.py SMTPSCOPE CAPTURES_DIR
+usage: export_test.py SMTPSCOPE CAPTURES_DIR GEN_CAPTURE
 
 - uid: two runs on the same capture give the same uids; within a capture
   every session's uid differs; community_id and filter are present and
@@ -11,16 +11,28 @@ usage: export_test.py SMTPSCOPE CAPTURES_DIR
   (--sensor NAME, else the host name); the last line is the final stats
   record, whose counters match the -j summary; --stats 1 adds periodic
   stats records (packet time offline) before it.
+- -w: on a generated capture (bench/gen_capture.c, 300 sessions, some
+  faulty) the file written holds exactly the flagged sessions: analyzed
+  again it gives the same uids with the same flags, end states and
+  transactions; with -a, every session. The file keeps the input's link
+  type and snap length, and for captures of other link types (SLL, raw IP,
+  VLAN, IPv6, pcapng in) -a -w gives back the same sessions. Sessions
+  whose packets exceed the hold cap (bodies of megabytes) are marked
+  pcap_over_cap, counted in the summary, and are in the file. A failed run
+  leaves no file behind.
 """
 import json
 import os
+import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 
 BIN = None
 CAPS = None
+GEN = None
 FAILS = []
 
 
@@ -124,11 +136,99 @@ def test_records():
         fail(case, "stats records without --stats")
 
 
+def digest(recs):
+    """uid -> what re-analysis must reproduce."""
+    out = {}
+    for s in recs:
+        out[s["uid"]] = (sorted(f["rule"] for f in s["flags"]),
+                         s["end_state"], len(s["transactions"]),
+                         s["bytes"]["client"], s["bytes"]["server"])
+    return out
+
+
+def pcap_header(path):
+    d = open(path, "rb").read(24)
+    e = "<" if d[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    return struct.unpack(e + "I", d[16:20])[0], struct.unpack(e + "I",
+                                                              d[20:24])[0]
+
+
+def test_write(tmp):
+    case = "-w"
+    cap = os.path.join(tmp, "gen.pcap")
+    subprocess.run([GEN, "--sessions", "300", "--seed", "7", "--out", cap],
+                   check=True, stdout=subprocess.DEVNULL)
+    every = digest(sessions(["-r", cap]))
+    flagged = {u: d for u, d in every.items() if d[0]}
+    if not flagged or len(flagged) == len(every):
+        fail(case, "need flagged and clean sessions: %d of %d flagged"
+             % (len(flagged), len(every)))
+    out = os.path.join(tmp, "flagged.pcap")
+    rc, _, err = run(["-r", cap, "-q", "-w", out])
+    if rc != 0:
+        fail(case, "exit %d: %r" % (rc, err))
+        return
+    again = digest(sessions(["-r", out]))
+    if again != flagged:
+        fail(case, "re-analysis of -w differs: %d sessions, want %d; "
+             "%r" % (len(again), len(flagged),
+                     set(again.items()) ^ set(flagged.items())))
+    if pcap_header(out) != pcap_header(cap):
+        fail(case, "snaplen/link type %r, input %r"
+             % (pcap_header(out), pcap_header(cap)))
+    rc, _, err = run(["-r", cap, "-q", "-a", "-w", out])
+    again = digest(sessions(["-r", out]))
+    if rc != 0 or again != every:
+        fail(case, "-a -w: %d sessions again, want %d" % (len(again),
+                                                          len(every)))
+    for name in ("sll-data.pcap", "sll2-data.pcap", "rawip-data.pcap",
+                 "vlan-data.pcap", "ipv6-data.pcap", "pcapng-bdat.pcapng",
+                 "concurrent.pcap", "midstream.pcap"):
+        src = os.path.join(CAPS, name)
+        want = digest(sessions(["-r", src]))
+        rc, _, err = run(["-r", src, "-q", "-a", "-w", out])
+        got = digest(sessions(["-r", out])) if rc == 0 else None
+        if got != want:
+            fail(case, "%s: -a -w gives %r, want %r" % (name, got, want))
+    # sessions over the hold cap: written whatever their verdict, and said
+    big = os.path.join(tmp, "bigbody.pcap")
+    subprocess.run([GEN, "--sessions", "40", "--seed", "3", "--body-scale",
+                    "60", "--out", big], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    every = sessions(["-r", big, "-w", out])
+    over = {s["uid"] for s in every if s.get("pcap_over_cap")}
+    flagged = {s["uid"] for s in every if s["flags"]}
+    rc, doc, _ = run(["-r", big, "-q", "-w", out, "-j", "-"])
+    summ = json.loads(doc)["summary"] if rc == 0 else {}
+    again = {s["uid"] for s in sessions(["-r", out])}
+    if not over or summ.get("pcap_over_cap") != len(over) or \
+            again != over | flagged:
+        fail(case, "over the cap: %d sessions marked, summary %r, file "
+             "holds %d sessions, want %d" % (len(over),
+                                             summ.get("pcap_over_cap"),
+                                             len(again),
+                                             len(over | flagged)))
+
+    # a run that fails (the input is not a capture) leaves nothing
+    bad = os.path.join(tmp, "bad.pcap")
+    open(bad, "wb").write(b"not a capture at all")
+    gone = os.path.join(tmp, "gone.pcap")
+    rc, _, _ = run(["-r", bad, "-w", gone])
+    left = [f for f in os.listdir(tmp) if "gone" in f]
+    if rc != 2 or left:
+        fail(case, "failed run: exit %d, left %r" % (rc, left))
+
+
 def main():
-    global BIN, CAPS
-    BIN, CAPS = sys.argv[1], sys.argv[2]
+    global BIN, CAPS, GEN
+    BIN, CAPS, GEN = sys.argv[1], sys.argv[2], sys.argv[3]
     test_uid()
     test_records()
+    tmp = tempfile.mkdtemp(prefix="export_test.")
+    try:
+        test_write(tmp)
+    finally:
+        shutil.rmtree(tmp)
     if FAILS:
         print("%d failures" % len(FAILS))
         return 1
