@@ -226,6 +226,7 @@ static void finish_stream(pipeline *p, stream *st, smtp_end how, sc_time ts)
     rs.flow = &st->flow;
     rs.smtp = info;
     rs.result = &p->result;
+    rs.product = rule_server_product(info);
     rs.continues = st->continues[0] != '\0' ? st->continues : NULL;
     /* after a failure only freed: nothing more goes to the file */
     if (p->pcap != NULL &&
@@ -468,6 +469,8 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
     res->flagged = report_flagged(p->rep);
     res->max_severity = report_any_flag(p->rep)
                         ? (int)report_max_severity(p->rep) : -1;
+    for (int k = 0; k < OUTCOME__COUNT; k++)
+        res->outcomes[k] = report_outcome_count(p->rep, k);
     report_free(p->rep);
     report_pcap_free(p->pcap);
     free(p);

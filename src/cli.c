@@ -62,9 +62,10 @@ const cli_option cli_options[] = {
       "seconds before an unanswered command counts", 0 },
     { "list-rules", CLI_LIST_RULES, false, NULL, "rules",
       "print every rule id, severity and meaning", 0 },
-    { "fail-on", CLI_FAIL_ON, true, "SEV", "rules",
-      "exit 1 if a flag of at least SEV (info, warning,\n"
-      "error, critical) was raised", 0 },
+    { "fail-on", CLI_FAIL_ON, true, "WHAT", "rules",
+      "exit 1 if a flag of at least WHAT (info, warning,\n"
+      "error, critical) was raised, or a message's outcome\n"
+      "was WHAT (lost, rejected); repeatable", 0 },
     /* other */
     { "version", CLI_VERSION, false, NULL, "other",
       "print the version and the libraries' versions", 0 },

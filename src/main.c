@@ -245,6 +245,7 @@ static void install_signals(void)
 typedef struct cli_state {
     bool quiet;                     /* -q */
     int fail_on;                    /* --fail-on severity, -1 = none */
+    unsigned fail_outcomes;         /* --fail-on lost|rejected: 1 << status */
 } cli_state;
 
 /* --version: ours and the libraries' (libnids has no run-time version,
@@ -288,12 +289,18 @@ static void apply_option(int c, const char *arg, const char *typed,
     case CLI_LIST_RULES: rules_list(stdout); exit(0);
     case CLI_VERSION: print_version(); exit(0);
     case 'h': cli_usage(stdout); exit(0);
-    case CLI_FAIL_ON:
-        cs->fail_on = rule_severity_parse(arg);
-        if (cs->fail_on < 0)
-            die("--fail-on: '%s' is not info, warning, error or critical",
-                arg);
+    case CLI_FAIL_ON: {
+        int sev = rule_severity_parse(arg);
+
+        if (strcmp(arg, "lost") == 0 || strcmp(arg, "rejected") == 0)
+            cs->fail_outcomes |= 1u << outcome_parse(arg);
+        else if (sev >= 0)
+            cs->fail_on = sev;
+        else
+            die("--fail-on: '%s' is not info, warning, error, critical, "
+                "lost or rejected", arg);
         break;
+    }
     case CLI_IDLE:
         o->capture.idle_timeout = parse_seconds("--idle-timeout", arg, true);
         break;
@@ -427,6 +434,9 @@ static void finish_args(analyze_opts *o, const cli_state *cs)
     o->source.kind = o->capture.iface ? "interface" : "file";
     o->source.name = o->capture.iface ? o->capture.iface : o->capture.file;
     o->keep_transcript = o->report.verbose && o->report.text != NULL;
+    /* A file's report opens with the servers; live sessions print as
+     * they end. */
+    o->report.servers_first = o->capture.iface == NULL;
     o->progress = o->capture.iface == NULL && isatty(STDERR_FILENO);
 }
 
@@ -436,7 +446,7 @@ int main(int argc, char **argv)
     analyze_opts o;
     analyze_result res;
     rule_config rules;
-    cli_state cs = { false, -1 };
+    cli_state cs = { false, -1, 0 };
     int i, rc;
     char err[512];
 
@@ -482,5 +492,8 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     if (cs.fail_on >= 0 && res.max_severity >= cs.fail_on)
         return EXIT_FLAGGED;
+    for (int k = 0; k < OUTCOME__COUNT; k++)
+        if ((cs.fail_outcomes & (1u << k)) && res.outcomes[k] > 0)
+            return EXIT_FLAGGED;
     return 0;
 }

@@ -13,6 +13,7 @@
 
 #include <signal.h>
 #include "smtpscope/capture.h"
+#include "smtpscope/outcome.h"
 #include "smtpscope/report.h"
 #include "smtpscope/rules.h"
 
@@ -32,6 +33,7 @@ typedef struct analyze_result {
     uint64_t sessions;
     uint64_t flagged;
     int max_severity;               /* -1 when no flag was raised */
+    uint64_t outcomes[OUTCOME__COUNT];  /* transactions by outcome */
     capture_stats stats;
 } analyze_result;
 

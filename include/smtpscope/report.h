@@ -32,6 +32,8 @@ typedef struct report_session {
     const rule_result *result;
     bool pcap_over_cap;             /* -w wrote its packets whatever its
                                      * verdict (over the hold cap) */
+    const char *product;            /* the server's software from its banner
+                                     * or EHLO reply (rules.h), NULL unknown */
     const report_ids *ids;          /* NULL: report_session_write fills them
                                      * from flow (outputs leave them out
                                      * when still NULL) */
@@ -50,6 +52,9 @@ typedef struct report_opts {
     const char *sensor;             /* --sensor: "sensor" of every --jsonl
                                      * record (main defaults it to the host
                                      * name); NULL writes null */
+    bool servers_first;             /* text: hold the sessions back (in a
+                                     * temporary file) so the servers and
+                                     * outcomes print first; not for live */
     FILE *json_stream;              /* optional, borrowed: write the -j document
                                      * here (no temporary file, no rename;
                                      * json_path only names it in errors) */
@@ -91,6 +96,8 @@ int report_reopen_jsonl(report *r, char *err, size_t errlen);
  * that did not end in a newline), once; NULL when none. */
 const char *report_warning(report *r);
 
+/* Transactions with this outcome so far (--fail-on lost|rejected). */
+uint64_t report_outcome_count(const report *r, int status);
 /* Counts for --fail-on and the summary. */
 uint64_t report_sessions(const report *r);
 uint64_t report_flagged(const report *r);

@@ -70,6 +70,10 @@ int rule_config_set(rule_config *c, const char *id, bool on);
  * (nflags, dropped): the caller may reuse one rule_result. */
 void rules_run(const rule_config *c, const smtp_info *s, rule_result *out);
 
+/* The server's software as its banner or EHLO reply names it ("Postfix",
+ * "Symantec Mail Security"), NULL when none is recognized. */
+const char *rule_server_product(const smtp_info *s);
+
 /* --list-rules: "id  severity  meaning", one per line. */
 void rules_list(FILE *out);
 

@@ -200,6 +200,10 @@ typedef struct smtp_txn {
     int nrcpt;                           /* kept (at most SMTP_RCPT_MAX) */
     int rcpt_total;                      /* seen (may exceed nrcpt) */
     int rcpt_accepted;                   /* answered 2xx */
+    int rcpt_deferred;                   /* answered 4xx */
+    int rcpt_rejected;                   /* answered 5xx */
+    smtp_reply rcpt_defer_reply;         /* the first RCPT answered 4xx */
+    smtp_reply rcpt_reject_reply;        /* the first RCPT answered 5xx */
     smtp_method method;                  /* the first used */
     bool used_data, used_bdat;           /* both true: mixed */
     /* DATA */
@@ -241,6 +245,8 @@ typedef enum smtp_end {
 } smtp_end;
 
 const char *smtp_end_name(smtp_end e);
+/* How the session ended, as a phrase: "the server closed the connection". */
+const char *smtp_end_phrase(smtp_end e);
 
 /* ---- extensions, parsed from the EHLO reply ---- */
 enum {

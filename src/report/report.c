@@ -39,6 +39,8 @@ struct report {
     char warning[256];          /* pending, for report_warning */
     report_totals t;
     int max_sev;                /* -1 while no flag */
+    FILE *text_hold;            /* servers_first: the sessions' text,
+                                 * printed after the servers */
 };
 
 static void set_err(char *err, size_t errlen, const char *what,
@@ -267,6 +269,14 @@ report *report_new(const report_opts *opts, char *err, size_t errlen)
     r->opts = *opts;
     r->max_sev = -1;
     r->jsonl_fd = -1;
+    /* A temporary file, not memory: the sessions' text may be large. */
+    if (opts->text != NULL && opts->servers_first &&
+        (r->text_hold = tmpfile()) == NULL) {
+        snprintf(err, errlen, "cannot create a temporary file for the "
+                 "text report: %s", strerror(errno));
+        free(r);
+        return NULL;
+    }
     if (((opts->json_path != NULL || opts->json_stream != NULL) &&
          json_open(r, err, errlen) < 0) ||
         /* Append, like Suricata's eve.json and Zeek's logs: restarting a
@@ -278,38 +288,27 @@ report *report_new(const report_opts *opts, char *err, size_t errlen)
     return r;
 }
 
-/* Count the session's flags per rule and overall. */
-static int tally(report *r, const rule_result *res)
+/* Count the session's flags per rule and overall, its messages by
+ * outcome and its server's line. */
+static int tally(report *r, const report_session *s)
 {
-    int i, k;
+    const rule_result *res = s->result;
 
     r->t.sessions++;
+    if (report_servers_add(&r->t, s) < 0)
+        return -1;
     if (res == NULL || res->nflags == 0)
         return 0;
     r->t.flagged++;
-    for (i = 0; i < res->nflags; i++) {
-        const rule_def *def = res->flags[i].rule;
-        const char *id = rule_id(def);
+    for (int i = 0; i < res->nflags; i++) {
         int sev = (int)res->flags[i].severity;
 
         r->t.flags++;
         if (sev > r->max_sev)
             r->max_sev = sev;
-        for (k = 0; k < r->t.nby_rule; k++)
-            if (strcmp(r->t.by_rule[k].id, id) == 0)
-                break;
-        if (k == r->t.nby_rule) {
-            report_rule_count *n = realloc(r->t.by_rule,
-                                           (size_t)(k + 1) * sizeof(*n));
-
-            if (n == NULL)
-                return -1;
-            r->t.by_rule = n;
-            n[k].id = id;
-            n[k].count = 0;
-            r->t.nby_rule++;
-        }
-        r->t.by_rule[k].count++;
+        if (report_count_rule(&r->t.by_rule, &r->t.nby_rule,
+                              rule_id(res->flags[i].rule)) < 0)
+            return -1;
     }
     return 0;
 }
@@ -340,14 +339,16 @@ int report_session_write(report *r, const report_session *s_in, char *err,
 
     if (s->pcap_over_cap)
         r->t.pcap_over_cap++;
-    if (tally(r, s->result) < 0) {
+    if (tally(r, s) < 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     if (r->opts.text != NULL) {
+        FILE *out = r->text_hold != NULL ? r->text_hold : r->opts.text;
+
         errno = 0;
-        report_text_session(r->opts.text, s, r->opts.verbose);
-        if (ferror(r->opts.text)) {
+        report_text_session(out, s, r->opts.verbose);
+        if (ferror(out)) {
             text_error(r->opts.text, err, errlen);
             return -1;
         }
@@ -418,11 +419,39 @@ fail:
     return -1;
 }
 
+/* The header, the servers and outcomes, then the sessions held back. */
+static int text_first(report *r, const report_source *src)
+{
+    FILE *out = r->opts.text;
+    char buf[8192], name[REPORT_CLEAN_MAX];
+    size_t n;
+
+    fprintf(out, "=== %s %s: %s %s\n", SMTPSCOPE_NAME, SMTPSCOPE_VERSION,
+            src != NULL && src->kind ? src->kind : "file",
+            report_clean(src != NULL ? src->name : NULL, name, sizeof(name)));
+    report_text_servers(out, &r->t);
+    fputc('\n', out);
+    if (r->text_hold == NULL)
+        return 0;
+    if (fflush(r->text_hold) != 0 || fseek(r->text_hold, 0, SEEK_SET) != 0)
+        return -1;
+    while ((n = fread(buf, 1, sizeof(buf), r->text_hold)) > 0)
+        if (fwrite(buf, 1, n, out) != n)
+            return -1;
+    return ferror(r->text_hold) ? -1 : 0;
+}
+
 int report_finish(report *r, const report_source *src,
                   const capture_stats *st, char *err, size_t errlen)
 {
     if (r->opts.text != NULL) {
         errno = 0;
+        if (r->text_hold != NULL && text_first(r, src) < 0) {
+            text_error(r->opts.text, err, errlen);
+            return -1;
+        }
+        if (r->text_hold == NULL)
+            report_text_servers(r->opts.text, &r->t);
         report_text_summary(r->opts.text, &r->t, src, st);
         if (fflush(r->opts.text) != 0 || ferror(r->opts.text)) {
             text_error(r->opts.text, err, errlen);
@@ -464,6 +493,12 @@ const char *report_warning(report *r)
     return last;
 }
 
+uint64_t report_outcome_count(const report *r, int status)
+{
+    return status >= 0 && status < OUTCOME__COUNT ? r->t.outcomes[status]
+                                                   : 0;
+}
+
 uint64_t report_sessions(const report *r)
 {
     return r->t.sessions;
@@ -501,6 +536,9 @@ void report_free(report *r)
         if (!r->finished && r->jsonl_created && r->jsonl_lines == 0)
             unlink(r->opts.jsonl_path);
     }
+    if (r->text_hold != NULL)
+        fclose(r->text_hold);
+    report_servers_free(&r->t);
     free(r->t.by_rule);
     free(r);
 }

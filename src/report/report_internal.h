@@ -12,6 +12,7 @@
 
 #include <cJSON.h>
 
+#include "smtpscope/outcome.h"
 #include "smtpscope/report.h"
 
 /* Flag count per rule id, in order of first appearance. */
@@ -19,6 +20,25 @@ typedef struct report_rule_count {
     const char *id;                 /* borrowed from the rule table */
     uint64_t count;
 } report_rule_count;
+
+/* One server address of the summary (CONTRACT.md "servers"). */
+typedef struct report_server {
+    int family;
+    uint8_t ip[16];
+    char product[64];               /* the first product named, "" none */
+    uint64_t sessions;
+    uint64_t messages[OUTCOME__COUNT];
+    uint64_t flags;
+    int max_sev;                    /* -1 while no flag */
+    report_rule_count *by_rule;     /* owned */
+    int nby_rule;
+} report_server;
+
+/* Distinct server addresses kept; the rest are counted in servers_over,
+ * so memory does not grow with the capture. */
+#define REPORT_SERVERS_MAX 4096
+/* Servers the text summary lists before the sessions (one screen). */
+#define REPORT_SERVERS_SHOWN 8
 
 /* The counters both summaries print. */
 typedef struct report_totals {
@@ -28,6 +48,11 @@ typedef struct report_totals {
     uint64_t pcap_over_cap;         /* -w sessions written over the cap */
     report_rule_count *by_rule;     /* owned */
     int nby_rule;
+    uint64_t outcomes[OUTCOME__COUNT];  /* transactions by outcome */
+    report_server *servers;         /* owned, REPORT_SERVERS_MAX slots */
+    int *server_slot;               /* owned hash: index+1 into servers, 0 free */
+    int nservers;
+    uint64_t servers_over;          /* sessions with servers past the cap */
 } report_totals;
 
 /* mkstemp beside path: "DIR/.BASE.XXXXXX" (same directory, so a rename
@@ -35,6 +60,15 @@ typedef struct report_totals {
  * umask) rather than mkstemp's 0600. *tmp_out: the temporary path, owned
  * by the caller. NULL with errno on failure. */
 FILE *report_temp_beside(const char *path, char **tmp_out);
+/* Count one more `id` in a per-rule list; -1 when out of memory. */
+int report_count_rule(report_rule_count **list, int *n, const char *id);
+/* Add a finished session to the outcomes and its server's line; -1 when
+ * out of memory. */
+int report_servers_add(report_totals *t, const report_session *s);
+/* The servers' indexes, worst first (most lost, then deferred, rejected,
+ * then the worst flag and the most flags); n = t->nservers entries. */
+void report_servers_order(const report_totals *t, int *order);
+void report_servers_free(report_totals *t);
 
 /* Largest cleaned string any field needs (hints are RULE_HINT_MAX). */
 #define REPORT_CLEAN_MAX 1024
@@ -72,6 +106,11 @@ cJSON *report_json_source(const report_source *src, const capture_stats *st);
 
 /* The text block of one session; verbose adds the transcript. */
 void report_text_session(FILE *out, const report_session *s, bool verbose);
+/* The servers (worst first, at most REPORT_SERVERS_SHOWN) and the
+ * outcomes, the block an admin reads first. */
+void report_text_servers(FILE *out, const report_totals *t);
+/* "outcomes" and "servers" into a summary object. */
+void report_json_servers(cJSON *summary, const report_totals *t);
 /* The closing summary. */
 void report_text_summary(FILE *out, const report_totals *t,
                          const report_source *src, const capture_stats *st);

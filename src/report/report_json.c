@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -137,7 +138,28 @@ static cJSON *chunk_json(const smtp_chunk *c)
     return o;
 }
 
-static cJSON *txn_json(const smtp_txn *t)
+/* CONTRACT.md "outcome": status, queue_id (null when none), reason,
+ * recipients by result. */
+static cJSON *outcome_json(const smtp_info *in, const smtp_txn *t)
+{
+    cJSON *o = cJSON_CreateObject(), *rc;
+    smtp_outcome oc;
+
+    smtp_outcome_of(in, t, &oc);
+    cJSON_AddStringToObject(o, "status", outcome_name(oc.status));
+    if (oc.queue_id[0] != '\0')
+        add_str(o, "queue_id", oc.queue_id);
+    else
+        cJSON_AddNullToObject(o, "queue_id");
+    add_str(o, "reason", oc.reason);
+    rc = cJSON_AddObjectToObject(o, "recipients");
+    cJSON_AddNumberToObject(rc, "accepted", oc.accepted);
+    cJSON_AddNumberToObject(rc, "deferred", oc.deferred);
+    cJSON_AddNumberToObject(rc, "rejected", oc.rejected);
+    return o;
+}
+
+static cJSON *txn_json(const smtp_info *in, const smtp_txn *t)
 {
     char kbuf[64];
     cJSON *o = cJSON_CreateObject(), *params, *rcpt, *chunks;
@@ -171,6 +193,7 @@ static cJSON *txn_json(const smtp_txn *t)
     add_reply(o, "reply", &t->reply);
     add_reply(o, "last_reply", &t->last_reply);
     cJSON_AddBoolToObject(o, "reset", t->reset);
+    cJSON_AddItemToObject(o, "outcome", outcome_json(in, t));
     return o;
 }
 
@@ -249,7 +272,7 @@ cJSON *report_json_session(const report_session *s)
     cJSON_AddBoolToObject(o, "auth", in->auth);
     arr = cJSON_AddArrayToObject(o, "transactions");
     for (i = 0; i < in->ntxns; i++)
-        cJSON_AddItemToArray(arr, txn_json(&in->txns[i]));
+        cJSON_AddItemToArray(arr, txn_json(in, &in->txns[i]));
     if (in->txns_total > in->ntxns)
         cJSON_AddNumberToObject(o, "transactions_total", in->txns_total);
     arr = cJSON_AddArrayToObject(o, "unanswered");
@@ -293,6 +316,7 @@ cJSON *report_json_summary(const report_totals *t, const capture_stats *st)
     by = cJSON_AddObjectToObject(o, "by_rule");
     for (i = 0; i < t->nby_rule; i++)
         add_u64(by, t->by_rule[i].id, t->by_rule[i].count);
+    report_json_servers(o, t);
     if (st == NULL)
         return o;
     cap = cJSON_AddObjectToObject(o, "capture");
@@ -376,4 +400,41 @@ cJSON *report_json_stats(const report_totals *t, const capture_stats *st,
     add_u64(o, "gaps", st->gaps);
     cJSON_AddBoolToObject(o, "final", final);
     return report_json_record("stats", st->last_time, sensor, o);
+}
+
+void report_json_servers(cJSON *summary, const report_totals *t)
+{
+    cJSON *oc = cJSON_AddObjectToObject(summary, "outcomes");
+    cJSON *arr = cJSON_AddArrayToObject(summary, "servers");
+    int *order = t->nservers > 0 ? malloc((size_t)t->nservers *
+                                          sizeof(*order))
+                                 : NULL;
+
+    for (int k = 0; k < OUTCOME__COUNT; k++)
+        add_u64(oc, outcome_name((outcome_status)k), t->outcomes[k]);
+    if (order == NULL)
+        return;
+    report_servers_order(t, order);
+    for (int i = 0; i < t->nservers; i++) {
+        const report_server *sv = &t->servers[order[i]];
+        cJSON *o = cJSON_CreateObject(), *m, *f;
+        char ip[REPORT_IPSTRLEN];
+
+        add_str(o, "address", report_ip(sv->family, sv->ip, ip));
+        if (sv->product[0] != '\0')
+            add_str(o, "product", sv->product);
+        else
+            cJSON_AddNullToObject(o, "product");
+        add_u64(o, "sessions", sv->sessions);
+        m = cJSON_AddObjectToObject(o, "messages");
+        for (int k = 0; k < OUTCOME__COUNT; k++)
+            add_u64(m, outcome_name((outcome_status)k), sv->messages[k]);
+        f = cJSON_AddObjectToObject(o, "flags");
+        for (int k = 0; k < sv->nby_rule; k++)
+            add_u64(f, sv->by_rule[k].id, sv->by_rule[k].count);
+        cJSON_AddItemToArray(arr, o);
+    }
+    if (t->servers_over > 0)
+        add_u64(summary, "servers_sessions_not_listed", t->servers_over);
+    free(order);
 }

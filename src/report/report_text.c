@@ -10,6 +10,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report_internal.h"
@@ -158,7 +159,23 @@ static void text_data(FILE *out, const smtp_txn *t)
     field(out, 4, "DATA", line);
 }
 
-static void text_txn(FILE *out, int n, const smtp_txn *t)
+/* "deferred: 451 Timeout waiting ...; queue id 4CDEB4BA92F9". */
+static void text_outcome(FILE *out, const smtp_info *in, const smtp_txn *t)
+{
+    char line[OUTCOME_REASON_MAX + OUTCOME_QUEUE_ID_MAX + 64];
+    smtp_outcome oc;
+    size_t o;
+
+    smtp_outcome_of(in, t, &oc);
+    o = (size_t)snprintf(line, sizeof(line), "%s: %s",
+                         outcome_name(oc.status), oc.reason);
+    if (oc.queue_id[0] != '\0' && o < sizeof(line))
+        snprintf(line + o, sizeof(line) - o, "; queue id %s", oc.queue_id);
+    field(out, 4, "outcome", line);
+}
+
+static void text_txn(FILE *out, int n, const smtp_info *in,
+                     const smtp_txn *t)
 {
     char buf[REPORT_CLEAN_MAX * 2], tb[SC_TIME_STRLEN];
     char head[64], rep[REPORT_CLEAN_MAX + 16];
@@ -190,6 +207,7 @@ static void text_txn(FILE *out, int n, const smtp_txn *t)
     if (!t->used_data && !t->used_bdat)
         field(out, 4, "message", "none sent");
     field(out, 4, "final reply", reply_str(&t->reply, rep, sizeof(rep)));
+    text_outcome(out, in, t);
 }
 
 static void text_flags(FILE *out, const rule_result *res)
@@ -277,7 +295,7 @@ void report_text_session(FILE *out, const report_session *s, bool verbose)
     if (in->auth)
         field(out, 2, "AUTH", "exchanged (payload not recorded)");
     for (i = 0; i < in->ntxns; i++)
-        text_txn(out, i + 1, &in->txns[i]);
+        text_txn(out, i + 1, in, &in->txns[i]);
     if (in->txns_total > in->ntxns)
         fprintf(out, "  ... %d more transactions\n",
                 in->txns_total - in->ntxns);
@@ -349,4 +367,72 @@ void report_text_summary(FILE *out, const report_totals *t,
     if (st->file_truncated)
         field(out, 2, "warning",
               "the capture file breaks off after its last complete packet");
+}
+
+/* "1 session, 1 message: 1 deferred" for one server. */
+static void server_counts(const report_server *sv, char *buf, size_t n)
+{
+    uint64_t msgs = 0;
+    size_t o;
+    bool any = false;
+
+    for (int k = 0; k < OUTCOME__COUNT; k++)
+        msgs += sv->messages[k];
+    o = (size_t)snprintf(buf, n, "%" PRIu64 " session%s, %" PRIu64
+                         " message%s", sv->sessions,
+                         sv->sessions == 1 ? "" : "s", msgs,
+                         msgs == 1 ? "" : "s");
+    for (int k = 0; k < OUTCOME__COUNT && o < n; k++) {
+        if (sv->messages[k] == 0)
+            continue;
+        o += (size_t)snprintf(buf + o, n - o, "%s%" PRIu64 " %s",
+                              any ? ", " : ": ", sv->messages[k],
+                              outcome_name((outcome_status)k));
+        any = true;
+    }
+}
+
+void report_text_servers(FILE *out, const report_totals *t)
+{
+    char line[512], ip[REPORT_IPSTRLEN], prod[REPORT_CLEAN_MAX];
+    int *order = t->nservers > 0 ? malloc((size_t)t->nservers *
+                                          sizeof(*order))
+                                 : NULL;
+    size_t o = 0;
+
+    fprintf(out, "=== servers, worst first\n");
+    if (order != NULL)
+        report_servers_order(t, order);
+    for (int i = 0; order != NULL && i < t->nservers &&
+                    i < REPORT_SERVERS_SHOWN; i++) {
+        const report_server *sv = &t->servers[order[i]];
+
+        snprintf(line, sizeof(line), "%s",
+                 sv->product[0] ? report_clean(sv->product, prod,
+                                               sizeof(prod))
+                                : "software not named");
+        field(out, 2, report_ip(sv->family, sv->ip, ip), line);
+        server_counts(sv, line, sizeof(line));
+        field(out, 4, "", line);
+        o = 0;
+        line[0] = '\0';
+        for (int k = 0; k < sv->nby_rule && o < sizeof(line); k++)
+            o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s %"
+                                  PRIu64, k ? ", " : "", sv->by_rule[k].id,
+                                  sv->by_rule[k].count);
+        field(out, 4, "flags", sv->nby_rule ? line : "none");
+    }
+    if (t->nservers > REPORT_SERVERS_SHOWN)
+        fprintf(out, "  ... %d more servers (all of them in -j)\n",
+                t->nservers - REPORT_SERVERS_SHOWN);
+    if (t->servers_over > 0)
+        fprintf(out, "  ... %" PRIu64 " sessions with servers not tracked\n",
+                t->servers_over);
+    o = 0;
+    for (int k = 0; k < OUTCOME__COUNT && o < sizeof(line); k++)
+        o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%" PRIu64 " %s",
+                              k ? ", " : "", t->outcomes[k],
+                              outcome_name((outcome_status)k));
+    field(out, 2, "messages", line);
+    free(order);
 }

@@ -54,7 +54,7 @@ static void chunk_ending(sbuf *b, const smtp_info *s, const smtp_chunk *c)
                   rule_secs(c->end_time - c->cmd_time, d));
         break;
     case SMTP_CHUNK_CUT_CLOSE:
-        sb_printf(b, "before %s %s later", rule_end_phrase(s->end),
+        sb_printf(b, "before %s %s later", smtp_end_phrase(s->end),
                   rule_secs(c->end_time - c->cmd_time, d));
         break;
     default:
@@ -276,7 +276,7 @@ void rule_drop_after_bdat(const smtp_info *s, rule_ctx *cx)
         sb_printf(&b, "'%s' sent at %s was never answered: %s at %s, %s "
                       "later", s->unanswered_text[i],
                   rule_tod(s->unanswered_time[i], tb),
-                  rule_end_phrase(s->end), rule_tod(s->end_time, te),
+                  smtp_end_phrase(s->end), rule_tod(s->end_time, te),
                   rule_secs(s->end_time - s->unanswered_time[i], d));
         if (c != NULL)
             sb_printf(&b, ", after %llu of %llu chunk bytes",

@@ -228,7 +228,7 @@ void rule_unanswered_command(const smtp_info *s, rule_ctx *cx)
                            "these lines something else than commands", db);
     snprintf(ev, sizeof(ev), "%s never answered: %s; %s at %s",
              n == 1 ? "a command was" : "commands were", list,
-             rule_end_phrase(s->end), rule_tod(s->end_time, tb));
+             smtp_end_phrase(s->end), rule_tod(s->end_time, tb));
     sb_init(&h, hint, sizeof(hint));
     if (banner)
         sb_printf(&h, "The server accepted the connection but never sent "

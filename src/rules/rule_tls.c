@@ -141,7 +141,7 @@ void rule_starttls_rejected(const smtp_info *s, rule_ctx *cx)
                    "STARTTLS sent at %s was never answered: %s at %s, %s "
                    "later (%s)",
                    rule_tod(s->unanswered_time[i], tb),
-                   rule_end_phrase(s->end), rule_tod(s->end_time, te),
+                   smtp_end_phrase(s->end), rule_tod(s->end_time, te),
                    rule_secs(waited, d), advs);
     }
 }

@@ -183,20 +183,6 @@ const char *rule_verb_name(smtp_verb v)
     return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "?";
 }
 
-const char *rule_end_phrase(smtp_end e)
-{
-    switch (e) {
-    case SMTP_END_CLIENT_QUIT: return "the client quit";
-    case SMTP_END_SERVER_CLOSE: return "the server closed the connection";
-    case SMTP_END_CLIENT_CLOSE: return "the client closed the connection";
-    case SMTP_END_RESET: return "the connection was reset";
-    case SMTP_END_IDLE_TIMEOUT: return "the connection went idle";
-    case SMTP_END_CAPTURE_END: return "the capture ended";
-    case SMTP_END_EVICTED: return "the capture dropped the connection";
-    default: return "the session ended";
-    }
-}
-
 static void later(sc_time *best, sc_time cand, sc_time t)
 {
     if (cand != SC_TIME_NONE && cand <= t && (*best == SC_TIME_NONE ||

@@ -389,6 +389,13 @@ rule_sw rule_detect_sw(const smtp_info *s)
     return sw != RULE_SW_UNKNOWN ? sw : detect_text(s->ehlo_reply.text);
 }
 
+const char *rule_server_product(const smtp_info *s)
+{
+    rule_sw sw = rule_detect_sw(s);
+
+    return sw != RULE_SW_UNKNOWN ? rule_sw_name(sw) : NULL;
+}
+
 const char *rule_vendor_fix(rule_sw sw, rule_fix k)
 {
     const rule_vendor *v = rule_vendor_at(sw);

@@ -300,8 +300,19 @@ static void on_reply(smtp_session *s, int code, sc_time ts)
             t->mail_reply = r;
         break;
     case SMTP_VERB_RCPT:
-        if (t != NULL && code >= 200 && code < 300)
+        if (t == NULL)
+            break;
+        /* Counts by class, and the first refusal of each: when no
+         * recipient is accepted they decide the message's outcome. */
+        if (code >= 200 && code < 300) {
             t->rcpt_accepted++;
+        } else if (code >= 400 && code < 500) {
+            if (t->rcpt_deferred++ == 0)
+                t->rcpt_defer_reply = r;
+        } else if (code >= 500) {
+            if (t->rcpt_rejected++ == 0)
+                t->rcpt_reject_reply = r;
+        }
         break;
     case SMTP_VERB_DATA:
         on_data_reply(s, t, &r, ts);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "smtpscope/outcome.h"
 #include "smtpscope/smtp.h"
 #include "require.h"
 
@@ -36,6 +37,17 @@ static void check_invariants(const smtp_info *in)
         }
         if (t->mail_from)
             REQUIRE(strlen(t->mail_from) < SMTP_TEXT_MAX);
+        {
+            /* the outcome and queue id read hostile reply text */
+            smtp_outcome oc;
+
+            smtp_outcome_of(in, t, &oc);
+            REQUIRE((unsigned)oc.status < OUTCOME__COUNT);
+            REQUIRE(strlen(oc.queue_id) < sizeof(oc.queue_id));
+            REQUIRE(strlen(oc.reason) < sizeof(oc.reason));
+            REQUIRE(oc.status != OUTCOME_DELIVERED ||
+                    (t->reply.code >= 200 && t->reply.code < 300));
+        }
     }
     for (int i = 0; i < in->nevents; i++) {
         const smtp_event *e = &in->events[i];

@@ -615,6 +615,11 @@ static void check_data_rejected(const smtp_info *in)
           e->code == 554);
     CHECK(!in->txns[0].data_started);
     CHECK(in->txns[0].rcpt_accepted == 0);
+    /* the refusal is counted by class and kept: it decides the outcome */
+    CHECK(in->txns[0].rcpt_rejected == 1 && in->txns[0].rcpt_deferred == 0);
+    CHECK(in->txns[0].rcpt_reject_reply.code == 550 &&
+          strstr(in->txns[0].rcpt_reject_reply.text, "Recipient address "
+                 "rejected") != NULL);
     CHECK(count_events(in, SMTP_EV_UNKNOWN_COMMAND) == 4);
 }
 
