@@ -15,6 +15,7 @@
 # Environment: SEED (1), RUNS (2), CONCURRENCY (150), BODY_SCALE (1.0),
 #              TSHARK=0 to leave tshark out (it takes minutes on big files),
 #              SMTPSCOPE=path to use an existing binary instead of building,
+#              SC_ARGS="-p any" (or any options) added to the smtpscope run,
 #              GEN_ONLY=1 to stop after generating the captures.
 set -u
 
@@ -130,8 +131,9 @@ for N in "$@"; do
 
     SC_S= SC_R= SC_NOTE=
     if [ -n "$SC" ]; then
-        say "  smtpscope -q -j /dev/null -r FILE"
-        measure smtpscope /dev/null "$SC" -q -j /dev/null -r "$F"
+        say "  smtpscope ${SC_ARGS:-}${SC_ARGS:+ }-q -j /dev/null -r FILE"
+        # shellcheck disable=SC2086  # SC_ARGS is a word list on purpose
+        measure smtpscope /dev/null "$SC" ${SC_ARGS:-} -q -j /dev/null -r "$F"
         SC_S=$BEST SC_R=$RSS
         [ "$RC" -gt 1 ] && SC_NOTE=" (exit status $RC, see $OUT/smtpscope.err)"
     fi

@@ -382,9 +382,25 @@ invalid_sessions()    { local k; for k in abc neg huge junk empty; do client inv
 cap_invalid()         { record bdat-invalid.pcap invalid_sessions; }
 cap_mixed()           { record data-bdat-mixed.pcap client mixed --host 127.0.0.1; }
 cap_unanswered()      { record unanswered-command.pcap fake silent-rcpt -- client unanswered --host 127.0.0.5; }
+# SMTP on an odd port (fakesmtp plain on 127.0.0.5:8025, swaks) beside an HTTP request on
+# 8080 (python3 -m http.server, curl): -p any must find the first and not the second
+odd_port_sessions() {
+    (cd "$WORK" && exec timeout 20 $PY -m http.server 8080 --bind 127.0.0.5) >/dev/null 2>&1 &
+    local hp=$!
+    $PY "$TOOLS/fakesmtp.py" plain --port 8025 2>>"$WORK/fake.log" &
+    local fp=$!
+    sleep 0.7
+    curl -s -o /dev/null http://127.0.0.5:8080/ || true
+    swaks --server 127.0.0.5 --port 8025 --helo client.smtpscope.test \
+        --from alice@smtpscope.test --to manager@company.com \
+        --data "$SWAKS_BODY" --timeout 20 >>"$WORK/swaks.log" 2>&1 || true
+    wait $fp || true
+    kill $hp 2>/dev/null; wait $hp 2>/dev/null || true
+}
+cap_odd_port() { FILTER="tcp port 8025 or tcp port 8080" record smtp-odd-port.pcap odd_port_sessions; }
 RULES=(no_chunking binarymime_data binarymime_gw binarymime_nochunk binarymime_bdat bdat_rejected masked exchange
        starttls starttls_inject starttls_rej auth smuggle smuggle_ok pipe_bad pipe_ok size_over
-       size_at bdat0 invalid mixed unanswered)
+       size_at bdat0 invalid mixed unanswered odd_port)
 
 # ---------------------------------------------------------------- main
 ALL=(clean_data clean_bdat seed timeout_postfix short long drop reset midstream ipv6 vlan

@@ -181,15 +181,24 @@ static void parse_ports(const char *s, capture_opts *co)
     const char *p = s;
 
     co->nports = 0;
+    co->any_port = false;
     for (;;) {
         char *end;
         long v;
 
+        if (strncmp(p, "any", 3) == 0 && (p[3] == ',' || p[3] == '\0')) {
+            co->any_port = true;        /* detection by first bytes */
+            if (p[3] == '\0')
+                break;
+            p += 4;
+            continue;
+        }
         errno = 0;
         v = strtol(p, &end, 10);
         if (errno != 0 || end == p || v < 1 || v > 65535 ||
             (*end != ',' && *end != '\0'))
-            die("-p: '%s' is not a comma list of ports 1-65535", s);
+            die("-p: '%s' is not a comma list of ports 1-65535 or 'any'",
+                s);
         if (co->nports == CAPTURE_PORTS_MAX)
             die("-p: at most %d ports", CAPTURE_PORTS_MAX);
         co->ports[co->nports++] = (uint16_t)v;

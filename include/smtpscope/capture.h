@@ -89,6 +89,9 @@ typedef struct capture_opts {
     const char *filter;         /* -f: extra BPF, ANDed with the port filter */
     uint16_t ports[CAPTURE_PORTS_MAX];
     int nports;
+    bool any_port;              /* -p any: SMTP detected on any port from a
+                                   new connection's first bytes; with
+                                   nports 0, no port is SMTP by number */
     int max_streams;            /* reassembler table size (0 = default) */
     sc_time idle_timeout;       /* close streams idle this long (packet time); 0 = never */
     int snaplen;                /* live: 0 = default (262144) */

@@ -146,6 +146,8 @@ typedef struct capture_conn {
     void *stream;               /* the handlers' per-stream pointer */
     void *nids;                 /* libnids' struct tcp_stream once open */
     bool nids_client_is_client; /* libnids' client is our client */
+    bool detected;              /* -p any: found by its first bytes (its
+                                   SYN was seen: not partial) */
     int first_fin;              /* sc_dir of the first FIN, -1 = none yet */
     capture_half half[2];       /* indexed by sc_dir of the sender */
     sc_time last_seen;
@@ -215,6 +217,32 @@ void capture_write_segment(capture_conn *c, const capture_segment *seg,
 void capture_write_opened(capture_conn *c, const capture_handlers *h);
 /* Free what c still holds (it closes without having opened). */
 void capture_write_forget(capture_conn *c);
+
+/* ---- capture_detect.c: -p any ---- */
+
+/* The 4-tuple of seg's connection, with its sender as the client
+ * (from_client) or as the server; built zeroed, for memcmp. */
+capture_key capture_key_of(const capture_segment *seg, bool from_client);
+
+typedef struct capture_detect capture_detect;
+
+typedef enum capture_detect_verdict {
+    CAPTURE_DETECT_NO = 0,      /* not a connection we follow */
+    CAPTURE_DETECT_WAIT,        /* a new connection, its first bytes to come */
+    CAPTURE_DETECT_SMTP         /* SMTP: follow it from this segment */
+} capture_detect_verdict;
+
+/* A fixed-size candidate table (about 0.5 MB); NULL when out of memory. */
+capture_detect *capture_detect_new(void);
+void capture_detect_free(capture_detect *d);
+
+/* A segment of a connection on no SMTP port. SMTP when it carries the
+ * first bytes of a direction of a connection whose SYN was seen, and they
+ * are a 220 greeting from the server or EHLO/HELO from the client;
+ * *from_client then says whether its sender is the client. */
+capture_detect_verdict capture_detect_segment(capture_detect *d,
+                                              const capture_segment *seg,
+                                              bool *from_client);
 
 /* ---- capture_nids.c ---- */
 

@@ -39,6 +39,7 @@ static struct {
     capture_stats *st;
     capture_conn_table conns;
     pcap_t *dead;               /* DLT_RAW handle libnids is "reading" */
+    capture_detect *detect;     /* -p any: candidates by first bytes */
     capture_conn *cur;          /* the connection libnids is working on;
                                    NULL once it was closed meanwhile */
     sc_time now;                /* packet time */
@@ -630,7 +631,7 @@ static void synthesize_handshake(capture_conn *c, const capture_segment *seg,
         sisn = seg->seq - 1;
         cisn = has_ack ? seg->ack - 1 : 0;
     }
-    c->flow.partial = true;
+    c->flow.partial = !c->detected;
     feed_made(c, true, cisn, 0, CAPTURE_TH_SYN, true, NULL, 0);
     feed_made(c, false, sisn, cisn + 1, CAPTURE_TH_SYN | CAPTURE_TH_ACK,
               true, NULL, 0);
@@ -641,6 +642,8 @@ static void synthesize_handshake(capture_conn *c, const capture_segment *seg,
 
 static bool is_smtp_port(uint16_t port)
 {
+    if (g.opts->any_port && g.opts->nports == 0)
+        return false;           /* -p any alone: detection decides */
     const uint16_t *ports = g.opts->nports > 0 ? g.opts->ports : default_ports;
     int n = g.opts->nports > 0 ? g.opts->nports
                                : (int)(sizeof default_ports /
@@ -756,33 +759,60 @@ static void before_feed(capture_conn *c, const capture_segment *seg,
     }
 }
 
-void capture_nids_segment(const capture_segment *seg, sc_time ts)
+/*
+ * Is the segment ours, and is its sender the client? The side on an SMTP
+ * port is the server; with both on one, the lower port (then the lower
+ * address), so both directions agree. With -p any, a connection on no
+ * SMTP port is ours when followed already (either way round), or when
+ * this segment's first bytes tell SMTP (*detected).
+ */
+static bool orient(const capture_segment *seg, bool *from_client,
+                   bool *detected)
 {
     bool sp = is_smtp_port(seg->sport), dp = is_smtp_port(seg->dport);
-    bool from_client, syn, has_data;
+    capture_key k;
+
+    *detected = false;
+    if (sp && dp) {
+        *from_client = seg->sport != seg->dport
+                           ? seg->sport > seg->dport
+                           : memcmp(seg->src, seg->dst, 16) > 0;
+        return true;
+    }
+    if (sp || dp) {
+        *from_client = dp;
+        return true;
+    }
+    if (g.detect == NULL)
+        return false;
+    k = capture_key_of(seg, true);
+    if (capture_conns_find(&g.conns, &k) != NULL) {
+        *from_client = true;
+        return true;
+    }
+    k = capture_key_of(seg, false);
+    if (capture_conns_find(&g.conns, &k) != NULL) {
+        *from_client = false;
+        return true;
+    }
+    *detected = capture_detect_segment(g.detect, seg, from_client) ==
+                CAPTURE_DETECT_SMTP;
+    return *detected;
+}
+
+void capture_nids_segment(const capture_segment *seg, sc_time ts)
+{
+    bool from_client, syn, has_data, detected;
     capture_key k;
     capture_conn *c;
     sc_dir dir;
 
     advance_time(ts);
-    if (!sp && !dp)
+    if (!orient(seg, &from_client, &detected))
         return;
     g.st->smtp_packets++;
-    /* The side on an SMTP port is the server; with both on one, the lower
-     * port (then the lower address), so both directions agree. */
-    if (sp && dp)
-        from_client = seg->sport != seg->dport
-                          ? seg->sport > seg->dport
-                          : memcmp(seg->src, seg->dst, 16) > 0;
-    else
-        from_client = dp;
     dir = from_client ? SC_DIR_CLIENT : SC_DIR_SERVER;
-    memset(&k, 0, sizeof k);
-    k.family = (uint8_t)seg->family;
-    memcpy(k.client, from_client ? seg->src : seg->dst, 16);
-    memcpy(k.server, from_client ? seg->dst : seg->src, 16);
-    k.client_port = from_client ? seg->sport : seg->dport;
-    k.server_port = from_client ? seg->dport : seg->sport;
+    k = capture_key_of(seg, from_client);
 
     syn = (seg->flags & (CAPTURE_TH_SYN | CAPTURE_TH_RST)) == CAPTURE_TH_SYN;
     has_data = seg->payload_len > 0 &&
@@ -792,10 +822,13 @@ void capture_nids_segment(const capture_segment *seg, sc_time ts)
         if (syn && !(seg->flags & CAPTURE_TH_ACK)) {
             capture_recent_forget(&g.conns, &k);    /* a new connection */
             c = new_conn(&k, seg, ts);
-        } else if (has_data && !capture_recent_has(&g.conns, &k, ts)) {
+        } else if (has_data && (detected ||
+                                !capture_recent_has(&g.conns, &k, ts))) {
             c = new_conn(&k, seg, ts);
             if (c) {
                 g.cur = c;
+                /* detected: this is the first byte, the SYN was seen */
+                c->detected = detected;
                 synthesize_handshake(c, seg, from_client);
             }
         }
@@ -856,10 +889,15 @@ int capture_nids_start(const capture_opts *opts, const capture_handlers *h,
     g.h = h;
     g.st = st;
     g.dead = pcap_open_dead(DLT_RAW, CAPTURE_PKT_MAX);
-    if (!g.dead || capture_conns_init(&g.conns, (size_t)max) < 0) {
+    if (opts->any_port)
+        g.detect = capture_detect_new();
+    if (!g.dead || (opts->any_port && !g.detect) ||
+        capture_conns_init(&g.conns, (size_t)max) < 0) {
         snprintf(err, errlen, "cannot start the reassembler: out of memory");
         if (g.dead)
             pcap_close(g.dead);
+        capture_detect_free(g.detect);
+        g.detect = NULL;
         return -1;
     }
     nids_params.pcap_desc = g.dead;
@@ -880,6 +918,8 @@ int capture_nids_start(const capture_opts *opts, const capture_handlers *h,
         snprintf(err, errlen, "cannot start the reassembler: %s",
                  nids_errbuf);
         capture_conns_free(&g.conns);
+        capture_detect_free(g.detect);
+        g.detect = NULL;
         pcap_close(g.dead);
         return -1;
     }
@@ -902,6 +942,8 @@ void capture_nids_finish(void)
     nids_unregister_tcp(tcp_callback);
     nids_params.pcap_desc = NULL;
     capture_conns_free(&g.conns);
+    capture_detect_free(g.detect);
+    g.detect = NULL;
     pcap_close(g.dead);
     g.dead = NULL;
 }

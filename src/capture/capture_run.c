@@ -274,7 +274,8 @@ static int set_filter(run *r, const char *expr, char *err, size_t errlen)
     return 0;
 }
 
-/* Live: the kernel passes only TCP on the SMTP ports (-p), ANDed with -f,
+/* Live: the kernel passes only TCP on the SMTP ports (-p; all TCP with
+ * -p any), ANDed with -f,
  * so a busy interface does not flood the capture buffer. A second branch
  * catches 802.1Q frames that still carry their tag where the link type
  * has tags ("vlan" shifts every later offset, so it comes last). Offline
@@ -291,7 +292,11 @@ static int apply_filter(run *r, char *err, size_t errlen)
     if (!o->iface)
         return user ? set_filter(r, o->filter, err, errlen) : 0;
     snprintf(ports, sizeof ports, "port 25 or port 587 or port 2525");
-    for (i = 0; i < o->nports && n < sizeof ports; i++)
+    /* -p any: SMTP is told from the first bytes, on every port; the
+     * kernel passes all TCP (the cost: every TCP packet is read) */
+    if (o->any_port)
+        snprintf(ports, sizeof ports, "tcp");
+    for (i = 0; !o->any_port && i < o->nports && n < sizeof ports; i++)
         n += (size_t)snprintf(ports + n, sizeof ports - n, "%sport %u",
                               i ? " or " : "", (unsigned)o->ports[i]);
     len = snprintf(expr, sizeof expr,

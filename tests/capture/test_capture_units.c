@@ -226,11 +226,74 @@ static void check_recent(void)
     free(ref);
 }
 
+/* -p any (capture_detect.c): a segment of 10.0.0.1:40000 <-> 10.0.0.2:8025. */
+static capture_segment det_seg(bool from_client, uint8_t flags, uint32_t seq,
+                               const char *payload)
+{
+    capture_segment g;
+
+    memset(&g, 0, sizeof g);
+    g.family = 4;
+    g.src[0] = g.dst[0] = 10;
+    g.src[3] = from_client ? 1 : 2;
+    g.dst[3] = from_client ? 2 : 1;
+    g.sport = from_client ? 40000 : 8025;
+    g.dport = from_client ? 8025 : 40000;
+    g.seq = seq;
+    g.flags = flags;
+    g.payload = (const uint8_t *)payload;
+    g.payload_len = payload ? strlen(payload) : 0;
+    return g;
+}
+
+static capture_detect_verdict det(capture_detect *d, bool from_client,
+                                  uint8_t flags, uint32_t seq,
+                                  const char *payload, bool *fc)
+{
+    capture_segment g = det_seg(from_client, flags, seq, payload);
+
+    return capture_detect_segment(d, &g, fc);
+}
+
+static void check_detect(void)
+{
+    capture_detect *d = capture_detect_new();
+    const uint8_t syn = CAPTURE_TH_SYN, ack = CAPTURE_TH_ACK;
+    bool fc = true;
+
+    CHECK(d != NULL);
+    if (d == NULL)
+        return;
+    /* the server's greeting, at its ISN + 1, after the handshake */
+    CHECK(det(d, true, syn, 100, NULL, &fc) == CAPTURE_DETECT_WAIT);
+    CHECK(det(d, false, syn | ack, 500, NULL, &fc) == CAPTURE_DETECT_WAIT);
+    CHECK(det(d, false, ack, 501, "220 mx ESMTP\r\n", &fc) ==
+          CAPTURE_DETECT_SMTP && !fc);
+    /* the client's EHLO first */
+    CHECK(det(d, true, syn, 100, NULL, &fc) == CAPTURE_DETECT_WAIT);
+    CHECK(det(d, true, ack, 101, "ehlo me\r\n", &fc) == CAPTURE_DETECT_SMTP &&
+          fc);
+    /* near misses: HTTP; 220 not at the first byte; no SYN seen;
+     * "2200" is no greeting */
+    det(d, true, syn, 100, NULL, &fc);
+    CHECK(det(d, true, ack, 101, "GET / HTTP/1.0\r\n", &fc) ==
+          CAPTURE_DETECT_NO);
+    CHECK(det(d, false, ack, 501, "220 mx\r\n", &fc) == CAPTURE_DETECT_NO);
+    det(d, true, syn, 100, NULL, &fc);
+    det(d, false, syn | ack, 500, NULL, &fc);
+    CHECK(det(d, false, ack, 900, "220 mx\r\n", &fc) == CAPTURE_DETECT_NO);
+    det(d, true, syn, 100, NULL, &fc);
+    det(d, false, syn | ack, 500, NULL, &fc);
+    CHECK(det(d, false, ack, 501, "2200 x\r\n", &fc) == CAPTURE_DETECT_NO);
+    capture_detect_free(d);
+}
+
 int main(void)
 {
     check_plain_ipv4();
     check_conns();
     check_recent();
+    check_detect();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;

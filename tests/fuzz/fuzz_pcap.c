@@ -62,6 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.capture.stream = in;                  /* capture_run closes it */
     memcpy(o.capture.ports, ports, sizeof(ports));
     o.capture.nports = 3;
+    o.capture.any_port = true;              /* -p 25,587,2525,any */
     o.capture.max_streams = FUZZ_MAX_STREAMS;
     o.capture.idle_timeout = 300 * SC_USEC_PER_SEC;
     o.report.text = devnull;

@@ -22,6 +22,7 @@ the --jsonl lines:
      CAP_NET_RAW/root, no file left behind; -Z nobody keeps capturing
      after dropping privileges (with -i any, -f, --jsonl -, -q, SIGTERM):
      counters on stderr, the port BPF keeps UDP noise out
+  i  -p any: the session on the server's odd port found by its first bytes
 
 Python 3 standard library only. Every wait is bounded; smtpscope is
 killed in a finally block. Exit 0 pass, 1 fail, 77 skip (no CAP_NET_RAW).
@@ -655,6 +656,29 @@ def run_unprivileged(exe, work, port):
           "(h) -Z unknown user: exit 2, one line: %r" % err)
 
 
+def run_any(exe, port):
+    """(i) -p any: the kernel filter lets every TCP port through and the
+    session on the test server's odd port is told from its first bytes."""
+    argv = [exe, "-i", "lo", "-p", "any", "--jsonl", "-", "-a", "-q"]
+    log("run: " + " ".join(argv))
+    proc = Proc(argv)
+    try:
+        probes = wait_capturing(proc, proc.stdout_raw, "127.0.0.1", port)
+        if not check(probes is not None, "(i) -p any finds SMTP on port %d "
+                     "by its first bytes" % port):
+            log(proc.stderr_text())
+            return
+        cport, _ = data_session("127.0.0.1", port)
+        o, _ = wait_session(proc.stdout_raw, cport, 3.0)
+        if check(o is not None, "(i) -p any: a DATA session written"):
+            check(o.get("partial") is False and
+                  (o.get("banner") or "").startswith("220"),
+                  "(i) -p any: whole session, banner %r" % o.get("banner"))
+        check(proc.stop(signal.SIGINT) == 0, "(i) exit 0 after SIGINT")
+    finally:
+        proc.kill()
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
@@ -678,6 +702,7 @@ def main():
     os.chmod(work, 0o755)
     try:
         run_main(exe, work, port, port6)
+        run_any(exe, port)
         if os.geteuid() == 0:
             run_drop(exe, port)
             run_unprivileged(exe, work, port)
