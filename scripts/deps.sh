@@ -10,6 +10,9 @@ libglib2.0-dev libcjson-dev libssl-dev"
 # tcpreplay for the forced-drop replay in a network namespace.
 if [ "${1:-}" = "--test" ]; then
     PKGS="$PKGS clang libclang-rt-dev python3 iproute2 tcpreplay"
+    # The package (scripts/build-deb.sh, tests/package/) and the man page
+    # check (tests/install/: man --warnings).
+    PKGS="$PKGS dpkg-dev lintian man-db"
 fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Second command of the README (and what CI runs): the whole test suite,
-# in the normal build and again under AddressSanitizer + UBSan, then a
+# in the normal build; the Debian package built, linted, installed, run
+# and removed; the suite again under AddressSanitizer + UBSan; then a
 # short smoke run of each fuzz harness.
 set -eu
 cd "$(dirname "$0")/.."
@@ -12,6 +13,10 @@ echo "== normal build"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWERROR=ON
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs"
+
+echo "== Debian package: build, lintian, install, run, remove"
+deb=$(sh scripts/build-deb.sh build-deb)
+sh tests/package/deb_test.sh "$deb"
 
 echo "== sanitizer build (ASan + UBSan)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON -DWERROR=ON \

@@ -29,7 +29,7 @@
 #include "smtpscope/cli.h"
 
 #ifndef SMTPSCOPE_DEMO_CAPTURE
-#define SMTPSCOPE_DEMO_CAPTURE "captures/seed-bdat-timeout.pcap"
+#define SMTPSCOPE_DEMO_CAPTURE "/usr/local/share/smtpscope/seed-bdat-timeout.pcap"
 #endif
 
 #define EXIT_FLAGGED 1
@@ -208,19 +208,18 @@ static void parse_ports(const char *s, capture_opts *co)
     }
 }
 
-/* The bundled demo capture: the build tree's, else the installed one
- * (BIN/../share/smtpscope/NAME beside the executable). */
+/* The bundled demo capture: BIN/../share/smtpscope/NAME beside the
+ * running executable (the build tree's copy, or an install moved
+ * elsewhere), else the path of the configured install prefix. */
 static const char *demo_capture(void)
 {
     static char path[PATH_MAX];
-    const char *built = SMTPSCOPE_DEMO_CAPTURE;
-    const char *base = strrchr(built, '/');
+    const char *installed = SMTPSCOPE_DEMO_CAPTURE;
+    const char *base = strrchr(installed, '/');
     char exe[PATH_MAX];
     ssize_t n;
     char *slash;
 
-    if (access(built, R_OK) == 0)
-        return built;
     n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (n > 0) {
         exe[n] = '\0';
@@ -228,12 +227,12 @@ static const char *demo_capture(void)
         if (slash != NULL) {
             *slash = '\0';
             snprintf(path, sizeof(path), "%s/../share/smtpscope/%s", exe,
-                     base ? base + 1 : built);
+                     base ? base + 1 : installed);
             if (access(path, R_OK) == 0)
-                return path;
+                return realpath(path, exe) ? strcpy(path, exe) : path;
         }
     }
-    return built;   /* capture_run reports it missing */
+    return installed;   /* capture_run reports it if missing */
 }
 
 static void install_signals(void)

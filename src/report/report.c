@@ -213,8 +213,10 @@ static int write_whole(int fd, const char *buf, size_t len)
         if (n <= 0) {
             int e = n < 0 ? errno : EIO;
 
-            if (before >= 0 && done > 0)
-                (void)ftruncate(fd, before);
+            /* If even the cut fails, the write's error is still the
+             * one to report: it is why the line is not whole. */
+            if (before >= 0 && done > 0 && ftruncate(fd, before) != 0)
+                done = 0;
             errno = e;
             return -1;
         }

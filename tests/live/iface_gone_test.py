@@ -25,6 +25,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+from checklib import check, summary  # noqa: E402
 import time
 
 SKIP = 77
@@ -44,14 +48,6 @@ while off + 16 <= len(d) and n < int(sys.argv[3]):
     n += 1
 """
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-    return cond
 
 
 def ip(*args):
@@ -150,8 +146,7 @@ def main():
         finally:
             subprocess.run(["ip", "netns", "del", ns], timeout=WAIT,
                            stderr=subprocess.DEVNULL)
-    print("%d failure(s)" % len(failures) if failures else "all passed")
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":
