@@ -30,6 +30,7 @@
 #define SMTPSCOPE_SMTP_H
 
 #include "smtpscope/common.h"
+#include "smtpscope/tls.h"
 
 /* ---- limits (generous but finite; RFC 5321 says 512 / 1000 octets) ---- */
 #define SMTP_LINE_MAX 4096        /* a command or reply line beyond this is cut and flagged */
@@ -286,6 +287,9 @@ typedef struct smtp_info {
     bool tls;                     /* TLS started (STARTTLS answered 220, or
                                      an implicit-TLS port) and the first
                                      bytes after it were TLS records */
+    const tls_info *tls_info;     /* the handshake as seen (borrowed from
+                                     the session; NULL when TLS never
+                                     started) */
     bool auth;                    /* an AUTH exchange happened */
     bool quit_sent;
     smtp_reply quit_reply;

@@ -104,6 +104,15 @@ cJSON *report_json_record(const char *event_type, sc_time t,
 /* {"kind", "name", "link_type"}. */
 cJSON *report_json_source(const report_source *src, const capture_stats *st);
 
+/* A time field: RFC 3339 string, or null for SC_TIME_NONE. */
+void report_add_time(cJSON *o, const char *key, sc_time t);
+
+/* report_tls.c: the SESSION's tls_info object; the text report's TLS
+ * summary line and one line per certificate (not yet cleaned). */
+cJSON *report_json_tls(const tls_info *t);
+void report_tls_line(const tls_info *t, char *buf, size_t size);
+void report_tls_cert_line(const tls_cert *c, char *buf, size_t size);
+
 /* The text block of one session; verbose adds the transcript. */
 void report_text_session(FILE *out, const report_session *s, bool verbose);
 /* The servers (worst first, at most REPORT_SERVERS_SHOWN) and the

@@ -70,7 +70,7 @@ static void add_u64(cJSON *o, const char *key, uint64_t v)
     cJSON_AddItemToObject(o, key, u64_item(v));
 }
 
-static void add_time(cJSON *o, const char *key, sc_time t)
+void report_add_time(cJSON *o, const char *key, sc_time t)
 {
     char buf[SC_TIME_STRLEN];
 
@@ -133,7 +133,7 @@ static cJSON *chunk_json(const smtp_chunk *c)
     cJSON_AddBoolToObject(o, "last", c->last);
     add_u64(o, "gap", c->gap);
     cJSON_AddStringToObject(o, "end", chunk_end_name(c->end));
-    add_time(o, "time", c->cmd_time);
+    report_add_time(o, "time", c->cmd_time);
     add_reply(o, "reply", &c->reply);
     return o;
 }
@@ -165,7 +165,7 @@ static cJSON *txn_json(const smtp_info *in, const smtp_txn *t)
     cJSON *o = cJSON_CreateObject(), *params, *rcpt, *chunks;
     int i;
 
-    add_time(o, "time", t->start);
+    report_add_time(o, "time", t->start);
     add_str(o, "mail_from", t->mail_from);
     params = cJSON_AddObjectToObject(o, "params");
     for (i = 0; i < t->nparams; i++)
@@ -206,7 +206,7 @@ static cJSON *flag_json(const rule_flag *f)
                             rule_severity_name(f->severity));
     if (f->uncertain)
         cJSON_AddBoolToObject(o, "uncertain", true);
-    add_time(o, "time", f->time);
+    report_add_time(o, "time", f->time);
     add_str(o, "evidence", f->evidence);
     add_str(o, "hint", f->hint);
     return o;
@@ -249,8 +249,8 @@ cJSON *report_json_session(const report_session *s)
     cJSON_AddItemToObject(o, "server", endpoint(fl->family, fl->server_ip,
                                                 fl->server_port));
     cJSON_AddBoolToObject(o, "partial", fl->partial || in->partial);
-    add_time(o, "start", in->first_time);
-    add_time(o, "end", in->end_time != SC_TIME_NONE ? in->end_time
+    report_add_time(o, "start", in->first_time);
+    report_add_time(o, "end", in->end_time != SC_TIME_NONE ? in->end_time
                                                     : in->last_time);
     add_banner(o, &in->banner);
     if (in->helo_verb[0] == '\0') {
@@ -269,6 +269,8 @@ cJSON *report_json_session(const report_session *s)
             report_clean(in->ext[i], buf, sizeof(buf))));
     }
     cJSON_AddBoolToObject(o, "tls", in->tls);
+    if (in->tls_info != NULL && in->tls_info->first_time != SC_TIME_NONE)
+        cJSON_AddItemToObject(o, "tls_info", report_json_tls(in->tls_info));
     cJSON_AddBoolToObject(o, "auth", in->auth);
     arr = cJSON_AddArrayToObject(o, "transactions");
     for (i = 0; i < in->ntxns; i++)
@@ -280,7 +282,7 @@ cJSON *report_json_session(const report_session *s)
         cJSON *u = cJSON_CreateObject();
 
         add_str(u, "command", in->unanswered_text[i]);
-        add_time(u, "time", in->unanswered_time[i]);
+        report_add_time(u, "time", in->unanswered_time[i]);
         cJSON_AddItemToArray(arr, u);
     }
     cJSON_AddStringToObject(o, "end_state", report_end_state(in->end));
@@ -368,7 +370,7 @@ cJSON *report_json_record(const char *event_type, sc_time t,
         return NULL;
     }
     cJSON_AddStringToObject(o, "event_type", event_type);
-    add_time(o, "timestamp", t);
+    report_add_time(o, "timestamp", t);
     if (sensor != NULL)
         cJSON_AddStringToObject(o, "sensor", sensor);
     else

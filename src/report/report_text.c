@@ -290,8 +290,16 @@ void report_text_session(FILE *out, const report_session *s, bool verbose)
         o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s",
                               i ? ", " : "", in->ext[i]);
     field(out, 2, "extensions", in->next ? line : "none");
-    if (in->tls)
-        field(out, 2, "TLS", "STARTTLS accepted; the rest is encrypted");
+    if (in->tls_info != NULL && in->tls_info->first_time != SC_TIME_NONE) {
+        report_tls_line(in->tls_info, line, sizeof(line));
+        field(out, 2, "TLS", line);
+        for (i = 0; i < in->tls_info->ncerts; i++) {
+            report_tls_cert_line(&in->tls_info->certs[i], line, sizeof(line));
+            field(out, 2, i ? "" : "certificates", line);
+        }
+    } else if (in->tls) {
+        field(out, 2, "TLS", "STARTTLS accepted; no TLS record followed");
+    }
     if (in->auth)
         field(out, 2, "AUTH", "exchanged (payload not recorded)");
     for (i = 0; i < in->ntxns; i++)

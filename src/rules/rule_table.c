@@ -89,6 +89,16 @@ static const rule_def table[] = {
       "(cleartext SMTP continued: commands hidden from anything that stops "
       "at STARTTLS)",
       rule_starttls_not_tls },
+    { "starttls-failed", RULE_SEV_ERROR,
+      "STARTTLS was accepted but the TLS handshake never completed: an "
+      "alert, or a close or reset during the handshake; evidence names the "
+      "alert",
+      rule_starttls_failed },
+    { "tls-weak", RULE_SEV_WARNING,
+      "the handshake completed with TLS below 1.2, or the server's "
+      "certificate was expired at the capture time, SHA-1 signed, or has an "
+      "RSA key under 2048 bits",
+      rule_tls_weak },
 };
 
 #define NRULES ((int)(sizeof(table) / sizeof(table[0])))

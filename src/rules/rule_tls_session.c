@@ -67,3 +67,246 @@ void rule_starttls_not_tls(const smtp_info *s, rule_ctx *cx)
                "both MTAs' logs, which should show a TLS connection.",
                "%s", ev);
 }
+
+/* ---- starttls-failed ---- */
+
+/* Did the capture lose TLS bytes? Then no verdict on the handshake. */
+static bool tls_bytes_lost(const smtp_info *s, const tls_info *t)
+{
+    return t->lost[0] || t->lost[1] || t->gap_bytes[0] || t->gap_bytes[1] ||
+           s->gap_bytes[0] || s->gap_bytes[1];
+}
+
+/*
+ * protocol_version: which side decides the versions, per product.
+ * Sources: postconf(5) smtpd_tls_protocols / smtpd_tls_mandatory_protocols
+ * (server) and smtp_tls_protocols (client), range syntax ">=TLSv1.2" from
+ * Postfix 3.6 (TLS_README); OpenSSL 3 refuses TLS 1.0/1.1 at its default
+ * security level 1 (SSL_CTX_set_security_level(3); "@SECLEVEL=0" is needed,
+ * as the Node.js TLS docs on OpenSSL security levels say); Exim spec
+ * "Encrypted SMTP connections using TLS/SSL": openssl_options (e.g.
+ * +no_tlsv1) with OpenSSL, tls_require_ciphers as a GnuTLS priority string
+ * (e.g. NORMAL:-VERS-TLS1.0) with GnuTLS; Exchange follows Windows
+ * SCHANNEL (HKLM\...\SCHANNEL\Protocols\TLS 1.x\Server Enabled / Client),
+ * Microsoft's "Exchange Server TLS configuration best practices".
+ */
+static void hint_versions(sbuf *h, const smtp_info *s, const tls_info *t)
+{
+    char off[48];
+
+    tls_offered_text(t, off, sizeof(off));
+    sb_printf(h, "No TLS version in common: the client offered TLS %s and "
+                 "the %s refused it. ", off,
+              t->alert_dir == SC_DIR_SERVER ? "server" : "client");
+    switch (rule_detect_sw(s)) {
+    case RULE_SW_POSTFIX:
+        sb_printf(h, "Postfix server: smtpd_tls_protocols and "
+                     "smtpd_tls_mandatory_protocols (e.g. >=TLSv1.2); with "
+                     "OpenSSL 3, TLS 1.0/1.1 work only at OpenSSL security "
+                     "level 0. ");
+        break;
+    case RULE_SW_EXIM:
+        sb_printf(h, "Exim server: openssl_options (+no_tlsv1 ...) with "
+                     "OpenSSL, or the GnuTLS priority string in "
+                     "tls_require_ciphers (NORMAL:-VERS-TLS1.0 ...). ");
+        break;
+    case RULE_SW_EXCHANGE:
+    case RULE_SW_SMTPSVC:
+        sb_printf(h, "Exchange/IIS: the Windows SCHANNEL keys "
+                     "HKLM\\SYSTEM\\CurrentControlSet\\Control\\"
+                     "SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.x\\Server "
+                     "(Enabled, DisabledByDefault). ");
+        break;
+    default:
+        sb_printf(h, "Server: Postfix smtpd_tls_protocols, Exim "
+                     "openssl_options / tls_require_ciphers, Exchange the "
+                     "SCHANNEL Protocols keys. ");
+        break;
+    }
+    sb_printf(h, "Better than lowering the server: upgrade the client to TLS "
+                 "1.2 (Postfix client: smtp_tls_protocols; OpenSSL 3 "
+                 "clients refuse TLS 1.0 at the default security level).");
+}
+
+static void hint_certificate(sbuf *h, const tls_info *t)
+{
+    sb_printf(h, "The client rejected the server's certificate chain");
+    if (t->ncerts > 0)
+        sb_printf(h, " (leaf %s, issued by %s)", t->certs[0].subject,
+                  t->certs[0].issuer);
+    sb_printf(h, ". Serve the full chain (leaf then intermediates: Postfix "
+                 "smtpd_tls_chain_files or a cert file holding the chain; "
+                 "Exim tls_certificate), from a CA the client trusts, "
+                 "unexpired and naming the MX host; or, for a private peer, "
+                 "relax the client's policy for it (Postfix "
+                 "smtp_tls_policy_maps 'encrypt' instead of 'verify'). ");
+}
+
+/* The cause, as one hint (starttls-failed). */
+static void failed_hint(sbuf *h, const smtp_info *s, const tls_info *t)
+{
+    uint8_t d = t->alert_desc;
+
+    if (t->alert && d == 70) {                      /* protocol_version */
+        hint_versions(h, s, t);
+    } else if (t->alert && (d == 42 || d == 43 || d == 45 || d == 46 ||
+                            d == 48)) {
+        hint_certificate(h, t);
+    } else if (t->alert && d == 40) {               /* handshake_failure */
+        sb_printf(h, "No cipher suite, group or signature algorithm in "
+                     "common (the client offered %d suites): compare both "
+                     "sides' cipher settings (Postfix smtpd_tls_ciphers / "
+                     "tls_*_cipherlist, Exim tls_require_ciphers) and the "
+                     "certificate's key type.", t->ciphers_total);
+    } else if (t->alert) {
+        sb_printf(h, "See the TLS alert's meaning in RFC 8446 6.2 and the "
+                     "mail log of the side that sent it.");
+    } else if (t->version == 0x0304 && t->app_records[SC_DIR_CLIENT] == 1) {
+        sb_printf(h, "TLS 1.3 sends alerts encrypted: the client sent one "
+                     "encrypted record after the server's handshake and "
+                     "closed - most often its alert rejecting the server's "
+                     "certificate. Check the certificate chain and the "
+                     "client's log.");
+    } else {
+        sb_printf(h, "A close or reset in the middle of the handshake with "
+                     "no alert is the mark of a middlebox (a firewall or IPS "
+                     "inspecting SMTP that does not let TLS through, e.g. "
+                     "Cisco ESMTP inspection) or of a TLS library that "
+                     "crashed: capture on both sides of the firewall and "
+                     "read both MTAs' logs.");
+    }
+}
+
+/* How far the handshake got, for the evidence. */
+static const char *handshake_stage(const tls_info *t)
+{
+    if (!t->server_hello)
+        return "after the ClientHello, before any ServerHello";
+    if (t->ccs[SC_DIR_CLIENT] || t->app_records[SC_DIR_CLIENT] > 0)
+        return "after the client's key exchange, before completion";
+    return "after the ServerHello";
+}
+
+void rule_starttls_failed(const smtp_info *s, rule_ctx *cx)
+{
+    const tls_info *t = s->tls_info;
+    char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX], tb[RULE_TOD_STRLEN];
+    char ab[24], off[48];
+    sbuf b, h;
+    sc_time when;
+
+    if (t == NULL || !t->client_hello || t->established ||
+        tls_bytes_lost(s, t))
+        return;
+    if (!t->alert && s->end != SMTP_END_SERVER_CLOSE &&
+        s->end != SMTP_END_CLIENT_CLOSE && s->end != SMTP_END_RESET)
+        return;     /* still running when the capture ended: unknown */
+    sb_init(&b, ev, sizeof(ev));
+    tls_offered_text(t, off, sizeof(off));
+    sb_printf(&b, "the TLS handshake %s did not complete: ",
+              t->implicit ? "on the implicit-TLS port" : "after STARTTLS");
+    if (t->alert) {
+        when = t->alert_time;
+        sb_printf(&b, "the %s sent Alert %s %s at %s",
+                  t->alert_dir == SC_DIR_CLIENT ? "client" : "server",
+                  t->alert_level == 2 ? "fatal" : "warning",
+                  tls_alert_name(t->alert_desc, ab), rule_tod(when, tb));
+    } else {
+        when = s->end_time;
+        sb_printf(&b, "%s at %s, with no alert", smtp_end_phrase(s->end),
+                  rule_tod(when, tb));
+    }
+    sb_printf(&b, ", %s; client offered TLS %s (%d cipher suites)",
+              handshake_stage(t), off, t->ciphers_total);
+    if (t->server_hello) {
+        char vb[16], cb[24];
+
+        sb_printf(&b, ", server chose %s %s", tls_version_name(t->version, vb),
+                  tls_cipher_name(t->cipher, cb));
+    }
+    sb_init(&h, hint, sizeof(hint));
+    failed_hint(&h, s, t);
+    rule_raise(cx, when, hint, "%s", ev);
+}
+
+/* ---- tls-weak ---- */
+
+#define WEAK_RSA_BITS 2048
+#define TLS_V12 0x0303
+
+static bool self_signed(const tls_cert *c)
+{
+    return strcmp(c->subject, c->issuer) == 0;
+}
+
+/* Reasons the server's certificate chain is weak, appended to b. */
+static int cert_reasons(sbuf *b, const tls_info *t)
+{
+    const tls_cert *leaf = &t->certs[0];
+    char nb[SC_TIME_STRLEN];
+    int n = 0;
+
+    if (t->ncerts == 0)
+        return 0;
+    if (leaf->not_after != SC_TIME_NONE && leaf->not_after < t->first_time) {
+        sb_printf(b, "%sthe server's certificate %s expired %s", n++ ? "; " : "",
+                  leaf->subject, sc_time_format(leaf->not_after, nb));
+    } else if (leaf->not_before != SC_TIME_NONE &&
+               leaf->not_before > t->first_time) {
+        sb_printf(b, "%sthe server's certificate %s is not valid before %s",
+                  n++ ? "; " : "", leaf->subject,
+                  sc_time_format(leaf->not_before, nb));
+    }
+    if (strcmp(leaf->key_type, "rsa") == 0 && leaf->key_bits > 0 &&
+        leaf->key_bits < WEAK_RSA_BITS)
+        sb_printf(b, "%sthe server's RSA key has %d bits", n++ ? "; " : "",
+                  leaf->key_bits);
+    for (int i = 0; i < t->ncerts; i++) {
+        /* A root's own signature is not checked by anyone: skip it. */
+        if (!t->certs[i].sha1_signed || (i > 0 && self_signed(&t->certs[i])))
+            continue;
+        sb_printf(b, "%s%s is signed with %s", n++ ? "; " : "",
+                  t->certs[i].subject, t->certs[i].sig_alg);
+        break;
+    }
+    return n;
+}
+
+/*
+ * Sources for the hint: RFC 8996 (TLS 1.0 and 1.1 deprecated); OpenSSL 3.0
+ * SSL_CTX_set_security_level(3): level 1 (the default) needs RSA keys of
+ * 1024+ bits... and, since openssl-3.0 commit 4aa163a, forbids SHA-1 and
+ * MD5 certificate signatures; CAs issue RSA 2048+ (CA/Browser Forum
+ * Baseline Requirements 6.1.5).
+ */
+void rule_tls_weak(const smtp_info *s, rule_ctx *cx)
+{
+    const tls_info *t = s->tls_info;
+    char ev[RULE_EVIDENCE_MAX], vb[16];
+    int n = 0;
+    sbuf b;
+
+    if (t == NULL || !t->server_hello)
+        return;
+    sb_init(&b, ev, sizeof(ev));
+    if (t->established && t->version < TLS_V12) {
+        sb_printf(&b, "the handshake completed with %s",
+                  tls_version_name(t->version, vb));
+        n++;
+    }
+    if (n > 0 && t->ncerts > 0)
+        sb_printf(&b, "; ");
+    n += cert_reasons(&b, t);
+    if (n == 0)
+        return;
+    rule_raise(cx, t->server_hello_time,
+               "TLS below 1.2 is deprecated (RFC 8996) and refused by "
+               "current clients; SHA-1 signed certificates are refused by "
+               "OpenSSL 3 at its default security level, and RSA keys "
+               "under 2048 bits by public CAs; an expired certificate "
+               "fails every verifying "
+               "client (Postfix smtp_tls_security_level = verify/secure, "
+               "DANE, MTA-STS). Renew the certificate (SHA-256, RSA 2048+ "
+               "or ECDSA) and require TLS 1.2 or later.",
+               "%s", ev);
+}

@@ -213,6 +213,8 @@ void rule_starttls_rejected(const smtp_info *s, rule_ctx *cx);
 void rule_cleartext_auth(const smtp_info *s, rule_ctx *cx);
 /* rule_tls_session.c */
 void rule_starttls_not_tls(const smtp_info *s, rule_ctx *cx);
+void rule_starttls_failed(const smtp_info *s, rule_ctx *cx);
+void rule_tls_weak(const smtp_info *s, rule_ctx *cx);
 /* rule_session.c */
 void rule_timeout_reply(const smtp_info *s, rule_ctx *cx);
 void rule_unanswered_command(const smtp_info *s, rule_ctx *cx);

@@ -7,6 +7,7 @@
 #define SMTP_INTERNAL_H
 
 #include "smtpscope/smtp.h"
+#include "smtpscope/tls.h"
 
 /* The one state enum: what the client's next bytes are. The server side
  * needs no mode of its own: it sends replies until TLS starts. */
@@ -137,6 +138,7 @@ struct smtp_session {
     int injection_event;                /* STARTTLS_INJECTION event index */
 
     tls_side tls_side[2];               /* per sc_dir */
+    tls_conn *tls;                      /* owned; NULL until TLS starts */
     int auth_event;                     /* AUTH_SEEN event index */
     char *helo_prev;                    /* identity before the HELO/EHLO
                                            awaiting its reply (owned) */

@@ -108,6 +108,7 @@ void smtp_session_free(smtp_session *s)
     if (s == NULL)
         return;
     smtp_model_free(&s->info);
+    tls_conn_free(s->tls);
     smtp_txn_clear(&s->spare_txn);
     free(s->helo_prev);
     free(s->line[0].buf);

@@ -9,7 +9,8 @@
  * an alert. Each direction is judged on its own first three bytes. A side
  * whose bytes are not a TLS record went on in cleartext: its bytes are
  * parsed as SMTP again (commands hidden from anything that stops at
- * STARTTLS) and a STARTTLS_NOT_TLS event is raised.
+ * STARTTLS) and a STARTTLS_NOT_TLS event is raised. TLS bytes go to the
+ * I/O-free TLS parser (src/tls/), which builds the model's tls_info.
  */
 #include <string.h>
 
@@ -23,6 +24,11 @@
 #define REC_MAJOR 3
 #define REC_MINOR_MAX 4
 
+static void tls_line(void *ctx, sc_dir dir, sc_time ts, const char *text)
+{
+    smtp_transcript(ctx, ts, dir, "%s", text);
+}
+
 /* The only place a direction's tls_mode changes. */
 static void set_mode(smtp_session *s, sc_dir dir, tls_mode m)
 {
@@ -35,6 +41,11 @@ void smtp_tls_begin(smtp_session *s, sc_time ts)
 {
     (void)ts;
     s->info.tls = true;
+    if (s->tls == NULL) {
+        s->tls = tls_conn_new(s->opts.keep_transcript ? tls_line : NULL, s,
+                              s->opts.implicit_tls);
+        s->info.tls_info = tls_conn_info(s->tls);
+    }
     for (int d = 0; d < 2; d++) {
         s->tls_side[d].npeek = 0;
         set_mode(s, (sc_dir)d, TLSM_PEEK);
@@ -92,6 +103,7 @@ static void decide(smtp_session *s, sc_dir dir, sc_time ts)
 
     if (could_be_record(t->peek, t->npeek)) {
         set_mode(s, dir, TLSM_TLS);
+        tls_conn_feed(s->tls, dir, t->peek, t->npeek, ts);
         return;
     }
     went_clear(s, dir, ts);
@@ -105,8 +117,12 @@ size_t smtp_tls_take(smtp_session *s, sc_dir dir, const uint8_t *buf,
     tls_side *t = &s->tls_side[dir];
     size_t take;
 
+    if (t->mode == TLSM_TLS) {
+        tls_conn_feed(s->tls, dir, buf, len, ts);
+        return len;
+    }
     if (t->mode != TLSM_PEEK)
-        return len;     /* TLS: encrypted, counted; LOST: not judged */
+        return len;                 /* LOST: not judged */
     take = sizeof(t->peek) - t->npeek;
     if (take > len)
         take = len;
@@ -128,8 +144,7 @@ bool smtp_tls_gap(smtp_session *s, sc_dir dir, uint64_t len, sc_time ts)
         return false;
     if (t->mode == TLSM_PEEK)
         set_mode(s, dir, TLSM_LOST);
-    (void)len;
-    (void)ts;
+    tls_conn_gap(s->tls, dir, len, ts);
     return true;
 }
 
@@ -143,4 +158,5 @@ void smtp_tls_finish(smtp_session *s, sc_time ts)
         if (t->mode == TLSM_PEEK && t->npeek > 0)
             decide(s, (sc_dir)d, ts);
     }
+    tls_conn_finish(s->tls, ts);
 }

@@ -772,6 +772,123 @@ static void test_starttls_not_tls(void)
     info_free(s);
 }
 
+/* A handshake as tls_info holds it: TLS 1.0 offered, 1.2 refused. */
+static tls_info tls_offer_10(void)
+{
+    tls_info t;
+
+    memset(&t, 0, sizeof(t));
+    t.first_time = t.client_hello_time = T0 + SEC(0.4);
+    t.server_hello_time = t.established_time = t.alert_time = SC_TIME_NONE;
+    t.client_hello = true;
+    t.client_version = 0x0301;
+    t.ciphers_total = 30;
+    return t;
+}
+
+/* Certificate i of t: RSA, valid a day either side of T0. */
+static void cert_set(tls_info *t, int i, const char *subject,
+                     const char *issuer, int bits)
+{
+    tls_cert *c = &t->certs[i];
+
+    snprintf(c->subject, sizeof(c->subject), "%s", subject);
+    snprintf(c->issuer, sizeof(c->issuer), "%s", issuer);
+    snprintf(c->key_type, sizeof(c->key_type), "rsa");
+    c->key_bits = bits;
+    c->not_before = T0 - SEC(86400);
+    c->not_after = T0 + SEC(86400);
+    if (t->ncerts <= i)
+        t->ncerts = i + 1;
+}
+
+static void test_starttls_failed(void)
+{
+    smtp_info *s = starttls_220();
+    tls_info t = tls_offer_10();
+    const rule_result *r;
+
+    s->tls_info = &t;
+    s->end = SMTP_END_SERVER_CLOSE;
+    t.alert = true;
+    t.alert_dir = SC_DIR_SERVER;
+    t.alert_level = 2;
+    t.alert_desc = 70;
+    t.alert_time = T0 + SEC(0.5);
+    r = run(s);
+    expect(r, "starttls-failed", RULE_SEV_ERROR, "smtpd_tls_protocols",
+           "server sent Alert fatal protocol_version at 12:00:00.500000Z",
+           "client offered TLS 1.0", NULL);
+    expect_none(r, "tls-weak", "no handshake completed, no certificate");
+
+    /* the client rejects the certificate (TLS 1.2, alert in clear) */
+    t.alert_dir = SC_DIR_CLIENT;
+    t.alert_desc = 48;
+    t.server_hello = true;
+    t.version = 0x0303;
+    t.cipher = 0xc02f;
+    cert_set(&t, 0, "CN=mx.company.com", "CN=mx.company.com", 2048);
+    r = run(s);
+    expect(r, "starttls-failed", RULE_SEV_ERROR, "full chain",
+           "client sent Alert fatal unknown_ca",
+           "server chose TLSv12 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", NULL);
+
+    /* no alert, the server closes: a middlebox */
+    t.alert = false;
+    t.server_hello = false;
+    r = run(s);
+    expect(r, "starttls-failed", RULE_SEV_ERROR, "middlebox",
+           "the server closed the connection", "with no alert",
+           "before any ServerHello", NULL);
+
+    /* near misses: the capture ended, bytes lost, or it completed */
+    s->end = SMTP_END_CAPTURE_END;
+    r = run(s);
+    expect_none(r, "starttls-failed", "still running at capture end");
+    s->end = SMTP_END_SERVER_CLOSE;
+    t.gap_bytes[SC_DIR_SERVER] = 100;
+    r = run(s);
+    expect_none(r, "starttls-failed", "the capture lost TLS bytes");
+    t.gap_bytes[SC_DIR_SERVER] = 0;
+    t.server_hello = t.established = true;
+    r = run(s);
+    expect_none(r, "starttls-failed", "completed");
+    info_free(s);
+}
+
+static void test_tls_weak(void)
+{
+    smtp_info *s = starttls_220();
+    tls_info t = tls_offer_10();
+    const rule_result *r;
+
+    s->tls_info = &t;
+    t.server_hello = t.established = true;
+    t.server_hello_time = T0 + SEC(0.45);
+    t.version = 0x0303;
+    cert_set(&t, 0, "CN=mx", "CN=CA", 2048);
+    cert_set(&t, 1, "CN=CA", "CN=CA", 2048);
+    snprintf(t.certs[1].sig_alg, sizeof(t.certs[1].sig_alg),
+             "sha1WithRSAEncryption");
+    t.certs[1].sha1_signed = true;      /* a root's own signature */
+    r = run(s);
+    expect_none(r, "tls-weak", "TLS 1.2, valid SHA-256 leaf, SHA-1 root");
+    expect_none(r, "starttls-failed", "completed");
+
+    t.version = 0x0301;
+    t.certs[0].key_bits = 1024;
+    t.certs[0].not_after = T0 - SEC(1);
+    t.certs[0].sha1_signed = true;
+    snprintf(t.certs[0].sig_alg, sizeof(t.certs[0].sig_alg),
+             "sha1WithRSAEncryption");
+    r = run(s);
+    expect(r, "tls-weak", RULE_SEV_WARNING, "RFC 8996",
+           "completed with TLSv10", "CN=mx expired",
+           "RSA key has 1024 bits", "CN=mx is signed with sha1WithRSA", NULL);
+    CHECK(nflags(r, "tls-weak") == 1, "one flag per session");
+    info_free(s);
+}
+
 static void test_cleartext_auth(void)
 {
     smtp_info *s = info_new(EXCHANGE);
@@ -1191,6 +1308,8 @@ static void test_table(void)
         { "capture-gap", RULE_SEV_INFO },
         { "unanswered-command", RULE_SEV_WARNING },
         { "starttls-not-tls", RULE_SEV_ERROR },
+        { "starttls-failed", RULE_SEV_ERROR },
+        { "tls-weak", RULE_SEV_WARNING },
     };
     rule_config c;
     smtp_info *s;
@@ -1394,6 +1513,8 @@ int main(void)
     test_bdat_invalid();
     test_starttls();
     test_starttls_not_tls();
+    test_starttls_failed();
+    test_tls_weak();
     test_cleartext_auth();
     test_smtp_smuggling();
     test_esmtp_masked();
