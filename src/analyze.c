@@ -29,6 +29,8 @@
 
 #define PROGRESS_AFTER 1.0           /* s: no progress line for shorter runs */
 #define PROGRESS_EVERY 0.25          /* s between redraws */
+#include "smtpscope/extract.h"
+#include "smtpscope/flowid.h"
 
 typedef struct stream {
     uint64_t id;
@@ -37,6 +39,9 @@ typedef struct stream {
     char continues[FLOWID_UID_LEN]; /* live: the uid of the part before
                                        an idle timeout; "" = none */
     report_pcap_hold *hold;         /* -w: packets awaiting the verdict */
+    struct pipeline *p;
+    extract_msg ex;                 /* --extract: the message being written */
+    int ex_txn, ex_again;           /* last transaction written, repeats */
 } stream;
 
 typedef struct pipeline {
@@ -53,6 +58,7 @@ typedef struct pipeline {
     char input_err[256];            /* a live capture that broke off */
     double t0, last_draw, last_stats;
     sc_time last_record;            /* clock of the last stats record */
+    extract_dir *extract;           /* --extract DIR, or NULL */
     bool drawn;                     /* a progress line is on the screen */
     bool text_on_tty;               /* the text report goes to a terminal */
     park *idle;                     /* connections that went idle */
@@ -160,6 +166,34 @@ static bool live(const pipeline *p)
     return p->o->capture.iface != NULL;
 }
 
+/* --extract: the dissector's message bytes to UID-N.eml files. */
+static void msg_begin(void *ctx, int txn)
+{
+    stream *st = ctx;
+    char uid[FLOWID_UID_LEN];
+
+    flowid_uid(&st->flow, uid);
+    /* DATA after BDAT (or the reverse) in one transaction: a second
+     * message of the same number gets UID-N-2.eml, and so on. */
+    st->ex_again = txn == st->ex_txn ? st->ex_again + 1 : 1;
+    st->ex_txn = txn;
+    extract_begin(st->p->extract, &st->ex, uid, txn, st->ex_again);
+}
+
+static void msg_data(void *ctx, const uint8_t *p, size_t n)
+{
+    stream *st = ctx;
+
+    extract_data(st->p->extract, &st->ex, p, n);
+}
+
+static void msg_end(void *ctx, bool complete)
+{
+    stream *st = ctx;
+
+    extract_end(st->p->extract, &st->ex, complete);
+}
+
 static void *on_open(void *ctx, const capture_flow *flow, sc_time ts)
 {
     pipeline *p = ctx;
@@ -178,6 +212,14 @@ static void *on_open(void *ctx, const capture_flow *flow, sc_time ts)
         before.payload != NULL)
         return before.payload;
     st = calloc(1, sizeof(*st));
+    if (st != NULL && p->extract != NULL) {
+        so.sink.ctx = st;
+        so.sink.begin = msg_begin;
+        so.sink.data = msg_data;
+        so.sink.end = msg_end;
+    }
+    if (st != NULL)
+        st->p = p;
     if (st == NULL || (st->s = smtp_session_new(&so)) == NULL) {
         free(st);
         fail(p, "out of memory");
@@ -239,6 +281,7 @@ static void finish_stream(pipeline *p, stream *st, smtp_end how, sc_time ts)
     if (!p->failed && report_session_write(p->rep, &rs, err, sizeof(err)) < 0)
         fail(p, err);
     smtp_session_free(st->s);
+    extract_end(p->extract, &st->ex, false);
     free(st);
     p->open--;
     p->closed++;
@@ -425,9 +468,14 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
     p->rep = report_new(&o->report, err, errlen);
     if (p->rep != NULL && o->pcap_path != NULL)
         p->pcap = report_pcap_new(o->pcap_path, err, errlen);
-    if (p->rep == NULL || (o->pcap_path != NULL && p->pcap == NULL)) {
+    if (p->rep != NULL && (o->pcap_path == NULL || p->pcap != NULL) &&
+        o->extract_dir != NULL)
+        p->extract = extract_dir_open(o->extract_dir, err, errlen);
+    if (p->rep == NULL || (o->pcap_path != NULL && p->pcap == NULL) ||
+        (o->extract_dir != NULL && p->extract == NULL)) {
         if (co.stream != NULL)
             fclose(co.stream);
+        report_pcap_free(p->pcap);
         report_free(p->rep);
         free(p);
         return -1;
@@ -473,6 +521,7 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
         res->outcomes[k] = report_outcome_count(p->rep, k);
     report_free(p->rep);
     report_pcap_free(p->pcap);
+    extract_dir_close(p->extract);
     free(p);
     return rc;
 }

@@ -52,6 +52,9 @@ const cli_option cli_options[] = {
       "seed of the Community ID flow hash (default 0)", 0 },
     { "sensor", CLI_SENSOR, true, "NAME", "output",
       "\"sensor\" of every --jsonl record (default: host name)", 0 },
+    { "extract", CLI_EXTRACT, true, "DIR", "output",
+      "write each message as DIR/UID-N.eml (0600, never\n"
+      "overwrites; .eml.partial when cut short)", 0 },
     { "stats", CLI_STATS, true, "S", "output",
       "--jsonl: a stats record every S seconds (packet time\n"
       "offline); live: also a status line on stderr", 0 },

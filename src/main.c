@@ -327,6 +327,7 @@ static void apply_option(int c, const char *arg, const char *typed,
             "--community-id-seed", arg, 0, 65535);
         break;
     case CLI_SENSOR: o->report.sensor = arg; break;
+    case CLI_EXTRACT: o->extract_dir = arg; break;
     case ':':
         die("option '%s' needs an argument (see --help)", typed);
     default:

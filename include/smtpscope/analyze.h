@@ -24,6 +24,7 @@ typedef struct analyze_opts {
     const char *pcap_path;          /* -w FILE ("-" = stdout) or NULL */
     const rule_config *rules;       /* borrowed */
     bool keep_transcript;           /* -v */
+    const char *extract_dir;        /* --extract DIR, or NULL */
     bool progress;                  /* offline progress line on stderr */
     int stats_interval;             /* --stats SECONDS (live), 0 = off */
     volatile sig_atomic_t *hup;     /* SIGHUP seen: reopen --jsonl */

@@ -23,7 +23,7 @@
 enum {
     CLI_JSONL = 256, CLI_RULE_OFF, CLI_RULE_ON, CLI_LIST_RULES, CLI_VERSION,
     CLI_FAIL_ON, CLI_IDLE, CLI_MAX_STREAMS, CLI_SLOW_REPLY, CLI_STATS,
-    CLI_CID_SEED, CLI_SENSOR
+    CLI_CID_SEED, CLI_SENSOR, CLI_EXTRACT
 };
 
 #define CLI_WRITES 1u               /* the argument is a file we write */

@@ -31,6 +31,7 @@
 
 #include "smtpscope/common.h"
 #include "smtpscope/tls.h"
+#include "smtpscope/mime.h"
 
 /* ---- limits (generous but finite; RFC 5321 says 512 / 1000 octets) ---- */
 #define SMTP_LINE_MAX 4096        /* a command or reply line beyond this is cut and flagged */
@@ -225,6 +226,9 @@ typedef struct smtp_txn {
                                             transaction (MAIL..end; not QUIT/RSET),
                                             what Zeek logs as last_reply */
     bool reset;                          /* ended by RSET */
+    mime_message *message;               /* owned; what the message parser
+                                            made of the data (DATA or BDAT);
+                                            NULL when no message byte came */
 } smtp_txn;
 
 /* ---- how the session ended (CONTRACT.md end_state) ---- */
@@ -320,10 +324,24 @@ typedef struct smtp_info {
     uint64_t transcript_dropped;
 } smtp_info;
 
+/* Where message bytes go besides the parser (--extract), as the dissector
+ * reads them: after dot-unstuffing for DATA, the chunks joined for BDAT.
+ * Every message gets begin, its bytes in order, then end, before the next
+ * message begins. Any callback may be NULL. */
+typedef struct smtp_msg_sink {
+    void *ctx;
+    /* txn_number: 1-based count of transactions in the session */
+    void (*begin)(void *ctx, int txn_number);
+    void (*data)(void *ctx, const uint8_t *p, size_t n);
+    /* complete: ended by <CRLF>.<CRLF> or the LAST chunk with nothing lost */
+    void (*end)(void *ctx, bool complete);
+} smtp_msg_sink;
+
 typedef struct smtp_opts {
     bool partial;           /* the stream starts mid-session */
     bool keep_transcript;   /* record C:/S: lines (for -v) */
     bool implicit_tls;      /* TLS from the first byte (port 465) */
+    smtp_msg_sink sink;     /* all NULL: messages are only parsed */
 } smtp_opts;
 
 typedef struct smtp_session smtp_session;

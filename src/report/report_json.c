@@ -138,6 +138,62 @@ static cJSON *chunk_json(const smtp_chunk *c)
     return o;
 }
 
+static void add_list(cJSON *o, const char *key, char *const *v, int n)
+{
+    cJSON *a = cJSON_AddArrayToObject(o, key);
+
+    for (int i = 0; i < n; i++) {
+        char buf[REPORT_CLEAN_MAX];
+
+        cJSON_AddItemToArray(a, cJSON_CreateString(
+            report_clean(v[i], buf, sizeof(buf))));
+    }
+}
+
+static cJSON *attachment_json(const mime_attachment *a)
+{
+    cJSON *o = cJSON_CreateObject();
+    char hex[65];
+
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", a->sha256[i]);
+    add_str(o, "filename", a->filename[0] ? a->filename : NULL);
+    add_str(o, "content_type", a->content_type);
+    add_u64(o, "size", a->size);
+    cJSON_AddStringToObject(o, "sha256", hex);
+    cJSON_AddBoolToObject(o, "complete", a->complete);
+    return o;
+}
+
+/* The contract's `message` object: what the message parser read. */
+static void add_message(cJSON *o, const mime_message *m)
+{
+    cJSON *j = cJSON_AddObjectToObject(o, "message"), *arr;
+
+    add_str(j, "message_id", m->message_id);
+    add_str(j, "subject", m->subject);
+    add_str(j, "from", m->from);
+    add_list(j, "to", m->to, m->nto);
+    add_list(j, "cc", m->cc, m->ncc);
+    add_str(j, "reply_to", m->reply_to);
+    add_str(j, "date", m->date);
+    add_str(j, "in_reply_to", m->in_reply_to);
+    add_str(j, "user_agent", m->user_agent);
+    add_str(j, "x_originating_ip", m->x_originating_ip);
+    add_list(j, "received", m->received, m->nreceived);
+    add_u64(j, "header_bytes", m->header_bytes);
+    add_u64(j, "body_bytes", m->body_bytes);
+    add_u64(j, "parts", m->parts);
+    arr = cJSON_AddArrayToObject(j, "attachments");
+    for (int i = 0; i < m->nattachments; i++)
+        cJSON_AddItemToArray(arr, attachment_json(&m->attachments[i]));
+    if (m->attachments_total > (uint64_t)m->nattachments)
+        add_u64(j, "attachments_total", m->attachments_total);
+    cJSON_AddBoolToObject(j, "headers_truncated", m->headers_truncated);
+    cJSON_AddBoolToObject(j, "complete", m->complete);
+    cJSON_AddBoolToObject(j, "eight_bit", m->eight_bit);
+}
+
 /* CONTRACT.md "outcome": status, queue_id (null when none), reason,
  * recipients by result. */
 static cJSON *outcome_json(const smtp_info *in, const smtp_txn *t)
@@ -194,6 +250,8 @@ static cJSON *txn_json(const smtp_info *in, const smtp_txn *t)
     add_reply(o, "last_reply", &t->last_reply);
     cJSON_AddBoolToObject(o, "reset", t->reset);
     cJSON_AddItemToObject(o, "outcome", outcome_json(in, t));
+    if (t->message != NULL)
+        add_message(o, t->message);
     return o;
 }
 

@@ -60,6 +60,37 @@ static void field(FILE *out, int indent, const char *label, const char *text)
     } while (*p != '\0');
 }
 
+/*
+ * As field(), but on one line: text longer than the width is cut and ends
+ * in "..." (message headers can be kilobytes; the JSON has them whole).
+ * Columns are counted in characters, and a UTF-8 sequence is never cut.
+ */
+static void field_line(FILE *out, int indent, const char *label,
+                       const char *text)
+{
+    char buf[REPORT_CLEAN_MAX];
+    const char *p = report_clean(text, buf, sizeof(buf));
+    int pad = VALUE_COL - indent - 1, room, cols = 0;
+    size_t i, cut = 0;
+
+    if (pad < (int)strlen(label))
+        pad = (int)strlen(label);
+    room = WIDTH - (indent + pad + 1);
+    if (room < 20)
+        room = 20;
+    for (i = 0; p[i] != '\0'; i++) {
+        if (((unsigned char)p[i] & 0xc0) == 0x80)
+            continue;                   /* a continuation byte: no column */
+        if (cols == room - 3)
+            cut = i;
+        cols++;
+    }
+    if (cols <= room)
+        fprintf(out, "%*s%-*s %s\n", indent, "", pad, label, p);
+    else
+        fprintf(out, "%*s%-*s %.*s...\n", indent, "", pad, label, (int)cut, p);
+}
+
 /* "12:00:00.100000" from a packet time ("-" when none). */
 static const char *tod(sc_time t, char buf[SC_TIME_STRLEN])
 {
@@ -159,6 +190,32 @@ static void text_data(FILE *out, const smtp_txn *t)
     field(out, 4, "DATA", line);
 }
 
+/* The message's Subject, From, Message-ID and attachments, one line each. */
+static void text_message(FILE *out, const mime_message *m)
+{
+    char buf[REPORT_CLEAN_MAX + 96];
+
+    if (m->subject != NULL)
+        field_line(out, 4, "Subject", m->subject);
+    if (m->from != NULL)
+        field_line(out, 4, "From", m->from);
+    if (m->message_id != NULL)
+        field_line(out, 4, "Message-ID", m->message_id);
+    for (int i = 0; i < m->nattachments; i++) {
+        const mime_attachment *a = &m->attachments[i];
+
+        snprintf(buf, sizeof(buf), "%s (%s, %" PRIu64 " bytes%s)",
+                 a->filename[0] ? a->filename : "(no name)", a->content_type,
+                 a->size, a->complete ? "" : ", incomplete");
+        field_line(out, 4, "attachment", buf);
+    }
+    if (m->attachments_total > (uint64_t)m->nattachments) {
+        snprintf(buf, sizeof(buf), "... %" PRIu64 " more attachments",
+                 m->attachments_total - (uint64_t)m->nattachments);
+        field_line(out, 4, "attachment", buf);
+    }
+}
+
 /* "deferred: 451 Timeout waiting ...; queue id 4CDEB4BA92F9". */
 static void text_outcome(FILE *out, const smtp_info *in, const smtp_txn *t)
 {
@@ -206,6 +263,8 @@ static void text_txn(FILE *out, int n, const smtp_info *in,
         text_chunks(out, t);
     if (!t->used_data && !t->used_bdat)
         field(out, 4, "message", "none sent");
+    if (t->message != NULL)
+        text_message(out, t->message);
     field(out, 4, "final reply", reply_str(&t->reply, rep, sizeof(rep)));
     text_outcome(out, in, t);
 }

@@ -99,6 +99,14 @@ static const rule_def table[] = {
       "certificate was expired at the capture time, SHA-1 signed, or has an "
       "RSA key under 2048 bits",
       rule_tls_weak },
+    { "8bit-without-8bitmime", RULE_SEV_WARNING,
+      "message data with bytes above 127 sent to a server that did not "
+      "advertise 8BITMIME, or without BODY=8BITMIME/BINARYMIME (RFC 6152)",
+      rule_8bit_without_8bitmime },
+    { "message-header-missing", RULE_SEV_INFO,
+      "the message lacks From: or Date: (required by RFC 5322) or "
+      "Message-ID: (large receivers reject such mail)",
+      rule_message_header_missing },
 };
 
 #define NRULES ((int)(sizeof(table) / sizeof(table[0])))

@@ -219,6 +219,9 @@ void rule_tls_weak(const smtp_info *s, rule_ctx *cx);
 void rule_timeout_reply(const smtp_info *s, rule_ctx *cx);
 void rule_unanswered_command(const smtp_info *s, rule_ctx *cx);
 void rule_capture_gap(const smtp_info *s, rule_ctx *cx);
+/* rule_message.c */
+void rule_8bit_without_8bitmime(const smtp_info *s, rule_ctx *cx);
+void rule_message_header_missing(const smtp_info *s, rule_ctx *cx);
 void rule_pipelining_violation(const smtp_info *s, rule_ctx *cx);
 void rule_esmtp_masked(const smtp_info *s, rule_ctx *cx);
 

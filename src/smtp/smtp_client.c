@@ -302,6 +302,8 @@ static int on_bdat(smtp_session *s, const uint8_t *line, size_t len,
     if (size == 0) {
         c->end = SMTP_CHUNK_COMPLETE;
         c->end_time = ts;
+        if (last && s->msg_open && s->msg_txn == s->cur_txn)
+            smtp_msg_end(s, true);      /* BDAT 0 LAST ends the message */
     } else {
         s->chunk_left = size;
         smtp_set_state(s, SMTP_ST_CHUNK);
@@ -334,6 +336,7 @@ static int on_rset(smtp_session *s)
     if (t != NULL && !t->data_ended && t->reply.code == 0 &&
         !smtp_txn_last_sent(s, t))
         t->reset = true;
+    smtp_msg_end(s, false);         /* BDAT chunks without LAST */
     s->cur_txn = -1;
     s->cur_chunk = -1;
     s->spare_txn_used = false;
@@ -503,7 +506,7 @@ size_t smtp_client_chunk(smtp_session *s, const uint8_t *buf, size_t len,
     smtp_chunk *c = smtp_chunk_cur(s);
     smtp_txn *t = smtp_txn_cur(s);
 
-    (void)buf;          /* chunk bytes are counted, never stored */
+    smtp_msg_bytes(s, buf, (size_t)n);  /* parsed and counted, never stored */
     if (c != NULL) {
         if (c->first_byte_time == SC_TIME_NONE)
             c->first_byte_time = ts;
@@ -527,6 +530,10 @@ void smtp_chunk_cut(smtp_session *s, smtp_chunk_end how, sc_time ts, int code)
         c->end = how;
         c->end_time = ts;
     }
+    if (how != SMTP_CHUNK_COMPLETE)
+        s->msg_cut = true;
+    if (c != NULL && c->last)
+        smtp_msg_end(s, how == SMTP_CHUNK_COMPLETE);
     smtp_transcript(s, ts, SC_DIR_CLIENT, "<chunk data: %llu of %llu bytes%s>",
                     (unsigned long long)got, (unsigned long long)want,
                     how == SMTP_CHUNK_COMPLETE ? "" : ", cut short");

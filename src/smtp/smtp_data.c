@@ -38,6 +38,7 @@ void smtp_data_begin(smtp_session *s)
     s->dbefore = BRK_CRLF;
     s->draw = 0;
     s->dstuffed = 0;
+    smtp_msg_begin(s);
 }
 
 void smtp_data_finish(smtp_session *s, sc_time ts, bool ended)
@@ -53,6 +54,7 @@ void smtp_data_finish(smtp_session *s, sc_time ts, bool ended)
         t->bytes += bytes;
         t->data_ended = ended;
     }
+    smtp_msg_end(s, ended);
     smtp_transcript(s, ts, SC_DIR_CLIENT, "<message data: %llu bytes%s>",
                     (unsigned long long)bytes, ended ? "" : ", unfinished");
     s->draw = 0;
@@ -65,10 +67,17 @@ void smtp_data_finish(smtp_session *s, sc_time ts, bool ended)
     }
 }
 
+/*
+ * The message bytes go to smtp_msg_bytes in spans of buf: a dot that
+ * starts a line after <CRLF> is left out (RFC 5321 4.5.2: the receiver
+ * deletes it; ".." is "."), and so is the terminating ".<CRLF>". The CR
+ * after such a dot is held back until the next byte shows whether it
+ * ends the data; `from` is where the span not yet handed over starts.
+ */
 size_t smtp_data_take(smtp_session *s, const uint8_t *buf, size_t len,
                       sc_time ts)
 {
-    size_t i = 0;
+    size_t i = 0, from = 0;
 
     while (i < len) {
         uint8_t c;
@@ -110,6 +119,10 @@ size_t smtp_data_take(smtp_session *s, const uint8_t *buf, size_t len,
             if (c == '.') {
                 s->dbefore = s->dpos == DP_CRLF ? BRK_CRLF : BRK_LF;
                 s->dpos = DP_DOT;
+                if (s->dbefore == BRK_CRLF) {
+                    smtp_msg_bytes(s, buf + from, i - 1 - from);
+                    from = i;
+                }
             } else if (c == '\r') {
                 s->dpos = DP_CR;
             } else if (c == '\n') {
@@ -121,6 +134,8 @@ size_t smtp_data_take(smtp_session *s, const uint8_t *buf, size_t len,
         case DP_DOT:
             if (c == '\r') {
                 s->dpos = DP_DOT_CR;
+                if (s->dbefore == BRK_CRLF)
+                    from = i;           /* hold the CR: end of data? */
             } else if (c == '\n') {
                 bad_eod(s, s->dbefore, BRK_LF, s->draw + i, ts);
                 s->dpos = DP_LF;
@@ -145,10 +160,15 @@ size_t smtp_data_take(smtp_session *s, const uint8_t *buf, size_t len,
                 bad_eod(s, s->dbefore, BRK_CR, s->draw + i, ts);
                 s->dpos = DP_CR;
                 i--;
+                if (s->dbefore == BRK_CRLF) {
+                    smtp_msg_bytes(s, (const uint8_t *)"\r", 1);
+                    from = i;
+                }
             }
             break;
         }
     }
+    smtp_msg_bytes(s, buf + from, len - from);
     s->draw += len;
     return len;
 }

@@ -139,6 +139,12 @@ struct smtp_session {
 
     tls_side tls_side[2];               /* per sc_dir */
     tls_conn *tls;                      /* owned; NULL until TLS starts */
+    /* the message being read (DATA or BDAT): parser and whose it is */
+    mime_parser *msg;                   /* NULL when out of memory */
+    bool msg_open;
+    bool msg_cut;                       /* a chunk of it was cut short */
+    int msg_txn;                        /* index into info.txns, -1 = not kept */
+
     int auth_event;                     /* AUTH_SEEN event index */
     char *helo_prev;                    /* identity before the HELO/EHLO
                                            awaiting its reply (owned) */
@@ -226,6 +232,11 @@ size_t smtp_tls_take(smtp_session *s, sc_dir dir, const uint8_t *buf,
                      size_t len, sc_time ts);
 bool smtp_tls_gap(smtp_session *s, sc_dir dir, uint64_t len, sc_time ts);
 void smtp_tls_finish(smtp_session *s, sc_time ts);
+/* smtp_message.c: the message bytes, to the parser and the sink */
+void smtp_msg_begin(smtp_session *s);
+void smtp_msg_bytes(smtp_session *s, const uint8_t *p, size_t n);
+void smtp_msg_gap(smtp_session *s, uint64_t n);
+void smtp_msg_end(smtp_session *s, bool complete);
 
 /* smtp_reply.c */
 void smtp_server_line(smtp_session *s, const uint8_t *line, size_t len,

@@ -92,6 +92,7 @@ void smtp_txn_clear(smtp_txn *t)
         free(t->rcpt[i]);
     free(t->rcpt);
     free(t->chunks);
+    mime_message_free(t->message);
     memset(t, 0, sizeof(*t));
 }
 
@@ -101,6 +102,7 @@ smtp_txn *smtp_txn_new(smtp_session *s, sc_time ts)
     smtp_txn *t;
     void *arr = in->txns;
 
+    smtp_msg_end(s, false);     /* BDAT chunks of the last one, no LAST */
     in->txns_total++;
     s->cur_chunk = -1;
     s->body_binarymime = false;

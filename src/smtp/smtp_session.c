@@ -87,6 +87,7 @@ smtp_session *smtp_session_new(const smtp_opts *opts)
     s->junk_event = -1;
     s->injection_event = -1;
     s->auth_event = -1;
+    s->msg_txn = -1;
     s->info.partial = s->opts.partial;
     s->info.first_time = s->info.last_time = SC_TIME_NONE;
     s->info.last_client_time = s->info.last_server_time = SC_TIME_NONE;
@@ -107,6 +108,7 @@ void smtp_session_free(smtp_session *s)
 {
     if (s == NULL)
         return;
+    mime_parser_free(s->msg);
     smtp_model_free(&s->info);
     tls_conn_free(s->tls);
     smtp_txn_clear(&s->spare_txn);
@@ -207,6 +209,8 @@ void smtp_session_gap(smtp_session *s, sc_dir dir, uint64_t len, sc_time ts)
             c->gap += n;
         if (t != NULL)
             t->gap_bytes += n;
+        if (n > 0)
+            smtp_msg_gap(s, n);
         s->chunk_left -= n;
         len -= n;
         if (s->chunk_left == 0) {
@@ -221,6 +225,7 @@ void smtp_session_gap(smtp_session *s, sc_dir dir, uint64_t len, sc_time ts)
         smtp_event_add(s, SMTP_EV_GAP, ts, dir, SMTP_VERB_DATA, len, 0, NULL, 0);
         if (t != NULL)
             t->gap_bytes += len;
+        smtp_msg_gap(s, len);
         /* Where we are relative to line breaks is unknown now. */
         s->dpos = DP_MID;
         return;
@@ -255,6 +260,7 @@ void smtp_session_finish(smtp_session *s, smtp_end how, sc_time ts)
     } else if (s->state == SMTP_ST_DATA) {
         smtp_data_finish(s, ts, false);
     }
+    smtp_msg_end(s, false);         /* BDAT chunks without LAST */
     smtp_client_release(s, true);   /* held bytes: never answered */
     /* A session without a byte (the banner never came) starts at its end:
      * the unanswered <connect> below takes that time, never NONE. */

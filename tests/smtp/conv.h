@@ -89,6 +89,21 @@ static inline char *dump(const smtp_info *in)
                       t->params[k].value);
         for (int k = 0; k < t->nrcpt; k++)
             sb_printf(&b, "rcpt %s|", t->rcpt[k]);
+        if (t->message != NULL) {
+            const mime_message *m = t->message;
+
+            sb_printf(&b, "msg subj=%s from=%s date=%s id=%s hb=%llu "
+                          "bb=%llu parts=%llu att=%d hc=%d trunc=%d "
+                          "complete=%d 8bit=%d|",
+                      m->subject ? m->subject : "-",
+                      m->from ? m->from : "-", m->date ? m->date : "-",
+                      m->message_id ? m->message_id : "-",
+                      (unsigned long long)m->header_bytes,
+                      (unsigned long long)m->body_bytes,
+                      (unsigned long long)m->parts, m->nattachments,
+                      m->header_complete, m->headers_truncated, m->complete,
+                      m->eight_bit);
+        }
         for (int k = 0; k < t->nchunks; k++) {
             const smtp_chunk *c = &t->chunks[k];
 
