@@ -291,6 +291,12 @@ cap_concurrent()      { record concurrent.pcap concurrent_sessions; }
 convert_scapy() {     # DLT_RAW and DLT_NULL copies of clean-data.pcap (converted, not recorded)
     $PY "$TOOLS/relink.py" raw  "$HERE/clean-data.pcap" "$HERE/rawip-data.pcap"
     $PY "$TOOLS/relink.py" null "$HERE/clean-data.pcap" "$HERE/null-data.pcap"
+    # pcapng as Wireshark writes several interfaces: Ethernet, Linux cooked and raw IP in
+    # one section (mergecap), then a second section with a Linux cooked v2 interface
+    mergecap -F pcapng -w "$WORK/sec1.pcapng" "$HERE/clean-bdat-multichunk.pcap" \
+        "$HERE/sll-data.pcap" "$HERE/rawip-data.pcap"
+    editcap -F pcapng "$HERE/sll2-data.pcap" "$WORK/sec2.pcapng"
+    cat "$WORK/sec1.pcapng" "$WORK/sec2.pcapng" > "$HERE/multi-linktype.pcapng"
     # real-world timing: Postfix's 5 s test timeout stretched to 300.5 s
     $PY "$TOOLS/retime.py" 300.5 "$HERE/bdat-timeout-postfix.pcap" \
         "$HERE/bdat-timeout-postfix-300s.pcap"

@@ -53,6 +53,7 @@ char *capture_ip_format(int family, const uint8_t ip[16], char buf[CAPTURE_IPSTR
 /* One packet as read (pcap record header fields and the captured bytes),
  * for writing it out again unchanged (-w). */
 typedef struct capture_packet {
+    int dlt;                    /* its link type (pcapng: its interface's) */
     int64_t sec;
     int32_t usec;
     uint32_t caplen, len;

@@ -13,6 +13,7 @@
 #define CAPTURE_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -243,6 +244,43 @@ void capture_detect_free(capture_detect *d);
 capture_detect_verdict capture_detect_segment(capture_detect *d,
                                               const capture_segment *seg,
                                               bool *from_client);
+
+/* ---- capture_pcapng.c: pcapng that libpcap refuses ---- */
+
+#define PCAPNG_BLOCK_MAX (16u * 1024 * 1024) /* libpcap's own cap */
+#define CAPTURE_PCAPNG_IFACES_MAX 256         /* per section */
+
+typedef struct capture_pcapng capture_pcapng;
+
+typedef struct capture_pcapng_iface {
+    int dlt;                    /* pcap DLT_ value */
+    uint32_t snaplen;
+    uint64_t units;             /* timestamp units per second */
+    int64_t offset;             /* if_tsoffset, seconds */
+} capture_pcapng_iface;
+
+typedef struct capture_pcapng_packet {
+    int dlt;                    /* its interface's; -1: an interface the
+                                   section never described */
+    int64_t sec;
+    uint32_t usec;
+    uint32_t caplen, len;
+    uint32_t snaplen;           /* its interface's (0 = none given) */
+    const uint8_t *data;        /* borrowed until the next call */
+} capture_pcapng_packet;
+
+/* True when a file starts with a pcapng section header. */
+bool capture_pcapng_magic(const uint8_t head[4]);
+/* Read f (positioned at its start) as pcapng; NULL when out of memory.
+ * capture_pcapng_close closes f. */
+capture_pcapng *capture_pcapng_open(FILE *f);
+void capture_pcapng_close(capture_pcapng *p);
+/* The file being read (for the progress position). */
+FILE *capture_pcapng_file(const capture_pcapng *p);
+/* The next packet: 1, 0 at the clean end, -1 with err (a bad or cut
+ * block). */
+int capture_pcapng_next(capture_pcapng *p, capture_pcapng_packet *pk,
+                        char *err, size_t errlen);
 
 /* ---- capture_nids.c ---- */
 

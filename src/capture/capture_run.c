@@ -36,6 +36,7 @@
  * 128 KiB on, the system time rose again (the buffer no longer stays in
  * cache between refills, we think). */
 #define FILE_BUFFER (64 * 1024)
+#define NG_FILTERS_MAX 16           /* link types of one pcapng with -f */
 
 char *capture_ip_format(int family, const uint8_t ip[16],
                         char buf[CAPTURE_IPSTRLEN])
@@ -55,6 +56,14 @@ typedef struct run {
     sc_time last_progress;      /* live: wall clock of the last progress */
     char *iobuf;                /* FILE_BUFFER for the file, or NULL */
     bool want_packets;          /* the handlers take packets (-w) */
+    capture_pcapng *ng;         /* pcapng read by us, not libpcap */
+    struct {                    /* -f compiled per link type (pcapng) */
+        int dlt;
+        struct bpf_program prog;
+    } ngf[NG_FILTERS_MAX];
+    int nngf;
+    int seen[NG_FILTERS_MAX];   /* pcapng: link types met so far */
+    int nseen;
 } run;
 
 /* Packet times far outside any real clock (a pcapng timestamp is 64 bits
@@ -78,8 +87,8 @@ static sc_time packet_time(const struct pcap_pkthdr *hdr)
     return sec * SC_USEC_PER_SEC + usec;
 }
 
-/* One packet off the wire or the file. */
-static void on_packet(run *r, const struct pcap_pkthdr *hdr,
+/* One packet off the wire or the file, of link type dlt. */
+static void on_packet(run *r, int dlt, const struct pcap_pkthdr *hdr,
                       const uint8_t *data)
 {
     wire_cursor frame = wire_cursor_make(data, hdr->caplen), l3;
@@ -92,13 +101,14 @@ static void on_packet(run *r, const struct pcap_pkthdr *hdr,
     r->st->last_time = packet_time(hdr);
     if (hdr->caplen < hdr->len)
         r->st->truncated++;
-    family = capture_link_strip(r->dlt, frame, &l3);
+    family = capture_link_strip(dlt, frame, &l3);
     if (family == 0 || !capture_parse_tcp(family, l3, &seg)) {
         r->st->skipped++;
         capture_nids_tick(r->st->last_time);
         return;
     }
     if (r->want_packets) {
+        pkt.dlt = dlt;
         pkt.sec = (int64_t)hdr->ts.tv_sec;
         pkt.usec = (int32_t)hdr->ts.tv_usec;
         pkt.caplen = hdr->caplen;
@@ -112,7 +122,9 @@ static void on_packet(run *r, const struct pcap_pkthdr *hdr,
 static void dispatch_cb(u_char *user, const struct pcap_pkthdr *hdr,
                         const u_char *data)
 {
-    on_packet((run *)user, hdr, data);
+    run *r = (run *)user;
+
+    on_packet(r, r->dlt, hdr, data);
 }
 
 static void progress(run *r)
@@ -122,7 +134,7 @@ static void progress(run *r)
 
     if (!r->opts->progress)
         return;
-    f = pcap_file(r->p);
+    f = r->ng != NULL ? capture_pcapng_file(r->ng) : pcap_file(r->p);
     pos = f ? ftell(f) : -1;
     if (pos >= 0 && r->file_size > 0)
         r->opts->progress(r->opts->progress_ctx, (uint64_t)pos, r->file_size);
@@ -155,13 +167,67 @@ static pcap_t *open_buffered(run *r, const char *name, char *ebuf)
     return p;
 }
 
+/*
+ * pcapng is read by our own reader (capture_pcapng.c): libpcap 1.10 stops
+ * at the first packet of an interface whose link type differs from the
+ * first one's, and at a second section header. Told from the first four
+ * bytes of a seekable stream (a pipe goes to libpcap, which reads
+ * single-link pcapng). Returns 1 when r->ng took f, 0 when not pcapng
+ * (f rewound), -1 when out of memory.
+ */
+static int try_pcapng(run *r, FILE *f)
+{
+    uint8_t head[4];
+    long at = ftell(f);
+    bool ng;
+
+    if (at < 0)
+        return 0;
+    ng = fread(head, 1, 4, f) == 4 && capture_pcapng_magic(head);
+    if (fseek(f, at, SEEK_SET) != 0)
+        return -1;
+    if (!ng)
+        return 0;
+    r->ng = capture_pcapng_open(f);
+    return r->ng != NULL ? 1 : -1;
+}
+
+/* A named file for try_pcapng, with the FILE_BUFFER stdio buffer. */
+static int open_pcapng(run *r, const char *name)
+{
+    FILE *f = fopen(name, "rb");
+    int rc;
+
+    if (f == NULL)
+        return 0;           /* libpcap then says why */
+    r->iobuf = malloc(FILE_BUFFER);
+    if (r->iobuf != NULL)
+        setvbuf(f, r->iobuf, _IOFBF, FILE_BUFFER);
+    rc = try_pcapng(r, f);
+    if (rc != 1) {
+        fclose(f);
+        free(r->iobuf);
+        r->iobuf = NULL;
+    }
+    return rc;
+}
+
 static int open_file(run *r, char *err, size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     const char *name = r->opts->file;
     struct stat sb;
+    int ng;
 
     if (r->opts->stream != NULL) {
+        ng = try_pcapng(r, r->opts->stream);
+        if (ng != 0) {
+            if (ng < 0) {
+                fclose(r->opts->stream);
+                snprintf(err, errlen, "out of memory");
+            }
+            return ng > 0 ? 0 : -1;
+        }
         /* pcap_close closes the stream; on failure we do */
         r->p = pcap_fopen_offline(r->opts->stream, ebuf);
         if (!r->p) {
@@ -186,6 +252,12 @@ static int open_file(run *r, char *err, size_t errlen)
             snprintf(err, errlen, "cannot read capture '%s': empty file",
                      name);
             return -1;
+        }
+        ng = S_ISREG(sb.st_mode) ? open_pcapng(r, name) : 0;
+        if (ng != 0) {
+            if (ng < 0)
+                snprintf(err, errlen, "out of memory");
+            return ng > 0 ? 0 : -1;
         }
     }
     r->p = open_buffered(r, name, ebuf);
@@ -337,7 +409,7 @@ static int read_file(run *r, char *err, size_t errlen)
     int rc = 0;
 
     while (!stopped(r) && (rc = pcap_next_ex(r->p, &hdr, &data)) >= 0) {
-        on_packet(r, hdr, data);
+        on_packet(r, r->dlt, hdr, data);
         if (r->st->packets % PROGRESS_EVERY == 0)
             progress(r);
     }
@@ -351,6 +423,117 @@ static int read_file(run *r, char *err, size_t errlen)
                  "(%s); analyzed what was read", file_name(r),
                  (unsigned long long)r->st->packets, pcap_geterr(r->p));
         return 1;
+    }
+    progress(r);
+    return 0;
+}
+
+/* -f on a pcapng packet: compiled once per link type (a dead handle of
+ * that type). 1 pass, 0 not, -1 the filter does not compile (err). */
+static int ng_filter(run *r, int dlt, const struct pcap_pkthdr *hdr,
+                     const uint8_t *data, char *err, size_t errlen)
+{
+    pcap_t *dead;
+    int i, rc;
+
+    for (i = 0; i < r->nngf && r->ngf[i].dlt != dlt; i++)
+        ;
+    if (i == r->nngf) {
+        if (i == NG_FILTERS_MAX)
+            return 1;           /* more link types than real files hold */
+        dead = pcap_open_dead(dlt, DEFAULT_SNAPLEN);
+        if (dead == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        rc = pcap_compile(dead, &r->ngf[i].prog, r->opts->filter, 1,
+                          PCAP_NETMASK_UNKNOWN);
+        if (rc != 0)
+            snprintf(err, errlen, "bad filter '%s': %s", r->opts->filter,
+                     pcap_geterr(dead));
+        pcap_close(dead);
+        if (rc != 0)
+            return -1;
+        r->ngf[i].dlt = dlt;
+        r->nngf++;
+    }
+    return pcap_offline_filter(&r->ngf[i].prog, hdr, data) != 0;
+}
+
+/* The first packet of a link type: its name joins source.link_type
+ * ("EN10MB,LINUX_SLL,RAW"); the first one is the capture's dlt (-w). */
+static void ng_note_link(run *r, int dlt, uint32_t snaplen)
+{
+    const char *name = pcap_datalink_val_to_name(dlt);
+    size_t n = strlen(r->st->link_type);
+    int i;
+
+    if ((int)snaplen > r->st->snaplen)
+        r->st->snaplen = (int)snaplen;
+    for (i = 0; i < r->nseen && r->seen[i] != dlt; i++)
+        ;
+    if (i < r->nseen || r->nseen == NG_FILTERS_MAX)
+        return;
+    r->seen[r->nseen++] = dlt;
+    if (r->nseen == 1)
+        r->st->dlt = r->dlt = dlt;
+    snprintf(r->st->link_type + n, sizeof r->st->link_type - n, "%s%s",
+             n ? "," : "", name ? name : "unknown");
+}
+
+/* pcapng through our reader: read_file's contract. A file whose
+ * packets are all of link types we cannot decode is refused, as libpcap's
+ * path refuses it. */
+static int read_pcapng(run *r, char *err, size_t errlen)
+{
+    capture_pcapng_packet pk;
+    struct pcap_pkthdr hdr;
+    uint64_t decodable = 0;
+    int rc = 0, bad = -1, f = 1;
+
+    while (!stopped(r) &&
+           (rc = capture_pcapng_next(r->ng, &pk, err, errlen)) > 0) {
+        if (pk.dlt < 0 || !capture_link_supported(pk.dlt)) {
+            r->st->packets++;
+            r->st->bytes += pk.caplen;
+            r->st->skipped++;
+            bad = pk.dlt;
+            continue;
+        }
+        memset(&hdr, 0, sizeof hdr);
+        hdr.ts.tv_sec = (time_t)pk.sec;
+        hdr.ts.tv_usec = (suseconds_t)pk.usec;
+        hdr.caplen = pk.caplen;
+        hdr.len = pk.len;
+        if (r->opts->filter && r->opts->filter[0] != '\0' &&
+            (f = ng_filter(r, pk.dlt, &hdr, pk.data, err, errlen)) <= 0) {
+            if (f < 0)
+                return -1;
+            continue;
+        }
+        ng_note_link(r, pk.dlt, pk.snaplen);
+        decodable++;
+        on_packet(r, pk.dlt, &hdr, pk.data);
+        if (r->st->packets % PROGRESS_EVERY == 0)
+            progress(r);
+    }
+    if (rc < 0) {
+        char why[160];
+
+        snprintf(why, sizeof why, "%s", err);
+        if (r->st->packets == 0) {
+            snprintf(err, errlen, "cannot read capture '%s': it breaks off "
+                     "in its first packet (%s)", file_name(r), why);
+            return -1;
+        }
+        snprintf(err, errlen, "capture '%s' breaks off after %llu packets "
+                 "(%s); analyzed what was read", file_name(r),
+                 (unsigned long long)r->st->packets, why);
+        return 1;
+    }
+    if (decodable == 0 && bad != -1 && r->st->packets > 0) {
+        snprintf(err, errlen, "unsupported link type %d", bad);
+        return -1;
     }
     progress(r);
     return 0;
@@ -435,6 +618,46 @@ static int read_live(run *r, char *err, size_t errlen)
     return 0;
 }
 
+/* capture_run's rest for a pcapng our reader took: link types are
+ * learned per packet; -f is compiled per link type (checked first
+ * against Ethernet, so a bad filter fails before any output). */
+static int run_pcapng(run *r, const capture_handlers *h, char *err,
+                      size_t errlen)
+{
+    const capture_opts *opts = r->opts;
+    int rc = -1, i;
+    pcap_t *dead = NULL;
+    struct bpf_program prog;
+
+    if (opts->filter && opts->filter[0] != '\0') {
+        dead = pcap_open_dead(DLT_EN10MB, DEFAULT_SNAPLEN);
+        if (dead == NULL || pcap_compile(dead, &prog, opts->filter, 1,
+                                         PCAP_NETMASK_UNKNOWN) != 0) {
+            snprintf(err, errlen, "bad filter '%s': %s", opts->filter,
+                     dead ? pcap_geterr(dead) : "out of memory");
+            goto out;
+        }
+        pcap_freecode(&prog);
+    }
+    if (opts->drop_user &&
+        drop_privileges(opts->drop_user, err, errlen) != 0)
+        goto out;
+    if (capture_nids_start(opts, h, r->st, err, errlen) != 0)
+        goto out;
+    rc = read_pcapng(r, err, errlen);
+    if (rc == 1)
+        r->st->file_truncated = true;
+    capture_nids_finish();
+out:
+    if (dead != NULL)
+        pcap_close(dead);
+    for (i = 0; i < r->nngf; i++)
+        pcap_freecode(&r->ngf[i].prog);
+    capture_pcapng_close(r->ng);
+    free(r->iobuf);
+    return rc < 0 ? -1 : 0;
+}
+
 int capture_run(const capture_opts *opts, const capture_handlers *h,
                 capture_stats *stats, char *err, size_t errlen)
 {
@@ -460,6 +683,8 @@ int capture_run(const capture_opts *opts, const capture_handlers *h,
     }
     if (rc != 0)
         goto fail;
+    if (r.ng != NULL)
+        return run_pcapng(&r, h, err, errlen);
     r.dlt = pcap_datalink(r.p);
     stats->dlt = r.dlt;
     stats->snaplen = pcap_snapshot(r.p);

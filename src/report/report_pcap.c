@@ -88,6 +88,10 @@ static void dump(report_pcap *w, const capture_packet *p)
 {
     struct pcap_pkthdr hdr;
 
+    /* a pcap file has one link type: from a pcapng with several, only
+     * the packets of the first one's (the capture's dlt) fit in it */
+    if (p->dlt != pcap_datalink(w->dead))
+        return;
     hdr.ts.tv_sec = (time_t)p->sec;
     hdr.ts.tv_usec = (suseconds_t)p->usec;
     hdr.caplen = p->caplen;
