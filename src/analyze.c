@@ -198,7 +198,9 @@ static void *on_open(void *ctx, const capture_flow *flow, sc_time ts)
 {
     pipeline *p = ctx;
     smtp_opts so = { .partial = flow->partial,
-                     .keep_transcript = p->o->keep_transcript };
+                     .keep_transcript = p->o->keep_transcript,
+                     .implicit_tls =
+                         flow->server_port == SMTP_IMPLICIT_TLS_PORT };
     park_entry before = { NULL, "", 0 };
     stream *st;
 

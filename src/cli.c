@@ -19,7 +19,8 @@ const cli_option cli_options[] = {
     { NULL, 'f', true, "EXPR", "input",
       "extra BPF filter, ANDed with the port filter", 0 },
     { NULL, 'p', true, "PORTS", "input",
-      "SMTP ports, comma list (default 25,587,2525);\n"
+      "SMTP ports, comma list (default 25,587,2525,465);\n"
+      "on 465 (smtps) TLS starts at the first byte;\n"
       "'any': SMTP on any port, told from a new\n"
       "connection's first bytes (-p 25,any combines)", 0 },
     { NULL, 's', true, "SNAPLEN", "input",

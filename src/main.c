@@ -451,7 +451,8 @@ static void finish_args(analyze_opts *o, const cli_state *cs)
 
 int main(int argc, char **argv)
 {
-    static const uint16_t default_ports[] = { 25, 587, 2525 };
+    static const uint16_t default_ports[] = { 25, 587, 2525,
+                                              SMTP_IMPLICIT_TLS_PORT };
     analyze_opts o;
     analyze_result res;
     rule_config rules;
@@ -466,9 +467,9 @@ int main(int argc, char **argv)
     memset(&o, 0, sizeof(o));
     if (rule_config_init(&rules) < 0)
         die("out of memory");
-    for (i = 0; i < 3; i++)
+    for (i = 0; i < (int)(sizeof(default_ports) / sizeof(default_ports[0])); i++)
         o.capture.ports[i] = default_ports[i];
-    o.capture.nports = 3;
+    o.capture.nports = i;
     o.capture.idle_timeout = CAPTURE_IDLE_DEFAULT;
     parse_args(argc, argv, &o, &rules, &cs);
     finish_args(&o, &cs);

@@ -47,6 +47,7 @@
 #define SMTP_PENDING_DETAIL 64    /* past this many entries, a run of RCPT is one counted entry */
 #define SMTP_TRANSCRIPT_MAX 2000  /* transcript lines kept (only with -v) */
 #define SMTP_REPLY_LINES_MAX 100  /* lines of one multi-line reply before it counts as never-ending */
+#define SMTP_IMPLICIT_TLS_PORT 465 /* smtps (RFC 8314 3.3): TLS from the first byte */
 #define SMTP_HOLD_MAX 65536       /* client bytes held while waiting for a DATA/STARTTLS reply */
 
 /* ---- commands ---- */

@@ -363,7 +363,8 @@ static int apply_filter(run *r, char *err, size_t errlen)
 
     if (!o->iface)
         return user ? set_filter(r, o->filter, err, errlen) : 0;
-    snprintf(ports, sizeof ports, "port 25 or port 587 or port 2525");
+    snprintf(ports, sizeof ports,
+             "port 25 or port 587 or port 2525 or port 465");
     /* -p any: SMTP is told from the first bytes, on every port; the
      * kernel passes all TCP (the cost: every TCP packet is read) */
     if (o->any_port)

@@ -48,7 +48,10 @@ void smtp_tls_begin(smtp_session *s, sc_time ts)
     }
     for (int d = 0; d < 2; d++) {
         s->tls_side[d].npeek = 0;
-        set_mode(s, (sc_dir)d, TLSM_PEEK);
+        /* Joined mid-stream on an implicit-TLS port: the bytes start
+         * inside some record, so nothing can be judged or parsed. */
+        set_mode(s, (sc_dir)d, s->opts.implicit_tls && s->opts.partial
+                                   ? TLSM_LOST : TLSM_PEEK);
     }
     smtp_set_state(s, SMTP_ST_TLS);
 }

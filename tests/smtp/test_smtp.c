@@ -853,11 +853,50 @@ static void test_many_transactions(void)
     printf("ok many-transactions\n");
 }
 
+/* Port 465: TLS from the first byte; plain SMTP there is parsed as SMTP
+ * without a starttls-not-tls event (nobody promised TLS by STARTTLS). */
+static void test_implicit_tls(void)
+{
+    static const uint8_t hello[] = {
+        0x16, 0x03, 0x01, 0x00, 0x2d, 0x01, 0x00, 0x00, 0x29, 0x03, 0x03,
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+        20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
+        0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00
+    };
+    smtp_opts o = { .implicit_tls = true, .keep_transcript = true };
+    smtp_session *s = smtp_session_new(&o);
+    const smtp_info *in = smtp_session_info(s);
+
+    current = "implicit-tls";
+    smtp_session_feed(s, SC_DIR_CLIENT, hello, sizeof(hello), T0);
+    smtp_session_finish(s, SMTP_END_CLIENT_CLOSE, T0 + 1);
+    CHECK(in->tls && in->tls_info != NULL && in->tls_info->implicit);
+    CHECK(in->tls_info->client_hello && in->tls_info->ciphers_total == 1);
+    CHECK(in->unanswered == 0);     /* the banner is inside TLS */
+    CHECK(count_events(in, SMTP_EV_UNKNOWN_COMMAND) == 0);
+    smtp_session_free(s);
+
+    s = smtp_session_new(&o);
+    in = smtp_session_info(s);
+    smtp_session_feed(s, SC_DIR_SERVER, (const uint8_t *)BANNER,
+                      strlen(BANNER), T0);
+    smtp_session_feed(s, SC_DIR_CLIENT, (const uint8_t *)"QUIT\r\n", 6, T0 + 1);
+    smtp_session_feed(s, SC_DIR_SERVER, (const uint8_t *)"221 bye\r\n", 9,
+                      T0 + 2);
+    smtp_session_finish(s, SMTP_END_SERVER_CLOSE, T0 + 3);
+    CHECK(!in->tls && in->banner.code == 220 && in->quit_reply.code == 221);
+    CHECK(count_events(in, SMTP_EV_STARTTLS_NOT_TLS) == 0);
+    CHECK(count_events(in, SMTP_EV_UNMATCHED_REPLY) == 0);
+    smtp_session_free(s);
+    printf("ok implicit-tls\n");
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         run_case(&cases[i]);
     test_line_cap();
+    test_implicit_tls();
     test_reply_never_ends();
     test_huge_bdat();
     test_many_transactions();
