@@ -79,6 +79,7 @@ const char *smtp_verb_name(smtp_verb v);
     X(LINE_TOO_LONG, "line-too-long", "a command or reply line exceeded the line limit and was cut") \
     X(REPLY_TOO_LONG, "reply-too-long", "a multi-line reply exceeded the line-count limit") \
     X(BAD_REPLY, "bad-reply", "a server line that is not a reply (no 3-digit code)") \
+    X(MIXED_REPLY, "mixed-reply", "a multi-line reply whose lines carry different codes (the last line's is taken)") \
     X(UNMATCHED_REPLY, "unmatched-reply", "a reply with no command waiting for it") \
     X(UNKNOWN_COMMAND, "unknown-command", "a client line that is not a known command") \
     X(PENDING_OVERFLOW, "pending-overflow", "more commands waiting for replies than tracked") \
@@ -104,6 +105,8 @@ const char *smtp_verb_name(smtp_verb v);
  *   GAP               dir, value = bytes lost; txn/chunk when inside a message
  *   LINE_TOO_LONG     dir, value = line length seen so far, text = its start
  *   REPLY_TOO_LONG    value = lines; BAD_REPLY text = the line
+ *   MIXED_REPLY       value = lines, code = the last line's (the reply's),
+ *                     text = "250- then 554: <reply text>"
  *   UNMATCHED_REPLY   code, text (not raised in partial sessions)
  *   UNKNOWN_COMMAND   text = the line, code = the reply it got (0 = none yet)
  *   BDAT_INVALID      txn, text = the BDAT argument, code = reply

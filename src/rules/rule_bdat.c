@@ -252,7 +252,7 @@ void rule_bdat_size_mismatch(const smtp_info *s, rule_ctx *cx)
 
 void rule_drop_after_bdat(const smtp_info *s, rule_ctx *cx)
 {
-    if (s->end != SMTP_END_SERVER_CLOSE && s->end != SMTP_END_RESET)
+    if (!rule_server_dropped(s))
         return;
     for (int i = 0; i < s->unanswered && i < 8; i++) {
         char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX];
@@ -276,7 +276,11 @@ void rule_drop_after_bdat(const smtp_info *s, rule_ctx *cx)
         sb_printf(&b, "'%s' sent at %s was never answered: %s at %s, %s "
                       "later", s->unanswered_text[i],
                   rule_tod(s->unanswered_time[i], tb),
-                  smtp_end_phrase(s->end), rule_tod(s->end_time, te),
+                  s->end == SMTP_END_CLIENT_CLOSE
+                      ? "the client, waiting after its pipelined QUIT, and "
+                        "then the server closed the connection"
+                      : smtp_end_phrase(s->end),
+                  rule_tod(s->end_time, te),
                   rule_secs(s->end_time - s->unanswered_time[i], d));
         if (c != NULL)
             sb_printf(&b, ", after %llu of %llu chunk bytes",

@@ -172,9 +172,9 @@ static bool capture_stopped(smtp_end e)
 void rule_unanswered_command(const smtp_info *s, rule_ctx *cx)
 {
     bool drop_rule = rule_ctx_enabled(cx, "drop-after-bdat") &&
-                     (s->end == SMTP_END_SERVER_CLOSE ||
-                      s->end == SMTP_END_RESET);
+                     rule_server_dropped(s);
     bool tls_rule = rule_ctx_enabled(cx, "starttls-rejected");
+    bool server_ended = rule_server_dropped(s);
     bool chunk_text = s->event_count[SMTP_EV_JUNK_AFTER_CHUNK] > 0 ||
                       s->event_count[SMTP_EV_LATE_CHUNK_DATA] > 0;
     char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX], list[400];
@@ -190,12 +190,16 @@ void rule_unanswered_command(const smtp_info *s, rule_ctx *cx)
         smtp_verb v = s->unanswered_verb[i];
         sc_time waited = s->end_time - s->unanswered_time[i];
 
-        if (v == SMTP_VERB_QUIT || (v == SMTP_VERB_BDAT && drop_rule) ||
+        /* QUIT unanswered counts only when the server closed or reset
+         * without answering it (the client may not wait for its 221). */
+        if ((v == SMTP_VERB_QUIT && !server_ended) ||
+            (v == SMTP_VERB_BDAT && drop_rule) ||
             (v == SMTP_VERB_STARTTLS && tls_rule))
             continue;
         if (v == SMTP_VERB_UNKNOWN && chunk_text)
             continue;   /* chunk bytes read as commands: the BDAT rules' */
-        if ((capture_stopped(s->end) || s->end == SMTP_END_CLIENT_QUIT) &&
+        if ((capture_stopped(s->end) || s->end == SMTP_END_CLIENT_QUIT ||
+             (s->quit_sent && !server_ended)) &&
             waited < cx->cfg->slow_reply)
             continue;   /* the capture, or the client, did not wait */
         if (v == SMTP_VERB_NONE)
@@ -241,7 +245,7 @@ void rule_unanswered_command(const smtp_info *s, rule_ctx *cx)
                       "will retry and may deliver duplicates. Check the "
                       "scanner's timeouts and the server's log at that "
                       "time. ");
-    switch (s->end) {
+    switch (server_ended ? SMTP_END_SERVER_CLOSE : s->end) {
     case SMTP_END_SERVER_CLOSE:
     case SMTP_END_RESET:
         sb_printf(&h, "The server, or a device in front of it, dropped the "
@@ -457,4 +461,49 @@ void rule_esmtp_masked(const smtp_info *s, rule_ctx *cx)
         sb_printf(&b, "; the banner is masked too ('%d %s')", s->banner.code,
                   s->banner.text);
     rule_raise(cx, s->ehlo_reply.time, hint, "%s", ev);
+}
+
+/* RFC 5321 4.2: a reply line is a code, then ' ' (last line) or '-'
+ * (more follow), and every line of one reply carries the same code.
+ * Clients act on the last line's code; a reply that says 250 then 554 is
+ * read differently by different clients and filters. */
+void rule_malformed_reply(const smtp_info *s, rule_ctx *cx)
+{
+    static const char hint[] =
+        "The server (or a device rewriting its replies) sends replies "
+        "that break RFC 5321 4.2: every line must start with the same "
+        "3-digit code followed by '-' (more lines) or ' ' (last line). "
+        "Clients act on the last line's code, so a reply that starts "
+        "250 and ends 554 may be taken as success by one client and as "
+        "failure by another. Check the server software and any SMTP "
+        "proxy or filter in front of it.";
+    char ev[RULE_EVIDENCE_MAX], tb[RULE_TOD_STRLEN], db[RULE_DOUBT_MAX];
+    const smtp_event *first = NULL;
+    uint64_t n = s->event_count[SMTP_EV_MIXED_REPLY] +
+                 s->event_count[SMTP_EV_BAD_REPLY];
+    const char *doubt;
+    sbuf b;
+
+    for (int i = 0; i < s->nevents && first == NULL; i++)
+        if (s->events[i].type == SMTP_EV_MIXED_REPLY ||
+            s->events[i].type == SMTP_EV_BAD_REPLY)
+            first = &s->events[i];
+    if (first == NULL)
+        return;
+    sb_init(&b, ev, sizeof(ev));
+    if (first->type == SMTP_EV_MIXED_REPLY)
+        sb_printf(&b, "a %llu-line reply at %s carries different codes "
+                      "(%s); the last line's %d is taken as the reply",
+                  (unsigned long long)first->value, rule_tod(first->time, tb),
+                  first->text, first->code);
+    else
+        sb_printf(&b, "the server line '%s' at %s is not a reply "
+                      "(DDD, DDD- or DDD SP)",
+                  first->text, rule_tod(first->time, tb));
+    if (n > 1)
+        sb_printf(&b, "; %llu malformed replies in all",
+                  (unsigned long long)n);
+    doubt = rule_gap_doubt(s, RULE_GAP_SERVER, SC_TIME_NONE, first->time,
+                           "the rest of a reply line cut by the hole", db);
+    rule_raise_doubt(cx, first->time, doubt, hint, "%s", ev);
 }

@@ -81,6 +81,10 @@ static const rule_def table[] = {
       "bytes missing from the capture in this session (conclusions about "
       "byte counts may not hold)",
       rule_capture_gap },
+    { "malformed-reply", RULE_SEV_WARNING,
+      "a multi-line reply whose lines carry different codes, or a reply "
+      "line that is not DDD, DDD-, DDD SP",
+      rule_malformed_reply },
     { "unanswered-command", RULE_SEV_WARNING,
       "the session ended with a command still waiting for its reply",
       rule_unanswered_command },

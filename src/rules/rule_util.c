@@ -316,3 +316,20 @@ const smtp_chunk *rule_chunk_at_time(const smtp_info *s, sc_time t, int *txn)
             }
     return NULL;
 }
+
+bool rule_server_dropped(const smtp_info *s)
+{
+    if (s->end == SMTP_END_SERVER_CLOSE || s->end == SMTP_END_RESET)
+        return true;
+    if (s->end != SMTP_END_CLIENT_CLOSE || !s->quit_sent ||
+        s->quit_reply.code != 0)
+        return false;
+    /* The server still spoke after the QUIT was sent (it answered the
+     * commands before it) and then closed without answering the QUIT.
+     * Without that, its replies may simply be missing from the capture. */
+    for (int i = 0; i < s->unanswered && i < 8; i++)
+        if (s->unanswered_verb[i] == SMTP_VERB_QUIT)
+            return s->last_server_time != SC_TIME_NONE &&
+                   s->last_server_time > s->unanswered_time[i];
+    return false;
+}

@@ -82,6 +82,12 @@ const char *rule_gap_doubt(const smtp_info *s, rule_gap_side side,
                            sc_time from, sc_time to, const char *what,
                            char buf[RULE_DOUBT_MAX]);
 
+/* Did the server end the session without answering what it had? It
+ * closed or reset, or the client half-closed after a QUIT (pipelined, as
+ * Exim does, still waiting for replies) that the server never answered
+ * though its side was captured. */
+bool rule_server_dropped(const smtp_info *s);
+
 /* Is the rule with this id enabled in the running configuration? */
 bool rule_ctx_enabled(const rule_ctx *cx, const char *id);
 
@@ -224,6 +230,7 @@ void rule_8bit_without_8bitmime(const smtp_info *s, rule_ctx *cx);
 void rule_message_header_missing(const smtp_info *s, rule_ctx *cx);
 void rule_pipelining_violation(const smtp_info *s, rule_ctx *cx);
 void rule_esmtp_masked(const smtp_info *s, rule_ctx *cx);
+void rule_malformed_reply(const smtp_info *s, rule_ctx *cx);
 
 /* Default --slow-reply. */
 #define RULE_SLOW_REPLY_DEFAULT (30 * SC_USEC_PER_SEC)

@@ -99,12 +99,18 @@ struct smtp_session {
 
     /* reply being assembled */
     bool reply_open;
-    int reply_code;
+    int reply_code;                     /* the latest line's */
+    int reply_first_code;               /* the first line's */
     int reply_lines;
     sc_time reply_first_time;
     char reply_text[SMTP_REPLY_TEXT];
     size_t reply_text_len;
     bool reply_is_ehlo;                 /* collecting extensions */
+    char *ext_prev[SMTP_EXT_MAX];       /* extensions an EHLO reply being
+                                           read replaces (owned) */
+    int ext_prev_n;                     /* -1: none held */
+    unsigned ext_prev_flags;
+    uint64_t ext_prev_size;
 
     /* commands awaiting replies: ring buffer, grown on demand */
     pending *pend;
@@ -239,6 +245,7 @@ void smtp_msg_gap(smtp_session *s, uint64_t n);
 void smtp_msg_end(smtp_session *s, bool complete);
 
 /* smtp_reply.c */
+void smtp_ext_settle(smtp_session *s, bool accepted);
 void smtp_server_line(smtp_session *s, const uint8_t *line, size_t len,
                       bool too_long, sc_time ts);
 

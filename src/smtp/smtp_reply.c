@@ -362,6 +362,111 @@ static void on_reply(smtp_session *s, int code, sc_time ts)
     }
 }
 
+/* The greeting (220, or 421/554 refusing the connection: RFC 5321
+ * 3.1) was not captured when the first reply is anything else: the
+ * capture started after it. Forget the <connect> so this reply answers
+ * the command it belongs to, not one command late. */
+static void greeting_missed(smtp_session *s, int code, sc_time ts)
+{
+    pending *head = smtp_pending_at(s, 0);
+    pending p;
+
+    if (head == NULL || head->kind != PEND_COMMAND ||
+        head->verb != SMTP_VERB_NONE || code == 220 || code == 421 ||
+        code == 554)
+        return;
+    smtp_pending_pop(s, &p);
+    smtp_transcript(s, ts, SC_DIR_SERVER, "<greeting not captured>");
+}
+
+/* EHLO's extensions are collected as its reply comes; the ones it
+ * replaces are kept aside until the last line says whether the reply is
+ * an acceptance (then they go) or a refusal (then they come back). */
+void smtp_ext_settle(smtp_session *s, bool accepted)
+{
+    smtp_info *in = &s->info;
+
+    if (s->ext_prev_n < 0)
+        return;
+    if (accepted) {
+        for (int i = 0; i < s->ext_prev_n; i++)
+            free(s->ext_prev[i]);
+    } else {
+        ext_reset(in);
+        memcpy(in->ext, s->ext_prev, sizeof(in->ext));
+        in->next = s->ext_prev_n;
+        in->ext_flags = s->ext_prev_flags;
+        in->size_limit = s->ext_prev_size;
+    }
+    s->ext_prev_n = -1;
+}
+
+static void ext_stash(smtp_session *s)
+{
+    smtp_info *in = &s->info;
+
+    smtp_ext_settle(s, true);   /* an EHLO reply cut by a gap: it stands */
+    memcpy(s->ext_prev, in->ext, sizeof(s->ext_prev));
+    s->ext_prev_n = in->next;
+    s->ext_prev_flags = in->ext_flags;
+    s->ext_prev_size = in->size_limit;
+    in->next = 0;
+    in->ext_flags = 0;
+    in->size_limit = 0;
+}
+
+static void reply_begin(smtp_session *s, int code, sc_time ts)
+{
+    const pending *head;
+
+    greeting_missed(s, code, ts);
+    head = smtp_pending_at(s, 0);
+    s->reply_open = true;
+    s->reply_code = code;
+    s->reply_first_code = code;
+    s->reply_lines = 0;
+    s->reply_text_len = 0;
+    s->reply_text[0] = '\0';
+    s->reply_first_time = ts;
+    s->reply_is_ehlo = head != NULL && head->kind == PEND_COMMAND &&
+                       (head->verb == SMTP_VERB_EHLO ||
+                        head->verb == SMTP_VERB_LHLO) &&
+                       code == 250;
+    if (s->reply_is_ehlo)
+        ext_stash(s);
+}
+
+static void reply_text_add(smtp_session *s, const uint8_t *text, size_t tlen)
+{
+    size_t room = sizeof(s->reply_text) - 1 - s->reply_text_len;
+
+    if (s->reply_text_len > 0 && room > 0) {
+        s->reply_text[s->reply_text_len++] = ' ';
+        room--;
+    }
+    s->reply_text_len += wire_text_copy(s->reply_text + s->reply_text_len,
+                                        room + 1, text, tlen, room);
+}
+
+/* The reply's last line: its code is the reply's (what clients act on,
+ * RFC 5321 4.2.1 asks every line to carry the same one). */
+static void reply_end(smtp_session *s, sc_time ts)
+{
+    s->reply_open = false;
+    if (s->reply_first_code != s->reply_code) {
+        char why[SMTP_REPLY_TEXT];
+
+        snprintf(why, sizeof(why), "%d- then %d: %s", s->reply_first_code,
+                 s->reply_code, s->reply_text);
+        smtp_event_add(s, SMTP_EV_MIXED_REPLY, ts, SC_DIR_SERVER,
+                       SMTP_VERB_NONE, (uint64_t)s->reply_lines,
+                       s->reply_code, (const uint8_t *)why, strlen(why));
+    }
+    if (s->reply_is_ehlo)
+        smtp_ext_settle(s, s->reply_code >= 200 && s->reply_code < 300);
+    on_reply(s, s->reply_code, ts);
+}
+
 void smtp_server_line(smtp_session *s, const uint8_t *line, size_t len,
                       bool too_long, sc_time ts)
 {
@@ -380,22 +485,9 @@ void smtp_server_line(smtp_session *s, const uint8_t *line, size_t len,
                        len, 0, line, len);
         return;
     }
-    if (!s->reply_open) {
-        const pending *head = s->pend_len ? &s->pend[s->pend_head] : NULL;
-
-        s->reply_open = true;
-        s->reply_code = code;
-        s->reply_lines = 0;
-        s->reply_text_len = 0;
-        s->reply_text[0] = '\0';
-        s->reply_first_time = ts;
-        s->reply_is_ehlo = head != NULL && head->kind == PEND_COMMAND &&
-                           (head->verb == SMTP_VERB_EHLO ||
-                            head->verb == SMTP_VERB_LHLO) &&
-                           code == 250;
-        if (s->reply_is_ehlo)
-            ext_reset(in);
-    }
+    if (!s->reply_open)
+        reply_begin(s, code, ts);
+    s->reply_code = code;
     s->reply_lines++;
     if (s->reply_lines == SMTP_REPLY_LINES_MAX + 1)
         smtp_event_add(s, SMTP_EV_REPLY_TOO_LONG, ts, SC_DIR_SERVER,
@@ -404,18 +496,7 @@ void smtp_server_line(smtp_session *s, const uint8_t *line, size_t len,
     tlen = len > 4 ? len - 4 : 0;
     if (s->reply_is_ehlo && s->reply_lines > 1)
         ext_add(in, text, tlen);
-    {
-        size_t room = sizeof(s->reply_text) - 1 - s->reply_text_len;
-
-        if (s->reply_text_len > 0 && room > 0) {
-            s->reply_text[s->reply_text_len++] = ' ';
-            room--;
-        }
-        s->reply_text_len += wire_text_copy(s->reply_text + s->reply_text_len,
-                                            room + 1, text, tlen, room);
-    }
-    if (more)
-        return;
-    s->reply_open = false;
-    on_reply(s, s->reply_code, ts);
+    reply_text_add(s, text, tlen);
+    if (!more)
+        reply_end(s, ts);
 }

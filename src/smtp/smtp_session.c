@@ -88,6 +88,7 @@ smtp_session *smtp_session_new(const smtp_opts *opts)
     s->injection_event = -1;
     s->auth_event = -1;
     s->msg_txn = -1;
+    s->ext_prev_n = -1;
     s->info.partial = s->opts.partial;
     s->info.first_time = s->info.last_time = SC_TIME_NONE;
     s->info.last_client_time = s->info.last_server_time = SC_TIME_NONE;
@@ -113,6 +114,7 @@ void smtp_session_free(smtp_session *s)
     tls_conn_free(s->tls);
     smtp_txn_clear(&s->spare_txn);
     free(s->helo_prev);
+    smtp_ext_settle(s, true);
     free(s->line[0].buf);
     free(s->line[1].buf);
     free(s->pend);
@@ -241,6 +243,25 @@ void smtp_session_gap(smtp_session *s, sc_dir dir, uint64_t len, sc_time ts)
     smtp_line_gap(s, dir);
 }
 
+/* How the session ended. QUIT makes it client-quit only when the server
+ * answered it (or its side was not captured at all): a client that
+ * pipelines BDAT, the chunk and QUIT and half-closes, as Exim does, is
+ * still waiting for replies; if the server then closes without answering,
+ * the end stays what the transport saw (client-close: the client's FIN
+ * came first), and the rules see an unanswered QUIT (issue 9 item 9). */
+static smtp_end end_state(const smtp_session *s, smtp_end how)
+{
+    const smtp_info *in = &s->info;
+    bool server_seen = in->bytes[SC_DIR_SERVER] > 0 ||
+                       in->gap_bytes[SC_DIR_SERVER] > 0;
+
+    if (!in->quit_sent)
+        return how;
+    if (in->quit_reply.code != 0 || !server_seen)
+        return SMTP_END_CLIENT_QUIT;
+    return how;
+}
+
 void smtp_session_finish(smtp_session *s, smtp_end how, sc_time ts)
 {
     smtp_info *in;
@@ -279,7 +300,7 @@ void smtp_session_finish(smtp_session *s, smtp_end how, sc_time ts)
         }
         in->unanswered++;
     }
-    in->end = in->quit_sent ? SMTP_END_CLIENT_QUIT : how;
+    in->end = end_state(s, how);
     in->end_time = ts;
     if (in->last_time == SC_TIME_NONE || ts > in->last_time)
         in->last_time = ts;

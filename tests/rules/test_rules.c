@@ -560,6 +560,29 @@ static void test_drop_after_bdat(void)
            "the connection was reset", NULL);
     info_free(s);
 
+    /* issue 9 item 9: BDAT, chunk and QUIT pipelined, the client
+     * half-closes, the server answers what came before and closes */
+    s = dropped_session(POSTFIX, SMTP_END_CLIENT_CLOSE);
+    s->quit_sent = true;
+    s->last_server_time = T0 + SEC(0.2);
+    info_unanswered(s, SMTP_VERB_QUIT, T0 + SEC(0.1), "QUIT");
+    r = run(s);
+    expect(r, "drop-after-bdat", RULE_SEV_ERROR, "smtpd_discard_ehlo",
+           "'BDAT 2728 LAST'", "waiting after its pipelined QUIT", NULL);
+    expect(r, "unanswered-command", RULE_SEV_WARNING, "dropped the",
+           "'QUIT'", NULL);
+    info_free(s);
+
+    /* near miss: the server said nothing after the QUIT (its replies may
+     * be missing from the capture): the client closed, nothing dropped */
+    s = dropped_session(POSTFIX, SMTP_END_CLIENT_CLOSE);
+    s->quit_sent = true;
+    s->last_server_time = T0 + SEC(0.05);
+    info_unanswered(s, SMTP_VERB_QUIT, T0 + SEC(0.1), "QUIT");
+    r = run(s);
+    expect_none(r, "drop-after-bdat", "no server word after the QUIT");
+    info_free(s);
+
     /* near miss: the capture stopped, the server did not close */
     s = dropped_session(POSTFIX, SMTP_END_CAPTURE_END);
     r = run(s);
@@ -1306,6 +1329,7 @@ static void test_table(void)
         { "pipelining-violation", RULE_SEV_INFO },
         { "size-exceeded", RULE_SEV_WARNING },
         { "capture-gap", RULE_SEV_INFO },
+        { "malformed-reply", RULE_SEV_WARNING },
         { "unanswered-command", RULE_SEV_WARNING },
         { "starttls-not-tls", RULE_SEV_ERROR },
         { "starttls-failed", RULE_SEV_ERROR },

@@ -215,6 +215,97 @@ static void test_10000_rcpt(void)
     printf("ok %s\n", c.name);
 }
 
+/* ---- item 3: multi-line replies with mixed codes ---- */
+
+static const step mixed_codes[] = {
+    { 'S', "220-mx.example.org ESMTP\r\n554 go away\r\n", 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', "250-mx.example.org\r\n250-PIPELINING\r\n251-CHUNKING\r\n"
+           "550 not you\r\n", 0 },
+    { 'C', "EHLO c2\r\n", 0 },
+    { 'S', EHLO_OK, 0 },
+    { 'C', "MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nBDAT 5 LAST\r\nhello", 0 },
+    { 'S', "250 Ok\r\n250 Ok\r\n250-ok\r\n554 rejected\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_mixed_codes(const smtp_info *in)
+{
+    /* the last line's code is the reply's */
+    CHECK(in->banner.code == 554);
+    CHECK(txn_is(in, 0, "a@x", 1, 554));
+    CHECK(in->ntxns == 1 && in->txns[0].nchunks == 1 &&
+          in->txns[0].chunks[0].reply.code == 554);
+    CHECK(count_events(in, SMTP_EV_MIXED_REPLY) == 3);
+    CHECK(in->helo_name && strcmp(in->helo_name, "c2") == 0);
+}
+
+/* A refused EHLO does not replace the extensions accepted before it. */
+static const step ehlo_refused_keeps_ext[] = {
+    { 'S', GREETING, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_OK, 0 },
+    { 'C', "EHLO d\r\n", 0 },
+    { 'S', "250-mx.example.org\r\n250-SIZE 10\r\n550 no\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_ehlo_refused_keeps_ext(const smtp_info *in)
+{
+    CHECK(in->helo_name && strcmp(in->helo_name, "c") == 0);
+    CHECK(in->ehlo_reply.code == 250);
+    CHECK((in->ext_flags & SMTP_EXT_CHUNKING) && in->size_limit == 0);
+    CHECK(count_events(in, SMTP_EV_MIXED_REPLY) == 1);
+}
+
+/* ---- issue 9 item 9: a drop hidden by a pipelining client ---- */
+
+/* BDAT n LAST, the chunk and QUIT pipelined, then a half-close (Exim);
+ * the gateway answers MAIL and RCPT and closes. */
+static const step pipelined_drop[] = {
+    { 'S', GREETING, 0 },
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_OK, 0 },
+    { 'C', "MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nBDAT 5 LAST\r\nhello"
+           "QUIT\r\n", 0 },
+    { 'S', "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_pipelined_drop(const smtp_info *in)
+{
+    CHECK(in->quit_sent && in->quit_reply.code == 0);
+    CHECK(in->end == SMTP_END_CLIENT_CLOSE);
+    CHECK(in->unanswered == 2 && in->unanswered_verb[0] == SMTP_VERB_BDAT &&
+          in->unanswered_verb[1] == SMTP_VERB_QUIT);
+    CHECK(in->last_server_time > in->unanswered_time[1]);
+}
+
+/* ---- issue 9 item 10: a capture that starts after the banner ---- */
+
+static const step after_banner[] = {
+    { 'C', "EHLO c\r\n", 0 },
+    { 'S', EHLO_OK, 0 },
+    { 'C', "MAIL FROM:<a@x>\r\n", 0 },
+    { 'S', "250 2.1.0 Ok\r\n", 0 },
+    { 'C', "RCPT TO:<b@y>\r\n", 0 },
+    { 'S', "450 4.2.0 Greylisted\r\n", 0 },
+    { 'C', "QUIT\r\n", 0 },
+    { 'S', "221 Bye\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_after_banner(const smtp_info *in)
+{
+    CHECK(in->banner.code == 0);
+    CHECK(in->ehlo_reply.code == 250 && (in->ext_flags & SMTP_EXT_CHUNKING));
+    CHECK(in->ntxns == 1 && in->txns[0].mail_reply.code == 250);
+    CHECK(txn_is(in, 0, "a@x", 0, 0));
+    CHECK(in->ntxns == 1 && in->txns[0].last_reply.code == 450);
+    CHECK(in->quit_reply.code == 221 && in->end == SMTP_END_CLIENT_QUIT);
+    CHECK(in->unanswered == 0);
+}
+
 /* ---- item 9: non-ASCII and NUL ---- */
 
 /* RFC 6531 addresses pass as UTF-8; a NUL and invalid bytes are escaped
@@ -280,6 +371,10 @@ static const conv cases[] = {
     { "refused-first-mail", false, refused_first_mail, SMTP_END_CLIENT_CLOSE, check_refused_first_mail },
     { "data-no-valid-recipients", false, data_no_rcpt, SMTP_END_CLIENT_CLOSE, check_data_no_rcpt },
     { "rset-after-dot", false, rset_after_dot, SMTP_END_CLIENT_CLOSE, check_rset_after_dot },
+    { "mixed-reply-codes", false, mixed_codes, SMTP_END_SERVER_CLOSE, check_mixed_codes },
+    { "ehlo-refused-keeps-extensions", false, ehlo_refused_keeps_ext, SMTP_END_SERVER_CLOSE, check_ehlo_refused_keeps_ext },
+    { "pipelined-bdat-quit-drop", false, pipelined_drop, SMTP_END_CLIENT_CLOSE, check_pipelined_drop },
+    { "capture-after-banner", false, after_banner, SMTP_END_CLIENT_CLOSE, check_after_banner },
     { "utf8-and-nul", false, utf8_nul, SMTP_END_CLIENT_CLOSE, check_utf8_nul },
     { "auth-replies-missing", true, auth_unanswered, SMTP_END_CAPTURE_END, check_auth_unanswered },
 };
