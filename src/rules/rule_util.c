@@ -327,9 +327,17 @@ bool rule_server_dropped(const smtp_info *s)
     /* The server still spoke after the QUIT was sent (it answered the
      * commands before it) and then closed without answering the QUIT.
      * Without that, its replies may simply be missing from the capture. */
-    for (int i = 0; i < s->unanswered && i < 8; i++)
+    sc_time quit = SC_TIME_NONE;
+
+    /* Lines that are no command among the unanswered: message data read
+     * as commands, so where replies belong is not known (a lost 354 or
+     * dot line, or a lost 221 after a pipelined ". QUIT"). */
+    for (int i = 0; i < s->unanswered && i < 8; i++) {
+        if (s->unanswered_verb[i] == SMTP_VERB_UNKNOWN)
+            return false;
         if (s->unanswered_verb[i] == SMTP_VERB_QUIT)
-            return s->last_server_time != SC_TIME_NONE &&
-                   s->last_server_time > s->unanswered_time[i];
-    return false;
+            quit = s->unanswered_time[i];
+    }
+    return quit != SC_TIME_NONE && s->last_server_time != SC_TIME_NONE &&
+           s->last_server_time > quit;
 }

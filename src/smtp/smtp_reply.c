@@ -252,6 +252,9 @@ static void on_reply(smtp_session *s, int code, sc_time ts)
     smtp_reply_set(&r, code, s->reply_text, s->reply_lines, ts);
     in->replies++;
     sasl_reply(s, code, ts);
+    if (code == 221 && in->quit_sent && in->quit_reply.code == 0)
+        in->quit_reply = r;     /* 221 is only ever the goodbye (RFC 5321
+                                   4.2.3), even when matching went astray */
     if (!smtp_pending_pop(s, &p)) {
         no_command(s, &r, ts);
         return;
