@@ -49,6 +49,9 @@ const cli_option cli_options[] = {
     { NULL, 'v', false, NULL, "output",
       "text report includes each session's transcript", 0 },
     { NULL, 'q', false, NULL, "output", "no text report", 0 },
+    { "format", CLI_FORMAT, true, "FORMAT", "output",
+      "text (default: flagged sessions in full, others one\n"
+      "line each) or tsv (a Zeek-style line per transaction)", 0 },
     { "community-id-seed", CLI_CID_SEED, true, "N", "output",
       "seed of the Community ID flow hash (default 0)", 0 },
     { "sensor", CLI_SENSOR, true, "NAME", "output",

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -328,6 +329,14 @@ static void apply_option(int c, const char *arg, const char *typed,
         break;
     case CLI_SENSOR: o->report.sensor = arg; break;
     case CLI_EXTRACT: o->extract_dir = arg; break;
+    case CLI_FORMAT:
+        if (strcmp(arg, "tsv") == 0)
+            o->report.format = REPORT_FORMAT_TSV;
+        else if (strcmp(arg, "text") == 0)
+            o->report.format = REPORT_FORMAT_TEXT;
+        else
+            die("--format: '%s' is not text or tsv", arg);
+        break;
     case ':':
         die("option '%s' needs an argument (see --help)", typed);
     default:
@@ -407,6 +416,19 @@ static void close_stdout(void)
     }
 }
 
+/* The text report wraps to the terminal when it goes to one; 0 (the
+ * report's default width) for a file or a pipe, so output that is saved
+ * or compared does not depend on who ran it where. */
+static int terminal_width(FILE *text)
+{
+    struct winsize ws;
+
+    if (text == NULL || !isatty(fileno(text)) ||
+        ioctl(fileno(text), TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0)
+        return 0;
+    return ws.ws_col - 1;           /* the last column would wrap itself */
+}
+
 /* Checks after parsing, and the defaults that depend on other options. */
 static void finish_args(analyze_opts *o, const cli_state *cs)
 {
@@ -435,6 +457,7 @@ static void finish_args(analyze_opts *o, const cli_state *cs)
         o->report.text = stdout;
         check_output_not_input("text report", "-", &o->capture);
     }
+    o->report.width = terminal_width(o->report.text);
     if (o->report.sensor == NULL &&
         gethostname(host, sizeof(host)) == 0) {
         host[sizeof(host) - 1] = '\0';

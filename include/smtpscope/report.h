@@ -42,8 +42,19 @@ typedef struct report_session {
                                      * NULL = none */
 } report_session;
 
+typedef enum report_format {
+    REPORT_FORMAT_TEXT = 0,         /* blocks: flagged in full, others one
+                                     * line each (all in full with -a/-v) */
+    REPORT_FORMAT_TSV               /* --format tsv: a line per transaction */
+} report_format;
+
+/* Text wraps here unless the caller gives the terminal's width. */
+#define REPORT_TEXT_WIDTH 79
+
 typedef struct report_opts {
     FILE *text;                     /* text report stream; NULL for -q */
+    report_format format;           /* what goes to `text` */
+    int width;                      /* text: wrap column; 0 = 79 */
     bool verbose;                   /* -v: transcripts in the text report */
     const char *json_path;          /* -j FILE ("-" = stdout) or NULL */
     const char *jsonl_path;         /* --jsonl FILE ("-" = stdout) or NULL */

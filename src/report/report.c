@@ -36,6 +36,7 @@ struct report {
     bool jsonl_created;         /* the file did not exist before us */
     uint64_t jsonl_lines;
     bool finished;
+    bool tsv_header;            /* the TSV header lines are out */
     char warning[256];          /* pending, for report_warning */
     report_totals t;
     int max_sev;                /* -1 while no flag */
@@ -273,6 +274,7 @@ report *report_new(const report_opts *opts, char *err, size_t errlen)
     r->jsonl_fd = -1;
     /* A temporary file, not memory: the sessions' text may be large. */
     if (opts->text != NULL && opts->servers_first &&
+        opts->format == REPORT_FORMAT_TEXT &&
         (r->text_hold = tmpfile()) == NULL) {
         snprintf(err, errlen, "cannot create a temporary file for the "
                  "text report: %s", strerror(errno));
@@ -326,6 +328,32 @@ void report_ids_fill(report_ids *ids, const capture_flow *flow,
     flowid_display(flow, ids->display_filter);
 }
 
+/* Zeek's header lines, once, before the first line (or at the end of a
+ * run without sessions), so a run that fails writes nothing. */
+static void tsv_header(report *r)
+{
+    if (!r->tsv_header)
+        report_tsv_header(r->opts.text);
+    r->tsv_header = true;
+}
+
+/* The session on the text stream: a TSV line per transaction, or a text
+ * block (flagged sessions, and all with -a or -v), or one line. */
+static void text_session(report *r, FILE *out, const report_session *s,
+                         bool flagged)
+{
+    int width = r->opts.width > 0 ? r->opts.width : REPORT_TEXT_WIDTH;
+
+    if (r->opts.format == REPORT_FORMAT_TSV) {
+        tsv_header(r);
+        report_tsv_session(out, s);
+    } else if (flagged || r->opts.all || r->opts.verbose) {
+        report_text_session(out, s, r->opts.verbose, width);
+    } else {
+        report_text_line(out, s);
+    }
+}
+
 int report_session_write(report *r, const report_session *s_in, char *err,
                          size_t errlen)
 {
@@ -349,7 +377,7 @@ int report_session_write(report *r, const report_session *s_in, char *err,
         FILE *out = r->text_hold != NULL ? r->text_hold : r->opts.text;
 
         errno = 0;
-        report_text_session(out, s, r->opts.verbose);
+        text_session(r, out, s, flagged);
         if (ferror(out)) {
             text_error(r->opts.text, err, errlen);
             return -1;
@@ -448,13 +476,20 @@ int report_finish(report *r, const report_source *src,
 {
     if (r->opts.text != NULL) {
         errno = 0;
-        if (r->text_hold != NULL && text_first(r, src) < 0) {
-            text_error(r->opts.text, err, errlen);
-            return -1;
+        if (r->opts.format == REPORT_FORMAT_TSV) {
+            tsv_header(r);
+        } else {
+            int width = r->opts.width > 0 ? r->opts.width
+                                          : REPORT_TEXT_WIDTH;
+
+            if (r->text_hold != NULL && text_first(r, src) < 0) {
+                text_error(r->opts.text, err, errlen);
+                return -1;
+            }
+            if (r->text_hold == NULL)
+                report_text_servers(r->opts.text, &r->t);
+            report_text_summary(r->opts.text, &r->t, src, st, width);
         }
-        if (r->text_hold == NULL)
-            report_text_servers(r->opts.text, &r->t);
-        report_text_summary(r->opts.text, &r->t, src, st);
         if (fflush(r->opts.text) != 0 || ferror(r->opts.text)) {
             text_error(r->opts.text, err, errlen);
             return -1;

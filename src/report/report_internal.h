@@ -113,8 +113,16 @@ cJSON *report_json_tls(const tls_info *t);
 void report_tls_line(const tls_info *t, char *buf, size_t size);
 void report_tls_cert_line(const tls_cert *c, char *buf, size_t size);
 
+/* --format tsv: the header lines, then one line per transaction. */
+void report_tsv_header(FILE *out);
+void report_tsv_session(FILE *out, const report_session *s);
+
+/* The one line of a session the text report does not show in full. */
+void report_text_line(FILE *out, const report_session *s);
+
 /* The text block of one session; verbose adds the transcript. */
-void report_text_session(FILE *out, const report_session *s, bool verbose);
+void report_text_session(FILE *out, const report_session *s, bool verbose,
+                         int width);
 /* The servers (worst first, at most REPORT_SERVERS_SHOWN) and the
  * outcomes, the block an admin reads first. */
 void report_text_servers(FILE *out, const report_totals *t);
@@ -122,6 +130,7 @@ void report_text_servers(FILE *out, const report_totals *t);
 void report_json_servers(cJSON *summary, const report_totals *t);
 /* The closing summary. */
 void report_text_summary(FILE *out, const report_totals *t,
-                         const report_source *src, const capture_stats *st);
+                         const report_source *src, const capture_stats *st,
+                         int width);
 
 #endif

@@ -4,8 +4,9 @@
  * a summary.
  *
  * Layout: a label column and a value column; long values (extension
- * lists, evidence, hints) wrap at WIDTH and continue under the value
- * column, so a flag stays readable in an 80-column terminal or a mail.
+ * lists, evidence, hints) wrap at the width (the terminal's when stdout
+ * is one, else REPORT_TEXT_WIDTH) and continue under the value column, so
+ * a flag stays readable in an 80-column terminal or a mail.
  * Every value that may hold wire text goes through report_clean().
  */
 #include <inttypes.h>
@@ -15,12 +16,21 @@
 
 #include "report_internal.h"
 
-#define WIDTH 79        /* wrap column */
 #define VALUE_COL 18    /* where values start, at every indent */
+#define WIDTH_MIN 40    /* narrower terminals wrap as if this wide */
+
+/* The wrap column of the block being printed: set by each entry point
+ * below from its width argument, read by field(). */
+static int width = REPORT_TEXT_WIDTH;
+
+static void set_width(int w)
+{
+    width = w < WIDTH_MIN ? WIDTH_MIN : w;
+}
 
 /*
  * Print "<indent><label> text" with text starting at VALUE_COL (later if
- * the label is longer), wrapping at spaces so no line passes WIDTH;
+ * the label is longer), wrapping at spaces so no line passes the width;
  * continuation lines start under the text. A word longer than a whole
  * line is broken where the line ends.
  */
@@ -35,7 +45,7 @@ static void field(FILE *out, int indent, const char *label, const char *text)
     if (pad < (int)strlen(label))
         pad = (int)strlen(label);
     col0 = indent + pad + 1;
-    room = WIDTH - col0 < 20 ? 20 : WIDTH - col0;
+    room = width - col0 < 20 ? 20 : width - col0;
 
     while (*p == ' ')
         p++;
@@ -75,7 +85,7 @@ static void field_line(FILE *out, int indent, const char *label,
 
     if (pad < (int)strlen(label))
         pad = (int)strlen(label);
-    room = WIDTH - (indent + pad + 1);
+    room = width - (indent + pad + 1);
     if (room < 20)
         room = 20;
     for (i = 0; p[i] != '\0'; i++) {
@@ -310,7 +320,8 @@ static void text_transcript(FILE *out, const smtp_info *in)
         fprintf(out, "  ... %" PRIu64 " more lines\n", in->transcript_dropped);
 }
 
-void report_text_session(FILE *out, const report_session *s, bool verbose)
+void report_text_session(FILE *out, const report_session *s, bool verbose,
+                         int w)
 {
     const smtp_info *in = s->smtp;
     char a[80], b[80], line[REPORT_CLEAN_MAX * 2], tb[SC_TIME_STRLEN];
@@ -319,6 +330,7 @@ void report_text_session(FILE *out, const report_session *s, bool verbose)
     size_t o = 0;
     int i;
 
+    set_width(w);
     fprintf(out, "=== session %" PRIu64 "  %s -> %s\n", s->id,
             endpoint(s->flow, false, a, sizeof(a)),
             endpoint(s->flow, true, b, sizeof(b)));
@@ -385,11 +397,13 @@ void report_text_session(FILE *out, const report_session *s, bool verbose)
 }
 
 void report_text_summary(FILE *out, const report_totals *t,
-                         const report_source *src, const capture_stats *st)
+                         const report_source *src, const capture_stats *st,
+                         int w)
 {
     char line[512], name[REPORT_CLEAN_MAX];
     int i;
 
+    set_width(w);
     fprintf(out, "=== summary\n");
     if (src != NULL) {
         snprintf(line, sizeof(line), "%s %s%s%.31s%s",
@@ -502,4 +516,29 @@ void report_text_servers(FILE *out, const report_totals *t)
                               outcome_name((outcome_status)k));
     field(out, 2, "messages", line);
     free(order);
+}
+
+/*
+ * "--- session 4  192.0.2.1:50344 -> 192.0.2.9:25  12:00:00.000000
+ * 2 transactions  client-quit  C4fz...  EHLO name": the one line of a
+ * session the report does not show in full, so the flagged ones stand
+ * out. Never cut or wrapped: one session, one line, for grep; the HELO
+ * name, the only part of any length, comes last.
+ */
+void report_text_line(FILE *out, const report_session *s)
+{
+    const smtp_info *in = s->smtp;
+    char a[80], b[80], tb[SC_TIME_STRLEN], name[REPORT_CLEAN_MAX];
+
+    fprintf(out, "--- session %" PRIu64 "  %s -> %s  %s  %d transaction%s  "
+            "%s  %s  %s%s%s\n", s->id,
+            endpoint(s->flow, false, a, sizeof(a)),
+            endpoint(s->flow, true, b, sizeof(b)),
+            tod(in->first_time, tb), in->txns_total,
+            in->txns_total == 1 ? "" : "s", report_end_state(in->end),
+            s->ids ? s->ids->uid : "-",
+            in->helo_verb[0] ? in->helo_verb : "no HELO",
+            in->helo_verb[0] ? " " : "",
+            in->helo_verb[0] ? report_clean(in->helo_name, name, sizeof(name))
+                             : "");
 }

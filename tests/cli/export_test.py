@@ -20,6 +20,13 @@ usage: export_test.py SMTPSCOPE CAPTURES_DIR GEN_CAPTURE
   whose packets exceed the hold cap (bodies of megabytes) are marked
   pcap_over_cap, counted in the summary, and are in the file. A failed run
   leaves no file behind.
+- --format tsv: for every capture in CAPTURES_DIR, and for a capture made
+  here whose wire text holds tabs, a bare CR, commas and a lone "-", every
+  line after the Zeek header has exactly the #fields column count, one
+  line per transaction (a session without one: one line); uids match the
+  JSON's.
+- text report: flagged sessions in full ("=== session"), clean ones one
+  "--- session" line each; -a and -v show every session in full.
 """
 import json
 import os
@@ -219,6 +226,165 @@ def test_write(tmp):
         fail(case, "failed run: exit %d, left %r" % (rc, left))
 
 
+# ---- a capture made here: one SMTP conversation over IPv4/TCP ---------
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def tcp_packet(src, dst, sport, dport, seq, ack, flags, payload):
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags,
+                      65535, 0, 0) + payload
+    pseudo = src + dst + struct.pack("!BBH", 0, 6, len(tcp))
+    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6,
+                     0, src, dst)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    eth = b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00"
+    return eth + ip + tcp
+
+
+def write_conversation(path, turns):
+    """turns: [(from_client, bytes)]; handshake, the turns, FIN both ways."""
+    cli, srv = bytes([192, 0, 2, 1]), bytes([192, 0, 2, 9])
+    cp, sp = 50000, 25
+    cseq, sseq = 1000, 5000
+    pkts = [(True, 0x02, b""), (False, 0x12, b""), (True, 0x10, b"")]
+    pkts += [(c, 0x18, d) for c, d in turns]
+    pkts += [(True, 0x11, b""), (False, 0x11, b""), (True, 0x10, b"")]
+    out = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
+    t = 1700000000.0
+    cack = sack = 0
+    for i, (from_client, flags, data) in enumerate(pkts):
+        if from_client:
+            p = tcp_packet(cli, srv, cp, sp, cseq, sack, flags, data)
+            cseq += len(data) + (1 if flags & 0x03 else 0)
+            cack = cseq
+        else:
+            if flags & 0x02:
+                sack = cseq
+            p = tcp_packet(srv, cli, sp, cp, sseq, cack, flags, data)
+            sseq += len(data) + (1 if flags & 0x03 else 0)
+            sack = sseq
+        if i == 1:
+            cack = cseq
+        ts = t + i * 0.001
+        out += struct.pack("<IIII", int(ts), int(ts % 1 * 1e6), len(p),
+                           len(p)) + p
+    open(path, "wb").write(out)
+
+
+HOSTILE = [
+    (False, b"220 mx\tbanner\r\n"),
+    (True, b"EHLO host\tname,with\rbits\r\n"),
+    (False, b"250-mx\r\n250 PIPELINING\r\n"),
+    (True, b"MAIL FROM:<a\tb@example.org>\r\n"),
+    (False, b"250 ok\r\n"),
+    (True, b"RCPT TO:<c,d@example.org>\r\n"),
+    (False, b"250 ok\r\n"),
+    (True, b"RCPT TO:<->\r\n"),
+    (False, b"250 ok\r\n"),
+    (True, b"DATA\r\n"),
+    (False, b"354 go\r\n"),
+    (True, b"From: <a@example.org>\r\nDate: Mon, 17 Sep 2007 12:00:00 "
+           b"+0000\r\nMessage-ID: <1@example.org>\r\nSubject: x\r\n\r\n"
+           b"body\r\n.\r\n"),
+    (False, b"250 queued\tas\rX1 -\r\n"),
+    (True, b"MAIL FROM:<->\r\n"),
+    (False, b"250 ok\r\n"),
+    (True, b"QUIT\r\n"),
+    (False, b"221 bye\r\n"),
+]
+
+
+def tsv_check(case, cap):
+    """The TSV of cap: fixed column count, one line per transaction."""
+    rc, out, err = run(["-r", cap, "--format", "tsv"])
+    if rc != 0:
+        fail(case, "exit %d: %r" % (rc, err))
+        return []
+    lines = out.decode("utf-8").split("\n")
+    if lines[-1] != "":
+        fail(case, "output does not end in a newline")
+    lines = lines[:-1]
+    fields = [l for l in lines if l.startswith("#fields\t")]
+    if len(fields) != 1 or not lines[0].startswith("#separator"):
+        fail(case, "no single Zeek header: %r" % lines[:7])
+        return []
+    names = fields[0].split("\t")[1:]
+    rows = []
+    for l in lines:
+        if l.startswith("#"):
+            continue
+        cols = l.split("\t")
+        if len(cols) != len(names):
+            fail(case, "%d columns, header has %d: %r" % (len(cols),
+                                                          len(names), l))
+        rows.append(dict(zip(names, cols)))
+    want = sum(max(1, len(s["transactions"]))
+               for s in sessions(["-r", cap]))
+    if len(rows) != want:
+        fail(case, "%d lines, want %d (one per transaction)"
+             % (len(rows), want))
+    return rows
+
+
+def test_tsv(tmp):
+    for name in sorted(os.listdir(CAPS)):
+        if name.endswith((".pcap", ".pcapng")):
+            tsv_check("tsv " + name, os.path.join(CAPS, name))
+    cap = os.path.join(tmp, "hostile.pcap")
+    write_conversation(cap, HOSTILE)
+    rows = tsv_check("tsv hostile", cap)
+    if len(rows) != 2:
+        fail("tsv hostile", "%d rows, want 2 transactions" % len(rows))
+        return
+    r = rows[0]
+    want = {"helo": "host",         # the name is the EHLO's first word
+            "mail_from": "a\\x09b@example.org",
+            "rcpt_to": "c\\x2cd@example.org,\\x2d",
+            "reply_msg": "queued\\x09as\\x0dX1 -", "method": "DATA",
+            "reply_code": "250", "flags": "(empty)",
+            "outcome": "delivered"}
+    for k, v in want.items():
+        if r.get(k) != v:
+            fail("tsv hostile", "%s is %r, want %r" % (k, r.get(k), v))
+    if rows[1].get("mail_from") != "\\x2d" or rows[1].get("rcpt_to") != \
+            "(empty)" or rows[1].get("reply_code") != "-":
+        fail("tsv hostile", "second transaction %r" % rows[1])
+    js = sessions(["-r", cap])
+    if [s["uid"] for s in js] != [rows[0]["uid"]]:
+        fail("tsv hostile", "uid differs from the JSON's")
+
+
+def test_text():
+    case = "text report"
+    cap = os.path.join(CAPS, "seed-bdat-timeout.pcap")
+    clean = os.path.join(CAPS, "concurrent.pcap")
+    for c, nfull, nline in ((cap, 1, 0), (clean, 0, 6)):
+        rc, out, _ = run(["-r", c])
+        text = out.decode()
+        full = text.count("\n=== session ") + text.startswith("=== session ")
+        line = len([l for l in text.splitlines()
+                    if l.startswith("--- session ")])
+        if (full, line) != (nfull, nline):
+            fail(case, "%s: %d blocks, %d lines; want %d, %d"
+                 % (c, full, line, nfull, nline))
+        for opt in ("-a", "-v"):
+            rc, out, _ = run(["-r", c, opt])
+            text = out.decode()
+            if "--- session" in text or text.count("=== session ") != \
+                    nfull + nline:
+                fail(case, "%s %s: not every session in full" % (c, opt))
+        if "=== summary" not in text:
+            fail(case, "no summary")
+
+
 def main():
     global BIN, CAPS, GEN
     BIN, CAPS, GEN = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -227,6 +393,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="export_test.")
     try:
         test_write(tmp)
+        test_tsv(tmp)
+        test_text()
     finally:
         shutil.rmtree(tmp)
     if FAILS:

@@ -25,9 +25,10 @@ def report(binary, capture):
 
 
 def top_block(lines):
-    """The lines before the first session block."""
+    """The lines before the first session (a block, or the one line of a
+    clean session)."""
     for i, line in enumerate(lines):
-        if line.startswith("=== session "):
+        if line.startswith(("=== session ", "--- session ")):
             return lines[:i]
     return lines
 

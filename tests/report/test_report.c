@@ -499,7 +499,7 @@ static char *text_of(const report_session *s, bool verbose)
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
 
-    report_text_session(m, s, verbose);
+    report_text_session(m, s, verbose, REPORT_TEXT_WIDTH);
     fclose(m);
     return buf;
 }
