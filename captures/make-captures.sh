@@ -31,7 +31,7 @@ install_packages() {
         echo "postfix postfix/mailname string mx.company.com" | debconf-set-selections
         echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix swaks tshark tcpdump \
-            python3-scapy iproute2 openssl procps
+            python3-scapy python3-cryptography iproute2 openssl procps
     fi
     if [ ! -x "$EXIM" ]; then
         log "unpacking exim (not installed as a package)"
@@ -53,6 +53,30 @@ setup_postfix() {
         openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=mx.company.com \
             -keyout /etc/postfix/smtpscope-tls.key -out /etc/postfix/smtpscope-tls.pem 2>/dev/null
         chmod 600 /etc/postfix/smtpscope-tls.key
+    fi
+    # an expired certificate with fixed dates (2020-01-01 .. 2021-01-01) for 127.0.0.8;
+    # OpenSSL 3.0's req/x509 cannot set past dates, python3-cryptography can
+    if [ ! -f /etc/postfix/smtpscope-expired.pem ]; then
+        $PY - <<'CERTEOF'
+import datetime
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "expired.company.com")])
+cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(2020)
+        .not_valid_before(datetime.datetime(2020, 1, 1))
+        .not_valid_after(datetime.datetime(2021, 1, 1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("expired.company.com")]), False)
+        .sign(key, hashes.SHA256()))
+open("/etc/postfix/smtpscope-expired.pem", "wb").write(cert.public_bytes(serialization.Encoding.PEM))
+open("/etc/postfix/smtpscope-expired.key", "wb").write(key.private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+    serialization.NoEncryption()))
+CERTEOF
+        chmod 600 /etc/postfix/smtpscope-expired.key
     fi
     cat > /etc/postfix/main.cf <<'PFEOF'
 # smtpscope capture lab: loopback only, written by captures/make-captures.sh
@@ -91,11 +115,14 @@ PFEOF
     #  127.0.0.3         PIPELINING not advertised
     #  127.0.0.4         pauses 1 s at RCPT (sleep restriction), so parallel sessions overlap
     #  127.0.0.6         STARTTLS offered
+    #  127.0.0.6:465     smtps: TLS from the first byte (wrapper mode)
+    #  127.0.0.7         STARTTLS, TLS 1.2 or later only
+    #  127.0.0.8         STARTTLS with an expired certificate
     $PY - <<'PYEOF'
 import re
 p = '/etc/postfix/master.cf'
 lines = open(p).read().split('\n')
-out = [l for l in lines if not re.match(r'^(smtp|[0-9.]+:smtp|\[::1\]:smtp)\s+inet\s', l)
+out = [l for l in lines if not re.match(r'^(smtp|[0-9.]+:(smtp|465)|\[::1\]:smtp)\s+inet\s', l)
        and not l.startswith('  -o smtpscope')]
 svc = [
  '127.0.0.1:smtp inet n - n - - smtpd',
@@ -105,6 +132,13 @@ svc = [
  '127.0.0.4:smtp inet n - n - - smtpd -o smtpd_client_restrictions=sleep,1,permit',
  '127.0.0.6:smtp inet n - n - - smtpd -o smtpd_tls_security_level=may'
  ' -o smtpd_tls_cert_file=/etc/postfix/smtpscope-tls.pem -o smtpd_tls_key_file=/etc/postfix/smtpscope-tls.key',
+ '127.0.0.6:465 inet n - n - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt'
+ ' -o smtpd_tls_cert_file=/etc/postfix/smtpscope-tls.pem -o smtpd_tls_key_file=/etc/postfix/smtpscope-tls.key',
+ '127.0.0.7:smtp inet n - n - - smtpd -o smtpd_tls_security_level=may'
+ ' -o smtpd_tls_protocols=>=TLSv1.2 -o smtpd_tls_mandatory_protocols=>=TLSv1.2'
+ ' -o smtpd_tls_cert_file=/etc/postfix/smtpscope-tls.pem -o smtpd_tls_key_file=/etc/postfix/smtpscope-tls.key',
+ '127.0.0.8:smtp inet n - n - - smtpd -o smtpd_tls_security_level=may'
+ ' -o smtpd_tls_cert_file=/etc/postfix/smtpscope-expired.pem -o smtpd_tls_key_file=/etc/postfix/smtpscope-expired.key',
 ]
 i = next(n for n, l in enumerate(out) if l.startswith('#smtp') or 'inet' in l)
 out = out[:i] + svc + out[i:]
@@ -158,10 +192,17 @@ remote_smtp:
 begin retry
 * * F,1m,1m
 EXEOF
+    # the same Exim, as a TLS client (GnuTLS: Debian's exim4 is built with it) to the
+    # STARTTLS listener 127.0.0.6; it does not verify the self-signed certificate
+    sed -e 's/route_list = \* 127.0.0.1 byname/route_list = * 127.0.0.6 byname/' \
+        -e '/hosts_avoid_tls/d' -e 's/^  hosts_try_chunking = \*/  hosts_try_chunking = *\n  tls_sni = mx.company.com/' \
+        "$EXIMDIR/exim.conf" > "$EXIMDIR/exim-tls.conf"
     # root may use -C only with configs listed in the compiled-in trusted list
     mkdir -p /etc/exim4
     grep -qx "$EXIMDIR/exim.conf" /etc/exim4/trusted_configs 2>/dev/null || \
         echo "$EXIMDIR/exim.conf" >> /etc/exim4/trusted_configs
+    grep -qx "$EXIMDIR/exim-tls.conf" /etc/exim4/trusted_configs 2>/dev/null || \
+        echo "$EXIMDIR/exim-tls.conf" >> /etc/exim4/trusted_configs
 }
 
 # exim_send FROM TO FILE : deliver FILE now, in the foreground, via BDAT
@@ -404,6 +445,32 @@ odd_port_sessions() {
     kill $hp 2>/dev/null; wait $hp 2>/dev/null || true
 }
 cap_odd_port() { FILTER="tcp port 8025 or tcp port 8080" record smtp-odd-port.pcap odd_port_sessions; }
+# ---------------------------------------------------------------- TLS captures (issue 13)
+# openssl_smtp HOST:PORT [s_client args...] : one s_client session; stdin is closed
+# after a pause, so a completed handshake ends with the client's close
+openssl_smtp() {
+    local hp=$1; shift
+    (sleep 2; printf 'QUIT\r\n'; sleep 1) | timeout 20 openssl s_client -connect "$hp" \
+        -servername mx.company.com "$@" >>"$WORK/openssl.log" 2>&1 || true
+}
+exim_tls_send() {
+    make_msg "$WORK/msg2k.txt" 2 tls-exim
+    "$EXIM" -C "$EXIMDIR/exim-tls.conf" -odf -oi -f postmaster@production.org \
+        manager@company.com < "$WORK/msg2k.txt"
+}
+cap_tls12()       { record tls12-starttls.pcap swaks_data 127.0.0.6 -tls --tls-protocol tlsv1_2; }
+cap_tls13_exim()  { record tls13-exim-gnutls.pcap exim_tls_send; }
+cap_tls_465()     { FILTER='tcp port 465' record implicit-tls-465.pcap \
+                        swaks_data 127.0.0.6 --port 465 --tls-on-connect; }
+cap_tls10()       { record tls10-refused.pcap openssl_smtp 127.0.0.7:25 -starttls smtp \
+                        -tls1 -cipher 'DEFAULT:@SECLEVEL=0'; }
+cap_tls_badcert() { record tls-cert-rejected.pcap openssl_smtp 127.0.0.6:25 -starttls smtp \
+                        -tls1_2 -verify_return_error -CAfile /etc/ssl/certs/ca-certificates.crt; }
+cap_tls_expired() { record tls-expired-cert.pcap swaks_data 127.0.0.8 -tls --tls-protocol tlsv1_2; }
+cap_tls_close()   { record tls-server-close.pcap fake starttls-close -- swaks_data 127.0.0.5 -tls; }
+cap_tls_clear()   { record starttls-cleartext.pcap fake starttls-clear -- client starttls-clear --host 127.0.0.5; }
+TLS=(tls12 tls13_exim tls_465 tls10 tls_badcert tls_expired tls_close tls_clear)
+
 RULES=(no_chunking binarymime_data binarymime_gw binarymime_nochunk binarymime_bdat bdat_rejected masked exchange
        starttls starttls_inject starttls_rej auth smuggle smuggle_ok pipe_bad pipe_ok size_over
        size_at bdat0 invalid mixed unanswered odd_port)
@@ -419,7 +486,7 @@ main() {
     setup_exim
     : > "$WORK/client.log"; : > "$WORK/fake.log"; : > "$WORK/swaks.log"
     local list=("$@")
-    [ ${#list[@]} = 0 ] && list=("${ALL[@]}" "${RULES[@]}")
+    [ ${#list[@]} = 0 ] && list=("${ALL[@]}" "${RULES[@]}" "${TLS[@]}")
     local c
     for c in "${list[@]}"; do
         log "capture: $c"

@@ -16,6 +16,11 @@ Modes:
   plain             ordinary server (PIPELINING, CHUNKING, 8BITMIME), DATA and BDAT.
   auth              plain + AUTH PLAIN LOGIN, accepts any credentials (cleartext).
   silent-rcpt       never answers RCPT TO (the client gives up).
+  starttls-clear    plain + STARTTLS advertised; answers it 220 and goes on in cleartext
+                    (what a STARTTLS-stripping proxy or a broken server does).
+  starttls-close    plain + STARTTLS advertised; answers it 220, reads the client's
+                    ClientHello and closes the connection (FIN) without a byte of TLS,
+                    as a middlebox that cannot pass TLS does.
 """
 import argparse
 import socket
@@ -125,6 +130,8 @@ class Conn:
                                         b"8BITMIME", b"BINARYMIME"])
                 elif m == "auth":
                     self.multi(b"250", PLAIN_EHLO + [b"AUTH PLAIN LOGIN"])
+                elif m in ("starttls-clear", "starttls-close"):
+                    self.multi(b"250", PLAIN_EHLO + [b"STARTTLS"])
                 else:
                     self.multi(b"250", PLAIN_EHLO)
             elif verb == b"HELO":
@@ -174,6 +181,17 @@ class Conn:
                     self.send(b"334 ")
                     self.line()
                 self.send(b"235 2.7.0 Authentication successful")
+            elif verb == b"STARTTLS" and m in ("starttls-clear", "starttls-close"):
+                self.send(b"220 2.0.0 Ready to start TLS")
+                if m == "starttls-close":
+                    self.c.settimeout(10)
+                    try:
+                        self.c.recv(65536)      # the ClientHello
+                    except socket.timeout:
+                        pass
+                    time.sleep(0.2)
+                    self.c.shutdown(socket.SHUT_RDWR)
+                    return
             elif verb == b"RSET" or verb == b"NOOP":
                 self.send(b"250 2.0.0 OK")
             elif verb == b"QUIT":

@@ -316,6 +316,19 @@ def sc_open(s):
     s.reset()
 
 
+def sc_starttls_clear(s):
+    """STARTTLS answered 220, then the client goes on in cleartext (hidden envelope)."""
+    s.reply()
+    s.cmd(b"EHLO prodserver")
+    s.cmd(b"STARTTLS")
+    s.cmd(b"MAIL FROM:<hidden@production.org>")
+    s.cmd(b"RCPT TO:<manager@company.com>")
+    r = s.cmd(b"DATA")
+    if r and r.startswith(b"354"):
+        s.cmd(body(300, b"starttls-clear") + b".")
+    s.quit()
+
+
 def sc_auth(s):
     """AUTH PLAIN then AUTH LOGIN (fake server), cleartext, password Sup3rSecret-Pa55."""
     import base64
@@ -332,7 +345,7 @@ SCENARIOS = {
     "starttls-inject": sc_starttls_inject, "pipelining": sc_pipelining,
     "size-over": sc_size_over, "size-at": sc_size_at, "smuggle": sc_smuggle,
     "smuggle-ok": sc_smuggle_ok, "unanswered": sc_unanswered, "open": sc_open,
-    "auth": sc_auth,
+    "auth": sc_auth, "starttls-clear": sc_starttls_clear,
 }
 for _k in INVALID:
     SCENARIOS["invalid-" + _k] = make_invalid(_k)

@@ -93,6 +93,7 @@ typedef struct tls_info {
     tls_cert certs[TLS_CERTS_MAX];
     int ncerts, certs_total;
 
+    uint64_t bytes[2];            /* TLS bytes fed, per sc_dir */
     bool ccs[2];                  /* ChangeCipherSpec sent, per sc_dir */
     uint64_t app_records[2];      /* encrypted records, per sc_dir */
     uint64_t gap_bytes[2];        /* bytes the capture lost, per sc_dir */

@@ -147,7 +147,14 @@ static void failed_hint(sbuf *h, const smtp_info *s, const tls_info *t)
 {
     uint8_t d = t->alert_desc;
 
-    if (t->alert && d == 70) {                      /* protocol_version */
+    if (t->bytes[SC_DIR_SERVER] == 0) {
+        sb_printf(h, "The server side never answered the ClientHello with a "
+                     "TLS byte: a middlebox (a firewall or IPS inspecting "
+                     "SMTP that cannot pass TLS, e.g. Cisco ESMTP "
+                     "inspection) or a server whose TLS setup fails after "
+                     "its 220 (see its mail log). Capture on both sides of "
+                     "the firewall.");
+    } else if (t->alert && d == 70) {               /* protocol_version */
         hint_versions(h, s, t);
     } else if (t->alert && (d == 42 || d == 43 || d == 45 || d == 46 ||
                             d == 48)) {
@@ -218,6 +225,8 @@ void rule_starttls_failed(const smtp_info *s, rule_ctx *cx)
     }
     sb_printf(&b, ", %s; client offered TLS %s (%d cipher suites)",
               handshake_stage(t), off, t->ciphers_total);
+    if (t->bytes[SC_DIR_SERVER] == 0)
+        sb_printf(&b, "; the server sent no TLS byte after its 220");
     if (t->server_hello) {
         char vb[16], cb[24];
 

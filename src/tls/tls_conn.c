@@ -313,6 +313,7 @@ void tls_conn_feed(tls_conn *t, sc_dir d, const uint8_t *buf, size_t len,
         return;
     if (t->info.first_time == SC_TIME_NONE)
         t->info.first_time = ts;
+    t->info.bytes[d] += len;
     while (len > 0 && !t->done) {
         tls_dir *r = &t->dir[d];
         size_t k;

@@ -806,6 +806,8 @@ static tls_info tls_offer_10(void)
     t.client_hello = true;
     t.client_version = 0x0301;
     t.ciphers_total = 30;
+    t.bytes[SC_DIR_CLIENT] = 200;
+    t.bytes[SC_DIR_SERVER] = 7;
     return t;
 }
 
@@ -863,6 +865,18 @@ static void test_starttls_failed(void)
     expect(r, "starttls-failed", RULE_SEV_ERROR, "middlebox",
            "the server closed the connection", "with no alert",
            "before any ServerHello", NULL);
+
+    /* the server never answered; the client gave up with an alert */
+    t.bytes[SC_DIR_SERVER] = 0;
+    t.alert = true;
+    t.alert_dir = SC_DIR_CLIENT;
+    t.alert_desc = 50;
+    r = run(s);
+    expect(r, "starttls-failed", RULE_SEV_ERROR, "never answered the ClientHello",
+           "client sent Alert fatal decode_error",
+           "the server sent no TLS byte after its 220", NULL);
+    t.alert = false;
+    t.bytes[SC_DIR_SERVER] = 7;
 
     /* near misses: the capture ended, bytes lost, or it completed */
     s->end = SMTP_END_CAPTURE_END;
