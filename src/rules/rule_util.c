@@ -11,6 +11,12 @@
 
 #include "rules_internal.h"
 
+/* fmt is checked at rule_raise's callers (RULE_PRINTF); this says so to
+ * clang's -Wformat-nonliteral. */
+static void raise_v(rule_ctx *cx, sc_time t, const char *doubt,
+                    const char *hint, const char *fmt, va_list ap)
+    RULE_PRINTF(5, 0);
+
 static void raise_v(rule_ctx *cx, sc_time t, const char *doubt,
                     const char *hint, const char *fmt, va_list ap)
 {
