@@ -133,6 +133,13 @@ static const rule_vendor vendors[RULE_SW__COUNT] = {
                 "appliance: look for an SMTP/CHUNKING setting in its "
                 "administration console or ask the vendor (not verified "
                 "here), or make the sender use DATA.",
+            [FIX_NO_BINARYMIME] =
+                "This is a Symantec Messaging Gateway (Brightmail) "
+                "appliance: turn BINARYMIME off where CHUNKING was turned "
+                "off, in its administration console (not verified here).",
+            [FIX_SIZE] =
+                "Symantec Messaging Gateway: its message size limit is set "
+                "in its administration console (not verified here).",
         },
     },
     [RULE_SW_SYMANTEC_SMS] = {

@@ -81,6 +81,19 @@ static void test_fragments(void)
             CHECK(strstr(buf, "restart IIS Admin") == NULL);
         }
     }
+    /* issue 19 item 5: the appliance gets no IIS metabase advice, for
+     * any kind of fix, its own fragment or the generic one */
+    for (int k = 0; k < FIX__COUNT; k++) {
+        char buf[RULE_HINT_MAX];
+        sbuf b;
+
+        sb_init(&b, buf, sizeof(buf));
+        hint_fix(&b, RULE_SW_SYMANTEC_SMG, (rule_fix)k);
+        current = buf;
+        CHECK(strstr(buf, "metabase") == NULL &&
+              strstr(buf, "iis-options") == NULL &&
+              strstr(buf, "SmtpInboundCommandSupportOptions") == NULL);
+    }
     current = "Postfix sender";
     /* the Postfix SMTP client never sends BDAT (BDAT_README) */
     CHECK(rule_vendor_fix(RULE_SW_POSTFIX, FIX_SENDER_DATA) == NULL);
