@@ -251,6 +251,16 @@ def never_clobber(tmp, captures):
         ("clobber-j-stdin", ["-q", "-r", "-", "-j", cap], cap, None),
         ("clobber-stdout", ["-r", cap], None, cap),
     ]
+    # Every option of --help that takes a FILE, but -r, writes it: each
+    # one (-w, --html, ... as they come) must refuse the input too.
+    helptext = subprocess.run([BIN, "--help"], stdout=subprocess.PIPE,
+                              timeout=30).stdout.decode()
+    writers = [o for o in re.findall(r"^  (?:-\w, )?(--?[\w-]+) FILE\b",
+                                     helptext, re.M) if o != "-r"]
+    if "-j" not in writers or "--jsonl" not in writers:
+        fail("clobber", "--help lists no -j/--jsonl FILE: %s" % writers)
+    cases += [("clobber" + o, ["-q", "-r", cap, o, link], None, None)
+              for o in writers]
     for case, args, stdin_path, stdout_path in cases:
         fin = open(stdin_path, "rb") if stdin_path else None
         fout = open(stdout_path, "ab") if stdout_path else subprocess.PIPE
@@ -394,6 +404,16 @@ def forgiving_options(tmp, captures):
     rc, so, se = run(["-q", "-r", clean, "-f", "--jsnol"])
     if rc != 2 or b"bad filter '--jsnol'" not in se:
         fail("option-argument", "exit %d, stderr %r" % (rc, se))
+
+
+def version(tmp, captures):
+    """--version names ours and the libraries' versions."""
+    rc, so, se = run(["--version"])
+    text = so.decode()
+    for pattern in (r"^smtpscope \d+\.\d+", r"^libpcap version \d",
+                    r"^libnids version \d+\.\d+", r"^cJSON version \d"):
+        if rc != 0 or not re.search(pattern, text, re.M):
+            fail("version", "exit %d, no /%s/ in %r" % (rc, pattern, text))
 
 
 def drop_user_offline(tmp, captures):
@@ -555,6 +575,7 @@ def main():
         jsonl_whole_lines(tmp, captures)
         forgiving_options(tmp, captures)
         drop_user_offline(tmp, captures)
+        version(tmp, captures)
         progress_tty(tmp, captures)
         secrets(tmp, captures)
     if FAILS:
