@@ -252,6 +252,15 @@ static void on_gap(void *ctx, void *stream_, sc_dir dir, uint64_t len,
     poll_main(ctx);
 }
 
+static void on_anomaly(void *ctx, void *stream_, sc_dir dir,
+                       const capture_anomaly *a, sc_time ts)
+{
+    stream *st = stream_;
+
+    (void)ctx;
+    smtp_session_tcp_note(st->s, dir, a->offset, a->text, ts);
+}
+
 /* The session ended: rules, report, free. */
 static void finish_stream(pipeline *p, stream *st, smtp_end how, sc_time ts)
 {
@@ -446,7 +455,8 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
                 size_t errlen)
 {
     static volatile sig_atomic_t own_stop;
-    capture_handlers h = { NULL, on_open, on_data, on_gap, on_close, NULL };
+    capture_handlers h = { NULL, on_open, on_data, on_gap, on_close, NULL,
+                           on_anomaly };
     capture_opts co = o->capture;
     pipeline *p;
     int rc;

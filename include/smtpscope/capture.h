@@ -61,6 +61,53 @@ typedef struct capture_packet {
                                  * the call only */
 } capture_packet;
 
+/*
+ * What the reassembler did differently from a naive one, and why:
+ * X(NAME, "kebab-name", "meaning"). Each is also a reason a packet was
+ * not analyzed (capture_stats.not_analyzed) where it drops one.
+ */
+#define CAPTURE_ANOMALY_LIST(X) \
+    X(RST_OUT_OF_WINDOW, "rst-out-of-window", \
+      "a RST outside the receive window, ignored as RFC 5961 stacks do") \
+    X(FIN_OUT_OF_WINDOW, "fin-out-of-window", \
+      "a FIN outside the receive window, ignored as RFC 5961 stacks do") \
+    X(DATA_AFTER_FIN, "data-after-fin", \
+      "bytes after the sender's own FIN, ignored as receivers do") \
+    X(OVERLAP_DIFFERENT, "overlap-different", \
+      "a retransmission or overlap carrying different bytes")
+
+typedef enum capture_anomaly_type {
+#define X(name, kebab, meaning) CAPTURE_ANOMALY_##name,
+    CAPTURE_ANOMALY_LIST(X)
+#undef X
+    CAPTURE_ANOMALY__COUNT
+} capture_anomaly_type;
+
+/* Header-only, so reports name them without linking the capture layer. */
+static inline const char *capture_anomaly_name(capture_anomaly_type t)
+{
+    switch (t) {
+#define X(name, kebab, meaning) case CAPTURE_ANOMALY_##name: return kebab;
+    CAPTURE_ANOMALY_LIST(X)
+#undef X
+    default:
+        return "?";
+    }
+}
+
+/* One anomaly; text is a short printable description (wire bytes in it
+ * went through the one escaping function), e.g. for OVERLAP_DIFFERENT
+ * 'used "good@y.com" (first copy), other "evil@y.com"'. */
+#define CAPTURE_ANOMALY_TEXT 120
+typedef struct capture_anomaly {
+    capture_anomaly_type type;
+    uint64_t offset;            /* stream offset it concerns (direction's
+                                   bytes before it) */
+    uint64_t len;               /* bytes concerned (overlap length, or how
+                                   far outside the window) */
+    char text[CAPTURE_ANOMALY_TEXT];
+} capture_anomaly;
+
 typedef struct capture_handlers {
     void *ctx;
     /* A new connection to an SMTP port (handshake seen, or synthesized for
@@ -82,6 +129,10 @@ typedef struct capture_handlers {
      * handshake) are held by the capture and handed over right after
      * open() returns. Packets after close() (a last ACK) are not. */
     void (*packet)(void *ctx, void *stream, const capture_packet *pkt);
+    /* Optional: TCP that a receiver reads differently from a naive
+     * reassembler (capture_anomaly below), seen in direction dir. */
+    void (*anomaly)(void *ctx, void *stream, sc_dir dir,
+                    const struct capture_anomaly *a, sc_time ts);
 } capture_handlers;
 
 typedef struct capture_opts {
@@ -109,12 +160,59 @@ typedef struct capture_opts {
     FILE *stream;
 } capture_opts;
 
+/*
+ * Why a packet read was not analyzed: every packet is either analyzed
+ * (handed to the reassembler for a followed connection) or counted under
+ * one reason. X(NAME, "kebab-name", "meaning").
+ */
+#define CAPTURE_SKIP_LIST(X) \
+    X(NOT_IP, "not-ip", "the link layer carries no IPv4/IPv6") \
+    X(NOT_TCP, "not-tcp", "IP but not TCP, or a header that does not parse") \
+    X(OTHER_PORT, "other-port", "TCP on no SMTP port") \
+    X(NO_CONNECTION, "no-connection", \
+      "no data and no SYN for a connection not followed (stray ACK, FIN, RST)") \
+    X(AFTER_CLOSE, "after-close", \
+      "a late packet of a connection that closed or was reset") \
+    X(NOT_WANTED, "not-wanted", "a connection the analysis declined") \
+    X(RST_OUT_OF_WINDOW, "rst-out-of-window", \
+      "a RST outside the receive window (RFC 5961)") \
+    X(FIN_OUT_OF_WINDOW, "fin-out-of-window", \
+      "a FIN outside the receive window (RFC 5961)") \
+    X(DATA_AFTER_FIN, "data-after-fin", "bytes after the sender's FIN") \
+    X(FRAG_OVERLAP, "fragment-overlap", \
+      "an IP fragment overlapping another of its datagram (RFC 5722): the " \
+      "datagram is dropped") \
+    X(FRAG_LIMIT, "fragment-limit", \
+      "an IP fragment beyond the reassembly limits (fragments, bytes, " \
+      "datagrams in progress)") \
+    X(FRAG_INCOMPLETE, "fragment-incomplete", \
+      "an IP fragment whose datagram never completed in time")
+
+typedef enum capture_skip {
+#define X(name, kebab, meaning) CAPTURE_SKIP_##name,
+    CAPTURE_SKIP_LIST(X)
+#undef X
+    CAPTURE_SKIP__COUNT
+} capture_skip;
+
+static inline const char *capture_skip_name(capture_skip r)
+{
+    switch (r) {
+#define X(name, kebab, meaning) case CAPTURE_SKIP_##name: return kebab;
+    CAPTURE_SKIP_LIST(X)
+#undef X
+    default:
+        return "?";
+    }
+}
+
 typedef struct capture_stats {
     char link_type[32];         /* pcap's name: "EN10MB", "LINUX_SLL", ... */
     uint64_t packets;           /* packets read */
     uint64_t bytes;             /* bytes read (captured lengths) */
     uint64_t smtp_packets;      /* TCP packets on an SMTP port */
     uint64_t skipped;           /* not IP/TCP, or not decodable */
+    uint64_t not_analyzed[CAPTURE_SKIP__COUNT]; /* per reason */
     uint64_t truncated;         /* cut by snaplen */
     uint64_t streams;           /* connections followed */
     uint64_t streams_partial;   /* of those, started mid-stream */

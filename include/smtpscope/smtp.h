@@ -98,7 +98,8 @@ const char *smtp_verb_name(smtp_verb v);
     X(DATA_AFTER_REJECT, "data-after-reject", "client bytes after DATA was refused, read as commands") \
     X(BINARY_AFTER_DATA, "binarymime-data", "BODY=BINARYMIME announced and then DATA used") \
     X(ERROR_REPLY, "error-reply", "a 4xx/5xx reply (verb = the command it answered, NONE for the banner)") \
-    X(CLIENT_AFTER_QUIT, "after-quit", "client bytes after QUIT")
+    X(CLIENT_AFTER_QUIT, "after-quit", "client bytes after QUIT") \
+    X(TCP_INCONSISTENT, "tcp-inconsistent", "TCP a receiver reads differently from a naive reassembler (noted by the transport)")
 
 /*
  * What each event's fields hold (txn/chunk are -1 when not applicable):
@@ -136,6 +137,8 @@ const char *smtp_verb_name(smtp_verb v);
  *   BINARY_AFTER_DATA txn
  *   ERROR_REPLY       verb, code, text = reply text, txn when in one
  *   CLIENT_AFTER_QUIT value = bytes
+ *   TCP_INCONSISTENT  dir, value = stream offset in that direction, text =
+ *                     what the transport saw and did (already escaped)
  */
 typedef enum smtp_event_type {
 #define X(name, kebab, meaning) SMTP_EV_##name,
@@ -364,6 +367,15 @@ void smtp_session_feed(smtp_session *s, sc_dir dir, const uint8_t *buf,
  * they count as missing message bytes; in command mode the parser resyncs
  * at the next line. */
 void smtp_session_gap(smtp_session *s, sc_dir dir, uint64_t len, sc_time ts);
+
+/* The transport saw TCP that a receiver reads differently from a naive
+ * reassembler, `offset` bytes into direction dir (an out-of-window RST or
+ * FIN it ignored, bytes after a FIN, a retransmission with other bytes).
+ * `what` says what and which copy was used; it is stored escaped. Does
+ * not change the dissection: the bytes fed are already the ones the
+ * receiver read. */
+void smtp_session_tcp_note(smtp_session *s, sc_dir dir, uint64_t offset,
+                           const char *what, sc_time ts);
 
 /* The stream ended. `how` is what the transport saw (server-close,
  * client-close, reset, idle-timeout, capture-end, evicted); the dissector

@@ -131,6 +131,7 @@ void capture_conns_remove(capture_conn_table *t, capture_conn *c)
     lru_unlink(t, c);
     t->count--;
     capture_write_forget(c);
+    free(c->tfo);
     free(c);
 }
 
@@ -166,8 +167,8 @@ static void recent_unlink(capture_conn_table *t, int i)
 }
 
 /* The oldest slot of the ring is reused. */
-void capture_recent_add(capture_conn_table *t, const capture_key *k,
-                        sc_time ts)
+capture_recent *capture_recent_add(capture_conn_table *t, const capture_key *k,
+                                   sc_time ts)
 {
     int i = t->recent_next, b = recent_bucket(k);
     capture_recent *r = &t->recent[i];
@@ -175,10 +176,12 @@ void capture_recent_add(capture_conn_table *t, const capture_key *k,
     recent_unlink(t, i);
     r->key = *k;
     r->time = ts;
+    r->seq_known[0] = r->seq_known[1] = false;
     r->bucket = b;
     r->next = t->recent_head[b];
     t->recent_head[b] = i;
     t->recent_next = (i + 1) % CAPTURE_RECENT_MAX;
+    return r;
 }
 
 bool capture_recent_has(const capture_conn_table *t, const capture_key *k,
@@ -195,6 +198,30 @@ bool capture_recent_has(const capture_conn_table *t, const capture_key *k,
             return true;
     }
     return false;
+}
+
+/* Sequence numbers are random per connection (RFC 6528): a packet whose
+ * seq sits just below where the closed connection's side stopped is that
+ * connection's late retransmission or ACK; anything else is a new
+ * connection reusing the ports (its SYN not captured). Without a known
+ * seq, the old rule: any packet within the time is late. */
+const capture_recent *capture_recent_late(const capture_conn_table *t,
+                                          const capture_key *k, sc_dir dir,
+                                          uint32_t seq, sc_time ts)
+{
+    int i;
+
+    for (i = t->recent_head[recent_bucket(k)]; i >= 0; i = t->recent[i].next) {
+        const capture_recent *r = &t->recent[i];
+
+        if (r->time == 0 || ts - r->time > CAPTURE_RECENT_USEC ||
+            memcmp(&r->key, k, sizeof *k) != 0)
+            continue;
+        if (!r->seq_known[dir] ||
+            r->seq_end[dir] - seq <= CAPTURE_RECENT_SEQ_SPAN)
+            return r;
+    }
+    return NULL;
 }
 
 void capture_recent_forget(capture_conn_table *t, const capture_key *k)

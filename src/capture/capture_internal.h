@@ -94,8 +94,59 @@ size_t capture_ipv4_packet(uint8_t *out, size_t outsize, const uint8_t src[4],
                            size_t tcp_hdr_len, const uint8_t *payload,
                            size_t payload_len);
 
-/* Overwrite the sequence number of a TCP header in our own buffer. */
+/* Overwrite the sequence / acknowledgment number of a TCP header in our
+ * own buffer. */
 void capture_tcp_set_seq(uint8_t *tcp_hdr, uint32_t seq);
+void capture_tcp_set_ack(uint8_t *tcp_hdr, uint32_t ack);
+
+/* The window-scale shift a SYN's options carry (capped at 14, RFC 7323),
+ * or -1 when it has none. */
+int capture_tcp_wscale(const uint8_t *tcp_hdr, size_t len);
+
+/* One IP fragment, as parsed; pointers borrow the packet buffer. */
+typedef struct capture_fragment {
+    int family;                 /* 4 or 6 */
+    uint8_t src[16], dst[16];
+    uint32_t id;                /* IPv4: 16 bits; IPv6: 32 */
+    uint8_t proto;              /* IPv4 protocol / the fragment header's
+                                   next header */
+    uint32_t offset;            /* bytes */
+    bool more;                  /* more fragments follow */
+    const uint8_t *data;        /* borrowed: the fragment's payload */
+    size_t len;
+    bool cut;                   /* the snaplen cut the payload */
+} capture_fragment;
+
+/* Parse l3 as an IP fragment. False when it is not one (or its header
+ * does not parse). */
+bool capture_parse_fragment(int family, wire_cursor l3, capture_fragment *f);
+
+/* ---- capture_frag.c: IPv4 and IPv6 reassembly ----
+ * Limits: a datagram is dropped (its fragments counted fragment-limit)
+ * past CAPTURE_FRAG_PER_DATAGRAM fragments or CAPTURE_FRAG_BYTES bytes;
+ * at most CAPTURE_FRAG_DATAGRAMS are in progress (a new one then counts
+ * as fragment-limit); one not complete within CAPTURE_FRAG_USEC is
+ * dropped (fragment-incomplete). Overlapping fragments drop the whole
+ * datagram (RFC 5722; Linux does the same for IPv4): fragment-overlap. */
+#define CAPTURE_FRAG_DATAGRAMS 64
+#define CAPTURE_FRAG_PER_DATAGRAM 64
+#define CAPTURE_FRAG_BYTES 65535u
+#define CAPTURE_FRAG_USEC (30 * SC_USEC_PER_SEC)   /* Linux ipfrag_time */
+
+typedef struct capture_frag_table capture_frag_table;
+
+/* NULL when out of memory. Buffers are allocated on first use of a slot
+ * and kept until capture_frag_free: nothing per packet. */
+capture_frag_table *capture_frag_new(void);
+/* Counts the fragments still held as fragment-incomplete into st. */
+void capture_frag_free(capture_frag_table *t, capture_stats *st);
+
+/* Add one fragment seen at ts; reasons for dropped fragments are counted
+ * into st. Returns true when it completed its datagram: *l3 then covers
+ * the whole datagram as a plain packet of f->family, valid until the next
+ * call. */
+bool capture_frag_add(capture_frag_table *t, const capture_fragment *f,
+                      sc_time ts, capture_stats *st, wire_cursor *l3);
 
 /* ---- capture_conn.c: the connections we follow ---- */
 
@@ -115,6 +166,17 @@ typedef struct capture_fill {
     uint64_t start, end;
 } capture_fill;
 
+/* Receive-window scale assumed when the handshake was not captured:
+ * Linux picks 7 for its default 6 MiB buffer, Windows 8. A RST or FIN
+ * further out than the last window times 2^8 is ignored. */
+#define CAPTURE_WSCALE_GUESS 8
+/* Bytes of each direction kept, as delivered, to compare retransmissions
+ * with (one full-size segment). */
+#define CAPTURE_RING_BYTES 1536u
+/* TCP Fast Open: data on a SYN kept until the SYN-ACK says whether the
+ * server took it (RFC 7413 allows one MSS; more is not TFO). */
+#define CAPTURE_TFO_MAX 1460u
+
 typedef struct capture_half {
     uint64_t delivered;         /* bytes handed to data() or gap() so far */
     capture_range ooo[CAPTURE_OOO_MAX];
@@ -122,6 +184,32 @@ typedef struct capture_half {
     capture_fill fills[CAPTURE_FILLS_MAX];
     int nfills;
     bool fin;                   /* this side sent a FIN */
+    uint32_t fin_seq;           /* ... at this sequence number */
+    /* This side as a receiver, from its own segments (RFC 5961 checks of
+     * what the peer sends): */
+    bool syn_seen;              /* its SYN was captured */
+    int8_t syn_wscale;          /* its SYN's window-scale shift, -1 none */
+    bool win_seen, ack_seen;
+    uint32_t ack;               /* its latest acknowledgment number */
+    uint32_t win;               /* its latest window, in bytes */
+    uint32_t win_open;          /* its latest nonzero window, in bytes */
+    /* This side as a sender: */
+    bool sent;                  /* a segment of it was analyzed */
+    /* its RST or FIN outside the receive window as far as the capture
+     * shows, held until later packets tell a forgery (the connection goes
+     * on) from a real one whose window the capture lost */
+    uint8_t held_flags;         /* CAPTURE_TH_RST or _FIN; 0 = none */
+    uint8_t held_hdr_len;
+    uint8_t held_hdr[60];       /* its TCP header, to feed it if real */
+    uint32_t held_seq;
+    int64_t held_dist;          /* seq - RCV.NXT when it came */
+    uint32_t held_win;          /* the receiver's window then */
+    sc_time held_time;
+    uint32_t seq_end;           /* highest sequence number it used, + 1 */
+    /* the last CAPTURE_RING_BYTES delivered, by stream offset modulo the
+     * size; bytes before ring_from are not real (a gap) */
+    uint64_t ring_from;
+    uint8_t ring[CAPTURE_RING_BYTES];
 } capture_half;
 
 /* The real 4-tuple, oriented client -> server. Compared with memcmp, so
@@ -150,6 +238,11 @@ typedef struct capture_conn {
     bool detected;              /* -p any: found by its first bytes (its
                                    SYN was seen: not partial) */
     int first_fin;              /* sc_dir of the first FIN, -1 = none yet */
+    uint8_t *tfo;               /* owned: data on the client's SYN, until
+                                   the handshake says what became of it */
+    uint32_t tfo_len;
+    uint32_t tfo_seq;           /* the sequence number of its first byte */
+    bool tfo_acked;             /* the SYN-ACK acknowledged it */
     capture_half half[2];       /* indexed by sc_dir of the sender */
     sc_time last_seen;
     struct capture_held *held;  /* packets before open (capture_write.c) */
@@ -162,6 +255,9 @@ typedef struct capture_conn {
 typedef struct capture_recent {
     capture_key key;
     sc_time time;
+    bool seq_known[2];          /* per sc_dir: seq_end below is real */
+    uint32_t seq_end[2];        /* the next sequence number each side would
+                                   have used: late packets sit just below */
     int next;                   /* next slot in its bucket, -1 = none */
     int bucket;                 /* the bucket it is chained in, -1 = none */
 } capture_recent;
@@ -198,10 +294,19 @@ static inline capture_conn *capture_conns_oldest(const capture_conn_table *t)
 
 /* Recently closed connections: late retransmissions must not bring them
  * back as mid-stream starts. */
-void capture_recent_add(capture_conn_table *t, const capture_key *k,
-                        sc_time ts);
+/* Returns the slot, seq_known cleared, for the caller to fill. */
+capture_recent *capture_recent_add(capture_conn_table *t, const capture_key *k,
+                                   sc_time ts);
 bool capture_recent_has(const capture_conn_table *t, const capture_key *k,
                         sc_time ts);
+/* The connection closed within CAPTURE_RECENT_USEC before ts whose late
+ * packet this is (seq from sender dir, at most CAPTURE_RECENT_SEQ_SPAN
+ * below where that side stopped), or NULL: a packet far from both sides'
+ * last sequence numbers belongs to a new connection on the same ports. */
+#define CAPTURE_RECENT_SEQ_SPAN (UINT32_C(1) << 20)
+const capture_recent *capture_recent_late(const capture_conn_table *t,
+                                          const capture_key *k, sc_dir dir,
+                                          uint32_t seq, sc_time ts);
 void capture_recent_forget(capture_conn_table *t, const capture_key *k);
 
 /* ---- capture_write.c: the handlers' packet hook ---- */
@@ -282,6 +387,28 @@ FILE *capture_pcapng_file(const capture_pcapng *p);
 int capture_pcapng_next(capture_pcapng *p, capture_pcapng_packet *pk,
                         char *err, size_t errlen);
 
+/* ---- capture_tcpcheck.c: what a receiving TCP would accept ---- */
+
+/* A segment of side `me` was analyzed: note its sequence numbers and, as
+ * a receiver, its acknowledgment and window (scaled per RFC 7323). */
+void capture_half_note(capture_half *me, const capture_half *peer,
+                       const capture_segment *seg);
+
+/* RFC 5961: does a RST or FIN from snd lie outside rcv's receive window
+ * [RCV.NXT, RCV.NXT + RCV.WND)? RCV.NXT is the furthest of exp (libnids'
+ * next byte) and rcv's acknowledgment; *dist = seq - RCV.NXT. */
+bool capture_outside_window(const capture_half *snd, const capture_half *rcv,
+                            uint32_t exp, const capture_segment *seg,
+                            int64_t *dist);
+
+/* seg repeats bytes already delivered (before exp) with other content,
+ * within the ring of hf: fill *a (offsets, both copies' excerpts) and
+ * return true. The report keeps the first copy, as the receiver did: its
+ * stack had already taken those bytes in order. */
+bool capture_overlap_check(const capture_half *hf, uint32_t exp,
+                           const capture_segment *seg, bool client,
+                           capture_anomaly *a);
+
 /* ---- capture_nids.c ---- */
 
 /* Set up libnids for one run. Returns 0, or -1 with err. */
@@ -297,6 +424,12 @@ void capture_nids_tick(sc_time ts);
 
 /* End of input: close every open stream (CAPTURE_END) and free libnids. */
 void capture_nids_finish(void);
+
+/* Feed one IP fragment seen at ts: reassembled, then fed as a segment. */
+void capture_nids_fragment(const capture_fragment *f, sc_time ts);
+
+/* A packet read that will not be analyzed, and why. */
+void capture_nids_skip(capture_skip why);
 
 /* libnids warnings counted during the run (never printed). */
 uint64_t capture_nids_warnings(void);

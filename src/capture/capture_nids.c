@@ -15,6 +15,8 @@
  * libnids is fed plain IPv4 (DLT_RAW) from a dead pcap handle and never
  * reads the wire itself.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <nids.h>
@@ -46,6 +48,7 @@ static struct {
     sc_time last_scan;
     uint64_t warnings;
     uint32_t v6_next;           /* synthetic address counter */
+    capture_frag_table *frags;  /* IP fragments being reassembled */
     uint8_t pkt[CAPTURE_PKT_MAX];
     uint8_t zeros[CAPTURE_SEG_MAX]; /* filler payload */
 } g;
@@ -58,6 +61,11 @@ static struct nids_chksum_ctl no_checksums = { 0, 0, NIDS_DONT_CHKSUM, 0 };
 static bool seq_after(uint32_t a, uint32_t b)
 {
     return (int32_t)(a - b) > 0;
+}
+
+void capture_nids_skip(capture_skip why)
+{
+    g.st->not_analyzed[why]++;
 }
 
 /* libnids reports through syslog by default; we only count. */
@@ -213,6 +221,24 @@ static void report_gap(capture_conn *c, sc_dir dir, uint64_t len)
         g.h->gap(g.h->ctx, c->stream, dir, len, g.now);
 }
 
+/* Keep the last CAPTURE_RING_BYTES delivered bytes, stored at offset
+ * `at` of the stream: at most one ring's worth is copied per call. */
+static void ring_store(capture_half *hf, uint64_t at, const uint8_t *p,
+                       size_t n)
+{
+    size_t i, pos;
+
+    if (n > CAPTURE_RING_BYTES) {
+        at += n - CAPTURE_RING_BYTES;
+        p += n - CAPTURE_RING_BYTES;
+        n = CAPTURE_RING_BYTES;
+    }
+    pos = (size_t)(at % CAPTURE_RING_BYTES);
+    i = CAPTURE_RING_BYTES - pos < n ? CAPTURE_RING_BYTES - pos : n;
+    memcpy(hf->ring + pos, p, i);
+    memcpy(hf->ring, p + i, n - i);
+}
+
 /* In-order bytes from libnids: filler ranges become gap(), the rest
  * data(). */
 static void deliver(capture_conn *c, sc_dir dir, const uint8_t *buf,
@@ -250,6 +276,7 @@ static void deliver(capture_conn *c, sc_dir dir, const uint8_t *buf,
                 n = (size_t)(next_fill - at);
             if (!wire_bytes(&cur, n, &p))
                 return;
+            ring_store(hf, at, p, n);
             if (g.h->data)
                 g.h->data(g.h->ctx, c->stream, dir, p, n, g.now);
             at += n;
@@ -258,6 +285,7 @@ static void deliver(capture_conn *c, sc_dir dir, const uint8_t *buf,
         if (!wire_skip(&cur, n))
             return;
         at += n;
+        hf->ring_from = at;
     }
     hf->delivered = at;
 }
@@ -316,56 +344,84 @@ static void ooo_prune(capture_half *hf, uint32_t exp)
 }
 
 /*
- * Inject `len` zero bytes at libnids' expected seq of dir, so it delivers
- * them (as our gap) and then everything it had queued behind the hole.
- * Two libnids checks would reject such a segment, and are stepped around
- * for the injection only: it drops a segment ending before what the
- * receiver already acknowledged (the receiver did get the lost bytes, so
- * its ACK is usually past the hole), and one outside a zero window. The
- * filler carries no ACK flag, so it moves no ACK state.
+ * Move libnids past `len` bytes of dir that it never saw, without feeding
+ * it a byte: its counters advance exactly as when it passes over bytes
+ * nobody collects (between callbacks its buffer is empty), so a hole of
+ * any size costs O(1). The bytes reach the handlers as a gap.
  */
-static void inject_filler(capture_conn *c, sc_dir dir, uint32_t seq,
-                          uint32_t len)
+static void skip_hole(capture_conn *c, sc_dir dir, uint32_t len)
+{
+    struct half_stream *rcv = receiver_half(c, dir);
+    capture_half *hf = &c->half[dir];
+
+    /* libnids keeps these as int and lets them wrap like the sequence
+     * numbers they are added to */
+    rcv->count = (int)((unsigned)rcv->count + len);
+    rcv->offset = (int)((unsigned)rcv->offset + len);
+    hf->delivered += len;
+    hf->ring_from = hf->delivered;
+    report_gap(c, dir, len);
+}
+
+/*
+ * Inject one zero byte at libnids' expected seq of dir, so it delivers it
+ * (as our gap) and then everything it had queued behind the hole: libnids
+ * walks its queue only after an in-order segment. Two libnids checks
+ * would reject such a segment, and are stepped around for the injection
+ * only: it drops a segment ending before what the receiver already
+ * acknowledged (the receiver did get the lost bytes, so its ACK is
+ * usually past the hole), and one outside a zero window. The filler
+ * carries no ACK flag, so it moves no ACK state.
+ */
+static void inject_filler(capture_conn *c, sc_dir dir, uint32_t seq)
 {
     capture_half *hf = &c->half[dir];
     struct half_stream *rcv = receiver_half(c, dir);
     uint32_t saved_ack = rcv->ack_seq;
     u_short saved_win = rcv->window;
     uint64_t before = hf->delivered;
-    bool from_client = dir == SC_DIR_CLIENT;
 
     if (hf->nfills == CAPTURE_FILLS_MAX)
         return;
     hf->fills[hf->nfills].start = hf->delivered;
-    hf->fills[hf->nfills].end = hf->delivered + len;
+    hf->fills[hf->nfills].end = hf->delivered + 1;
     hf->nfills++;
-    g.st->gaps++;
-    while (len > 0) {
-        uint32_t n = len < CAPTURE_SEG_MAX ? len : CAPTURE_SEG_MAX;
-
-        rcv->ack_seq = seq;
-        if (rcv->window == 0)
-            rcv->window = 65535;
-        feed_made(c, from_client, seq, 0, CAPTURE_TH_PSH, false, g.zeros, n);
-        if (g.cur != c)
-            return;                 /* closed: rcv is gone */
-        seq += n;
-        len -= n;
-    }
+    rcv->ack_seq = seq;
+    if (rcv->window == 0)
+        rcv->window = 65535;
+    feed_made(c, dir == SC_DIR_CLIENT, seq, 0, CAPTURE_TH_PSH, false,
+              g.zeros, 1);
+    if (g.cur != c)
+        return;                     /* closed: rcv is gone */
     if (seq_after(saved_ack, rcv->ack_seq))
         rcv->ack_seq = saved_ack;
     rcv->window = saved_win;
-    if (hf->delivered == before) {
-        /* refused after all: the record would mislabel later data */
-        hf->nfills--;
-        g.st->gaps--;
+    if (hf->delivered == before)
+        hf->nfills--;   /* refused after all: the record would mislabel
+                           later data */
+}
+
+/* One hole of dir, [exp, exp + len): skipped, and when libnids holds data
+ * right behind it, its last byte injected to release that data. */
+static void fill_hole(capture_conn *c, sc_dir dir, uint32_t exp, uint32_t len,
+                      bool queued)
+{
+    g.st->gaps++;
+    if (!queued) {
+        skip_hole(c, dir, len);
+        return;
     }
+    if (len > 1)
+        skip_hole(c, dir, len - 1);
+    inject_filler(c, dir, exp + len - 1);
 }
 
 /*
  * Fill holes of dir up to sequence number `limit`: each hole before data
  * libnids holds queued, and (force) the stretch up to limit even with
- * nothing queued — used when a FIN or RST shows where the sender was.
+ * nothing queued — used when a FIN or RST in the window shows where the
+ * sender was. Never past what a real segment proves: queued data, or an
+ * in-window FIN/RST or acknowledgment.
  */
 static void fill_upto(capture_conn *c, sc_dir dir, uint32_t limit, bool force)
 {
@@ -374,6 +430,7 @@ static void fill_upto(capture_conn *c, sc_dir dir, uint32_t limit, bool force)
 
     for (guard = 0; guard < CAPTURE_OOO_MAX + 2; guard++) {
         uint32_t exp, target;
+        bool queued = false;
 
         if (g.cur != c || c->state != CAPTURE_CONN_OPEN)
             return;
@@ -386,16 +443,18 @@ static void fill_upto(capture_conn *c, sc_dir dir, uint32_t limit, bool force)
             const capture_range *r = &hf->ooo[0];
 
             /* a range at or before exp is data libnids pruned away */
-            uint32_t edge = seq_after(r->start, exp) ? r->start : r->end;
+            bool held = seq_after(r->start, exp);
+            uint32_t edge = held ? r->start : r->end;
 
             if (seq_after(target, edge))
                 target = edge;
+            queued = held && target == edge;
         } else if (!force) {
             return;
         }
         if (target - exp >= HOLE_MAX)
             return;
-        inject_filler(c, dir, exp, target - exp);
+        fill_hole(c, dir, exp, target - exp, queued);
         if (g.cur != c || expected_seq(c, dir) == exp)
             return;
     }
@@ -458,6 +517,178 @@ static void fill_acked(capture_conn *c, sc_dir dir, const capture_segment *seg)
     fill_upto(c, dir, acked, true);
 }
 
+/* ---- what a receiver would not have read ---- */
+
+static void report_anomaly(capture_conn *c, sc_dir dir,
+                           const capture_anomaly *a)
+{
+    if (c->state == CAPTURE_CONN_OPEN && g.h->anomaly)
+        g.h->anomaly(g.h->ctx, c->stream, dir, a, g.now);
+}
+
+/*
+ * A RST or FIN outside the receive window (RFC 5961) is what a forger
+ * sends, but also what a lossy capture shows: the receiver's ACKs that
+ * moved its window on were lost. So it is held, unseen by libnids, until
+ * the connection tells which: it goes on (the sender sends more bytes, or
+ * for a RST either side does) and it was forged - counted, noted,
+ * ignored as the receiver did; the receiver acknowledges the FIN, or the
+ * connection ends without another word, and it was real - fed then.
+ */
+static void held_forged(capture_conn *c, sc_dir dir, bool note)
+{
+    capture_half *snd = &c->half[dir];
+    bool rst = (snd->held_flags & CAPTURE_TH_RST) != 0;
+    capture_anomaly a;
+
+    snd->held_flags = 0;
+    capture_nids_skip(rst ? CAPTURE_SKIP_RST_OUT_OF_WINDOW
+                          : CAPTURE_SKIP_FIN_OUT_OF_WINDOW);
+    if (!note)
+        return;
+    memset(&a, 0, sizeof a);
+    a.type = rst ? CAPTURE_ANOMALY_RST_OUT_OF_WINDOW
+                 : CAPTURE_ANOMALY_FIN_OUT_OF_WINDOW;
+    a.offset = snd->delivered;
+    a.len = (uint64_t)(snd->held_dist < 0 ? -snd->held_dist
+                                          : snd->held_dist);
+    snprintf(a.text, sizeof a.text,
+             "%s at %+lld from the next byte, outside the %s window (%lu "
+             "bytes); connection went on",
+             rst ? "RST" : "FIN", (long long)snd->held_dist,
+             dir == SC_DIR_CLIENT ? "server's" : "client's",
+             (unsigned long)snd->held_win);
+    report_anomaly(c, dir, &a);
+}
+
+static void before_feed(capture_conn *c, const capture_segment *seg,
+                        sc_dir dir);
+
+/* The held RST or FIN was real: feed it now, at its own time, past
+ * libnids' window check (which would fail the same way). */
+static void held_real(capture_conn *c, sc_dir dir)
+{
+    capture_half *snd = &c->half[dir];
+    capture_segment seg;
+    struct half_stream *rcv;
+    uint32_t saved;
+    sc_time now = g.now;
+
+    memset(&seg, 0, sizeof seg);
+    seg.family = c->key.family;
+    seg.seq = snd->held_seq;
+    seg.flags = snd->held_flags;
+    seg.tcp_hdr = snd->held_hdr;
+    seg.tcp_hdr_len = snd->held_hdr_len;
+    snd->held_flags = 0;
+    if (snd->held_time < g.now)
+        g.now = snd->held_time;
+    before_feed(c, &seg, dir);
+    if (g.cur == c && c->state == CAPTURE_CONN_OPEN) {
+        rcv = receiver_half(c, dir);
+        saved = rcv->ack_seq;
+        rcv->ack_seq = seg.seq;
+        feed_segment(c, dir == SC_DIR_CLIENT, &seg);
+        if (g.cur == c && seq_after(saved, rcv->ack_seq))
+            rcv->ack_seq = saved;
+    }
+    g.now = now;
+}
+
+/* Hold a RST or FIN outside the window; true when it was. */
+static bool hold_outside_window(capture_conn *c, const capture_segment *seg,
+                                sc_dir dir)
+{
+    capture_half *snd = &c->half[dir], *rcv = &c->half[other_dir(dir)];
+    uint8_t flags = seg->flags & (CAPTURE_TH_FIN | CAPTURE_TH_RST);
+    int64_t dist = 0;
+
+    if (flags == 0 ||
+        !capture_outside_window(snd, rcv, expected_seq(c, dir), seg, &dist))
+        return false;
+    if (flags & CAPTURE_TH_RST)
+        flags = CAPTURE_TH_RST;
+    if (snd->held_flags == flags && snd->held_seq == seg->seq) {
+        capture_nids_skip(flags == CAPTURE_TH_RST
+                              ? CAPTURE_SKIP_RST_OUT_OF_WINDOW
+                              : CAPTURE_SKIP_FIN_OUT_OF_WINDOW);
+        return true;                /* the same again */
+    }
+    if (snd->held_flags)
+        held_forged(c, dir, true);  /* another one: the first was not it */
+    if (seg->tcp_hdr_len > sizeof snd->held_hdr) {
+        capture_nids_skip(CAPTURE_SKIP_NOT_TCP);
+        return true;
+    }
+    snd->held_flags = flags;
+    snd->held_seq = seg->seq;
+    snd->held_dist = dist;
+    snd->held_win = rcv->win;
+    snd->held_time = g.now;
+    snd->held_hdr_len = (uint8_t)seg->tcp_hdr_len;
+    memcpy(snd->held_hdr, seg->tcp_hdr, seg->tcp_hdr_len);
+    return true;
+}
+
+/* What this segment says about a held RST or FIN of either side. */
+static void check_held(capture_conn *c, const capture_segment *seg,
+                       sc_dir dir)
+{
+    bool talks = seg->payload_len > 0 ||
+                 (seg->flags & (CAPTURE_TH_FIN | CAPTURE_TH_SYN));
+    sc_dir d;
+
+    for (d = SC_DIR_CLIENT; d <= SC_DIR_SERVER && g.cur == c; d++) {
+        capture_half *h = &c->half[d];
+
+        if (h->held_flags == CAPTURE_TH_RST) {
+            if (talks)
+                held_forged(c, d, true);
+        } else if (h->held_flags == CAPTURE_TH_FIN) {
+            if (d != dir && (seg->flags & CAPTURE_TH_ACK) &&
+                seq_after(seg->ack, h->held_seq))
+                held_real(c, d);
+            else if (d == dir && seg->payload_len > 0)
+                held_forged(c, d, true);
+        }
+    }
+}
+
+/* The connection ends (ours to close) with something held: nothing came
+ * after it, so it was real. */
+static void held_at_end(capture_conn *c)
+{
+    sc_dir d;
+
+    for (d = SC_DIR_CLIENT; d <= SC_DIR_SERVER && g.cur == c; d++)
+        if (c->half[d].held_flags && c->state == CAPTURE_CONN_OPEN)
+            held_real(c, d);
+}
+
+/* Bytes after the sender's own FIN: a receiver in CLOSE-WAIT ignores
+ * them (RFC 793, "ignore the segment text"); libnids would queue them
+ * behind the FIN's sequence number and we would call that a 1-byte gap. */
+static bool drop_after_fin(capture_conn *c, const capture_segment *seg,
+                           sc_dir dir)
+{
+    capture_half *snd = &c->half[dir];
+    capture_anomaly a;
+
+    if (!snd->fin || seg->payload_len == 0 ||
+        seq_after(snd->fin_seq, seg->seq))
+        return false;
+    capture_nids_skip(CAPTURE_SKIP_DATA_AFTER_FIN);
+    memset(&a, 0, sizeof a);
+    a.type = CAPTURE_ANOMALY_DATA_AFTER_FIN;
+    a.offset = snd->delivered;
+    a.len = seg->payload_len;
+    snprintf(a.text, sizeof a.text, "%llu bytes after the %s's FIN, ignored",
+             (unsigned long long)seg->payload_len,
+             dir == SC_DIR_CLIENT ? "client" : "server");
+    report_anomaly(c, dir, &a);
+    return true;
+}
+
 /* ---- opening and closing ---- */
 
 static smtp_end fin_reason(const capture_conn *c)
@@ -470,11 +701,24 @@ static smtp_end fin_reason(const capture_conn *c)
  * stream is freed by the caller (or by libnids, inside its callback). */
 static void end_conn(capture_conn *c, smtp_end how)
 {
+    sc_dir side;
+
+    /* closed by libnids with a RST or FIN still held: undecided */
+    for (side = SC_DIR_CLIENT; side <= SC_DIR_SERVER; side++)
+        if (c->half[side].held_flags)
+            held_forged(c, side, false);
     if (c->state == CAPTURE_CONN_OPEN && g.h->close)
         g.h->close(g.h->ctx, c->stream, how, g.now);
     if (how == SMTP_END_SERVER_CLOSE || how == SMTP_END_CLIENT_CLOSE ||
-        how == SMTP_END_RESET)
-        capture_recent_add(&g.conns, &c->key, g.now);
+        how == SMTP_END_RESET) {
+        capture_recent *r = capture_recent_add(&g.conns, &c->key, g.now);
+        sc_dir d;
+
+        for (d = SC_DIR_CLIENT; d <= SC_DIR_SERVER; d++) {
+            r->seq_known[d] = c->half[d].sent;
+            r->seq_end[d] = c->half[d].seq_end;
+        }
+    }
     if (g.cur == c)
         g.cur = NULL;
     capture_conns_remove(&g.conns, c);
@@ -508,7 +752,8 @@ static void finish_conn(capture_conn *c, smtp_end how)
     struct tcp_stream *a;
 
     g.cur = c;
-    if (c->state == CAPTURE_CONN_OPEN) {
+    held_at_end(c);
+    if (g.cur == c && c->state == CAPTURE_CONN_OPEN) {
         fill_queued(c, SC_DIR_CLIENT);
         fill_queued(c, SC_DIR_SERVER);
         if (g.cur == c)
@@ -730,8 +975,9 @@ static void before_feed(capture_conn *c, const capture_segment *seg,
     /* a FIN already sent used a sequence number libnids' count skips */
     if (c->half[dir].fin)
         end--;
-    if (seg->flags & CAPTURE_TH_FIN) {
+    if ((seg->flags & CAPTURE_TH_FIN) && !c->half[dir].fin) {
         c->half[dir].fin = true;
+        c->half[dir].fin_seq = seg->seq + (uint32_t)seg->payload_len;
         if (c->first_fin < 0)
             c->first_fin = (int)dir;
     }
@@ -757,6 +1003,165 @@ static void before_feed(capture_conn *c, const capture_segment *seg,
                 QUEUE_MARGIN > QUEUE_LIMIT)
             fill_upto(c, dir, seg->seq, false);
     }
+}
+
+/* Data into a zero window: the sender saw the window reopen in an update
+ * the capture lost (or probes it, a byte a receiver may take). libnids
+ * would drop it and later call what the receiver acknowledged a gap;
+ * take the window as reopened to its last open size instead. */
+static void reopen_window(capture_conn *c, const capture_segment *seg,
+                          sc_dir dir)
+{
+    struct half_stream *rcv = receiver_half(c, dir);
+
+    if (seg->payload_len > 0 && rcv->window == 0)
+        rcv->window = 65535;
+}
+
+/* A segment of an open connection: the receiver's checks, holes, then
+ * libnids. */
+static void segment_open(capture_conn *c, const capture_segment *seg,
+                         sc_dir dir)
+{
+    capture_half *hf = &c->half[dir];
+    capture_anomaly a;
+    uint32_t exp = expected_seq(c, dir);
+
+    if ((c->half[0].held_flags | c->half[1].held_flags) != 0) {
+        check_held(c, seg, dir);
+        if (g.cur != c)
+            return;
+        exp = expected_seq(c, dir);
+    }
+    if (hold_outside_window(c, seg, dir) || drop_after_fin(c, seg, dir))
+        return;
+    capture_half_note(hf, &c->half[other_dir(dir)], seg);
+    if (seq_after(exp, seg->seq) &&
+        capture_overlap_check(hf, exp, seg, dir == SC_DIR_CLIENT, &a))
+        report_anomaly(c, dir, &a);
+    before_feed(c, seg, dir);
+    if (g.cur != c)
+        return;
+    reopen_window(c, seg, dir);
+    feed_segment(c, dir == SC_DIR_CLIENT, seg);
+    if (g.cur == c && c->state == CAPTURE_CONN_OPEN) {
+        ooo_prune(&c->half[SC_DIR_CLIENT], expected_seq(c, SC_DIR_CLIENT));
+        ooo_prune(&c->half[SC_DIR_SERVER], expected_seq(c, SC_DIR_SERVER));
+    }
+}
+
+/* TCP Fast Open (RFC 7413): the client's SYN carries data. libnids
+ * ignores it, and then ignores the SYN-ACK too (its ACK covers the data,
+ * not just the SYN). Keep the data; show libnids the SYN-ACK as acking
+ * only the SYN; once the handshake completes, feed the data as the first
+ * bytes of the stream when the SYN-ACK acknowledged it. */
+static void tfo_keep(capture_conn *c, const capture_segment *seg)
+{
+    uint32_t n = (uint32_t)seg->payload_len;
+
+    if (n == 0 || n > CAPTURE_TFO_MAX || seg->payload_missing > 0)
+        return;
+    if (!c->tfo)
+        c->tfo = malloc(CAPTURE_TFO_MAX);
+    if (!c->tfo)
+        return;
+    memcpy(c->tfo, seg->payload, n);
+    c->tfo_len = n;
+    c->tfo_seq = seg->seq + 1;
+}
+
+/* The SYN-ACK of a TFO connection, fed with its ACK moved back to the
+ * SYN. True when it was fed here. */
+static bool tfo_synack(capture_conn *c, const capture_segment *seg)
+{
+    uint8_t hdr[60];
+
+    if (!c->tfo || seg->ack != c->tfo_seq + c->tfo_len ||
+        seg->tcp_hdr_len > sizeof hdr)
+        return false;
+    c->tfo_acked = true;
+    memcpy(hdr, seg->tcp_hdr, seg->tcp_hdr_len);
+    capture_tcp_set_ack(hdr, c->tfo_seq);
+    feed(capture_ipv4_packet(g.pkt, sizeof g.pkt, c->nids_server,
+                             c->nids_client, hdr, seg->tcp_hdr_len, NULL, 0));
+    return true;
+}
+
+static void tfo_deliver(capture_conn *c)
+{
+    if (c->tfo_acked && c->state == CAPTURE_CONN_OPEN && g.cur == c)
+        feed_made(c, true, c->tfo_seq, 0, CAPTURE_TH_PSH, false, c->tfo,
+                  c->tfo_len);
+    free(c->tfo);
+    c->tfo = NULL;
+    c->tfo_acked = false;
+}
+
+/* A segment while the handshake is in progress. */
+static void segment_syn(capture_conn *c, const capture_segment *seg,
+                        sc_dir dir, bool has_data)
+{
+    bool from_client = dir == SC_DIR_CLIENT;
+    bool synack = (seg->flags & (CAPTURE_TH_SYN | CAPTURE_TH_ACK)) ==
+                  (CAPTURE_TH_SYN | CAPTURE_TH_ACK);
+
+    capture_half_note(&c->half[dir], &c->half[other_dir(dir)], seg);
+    if (from_client && (seg->flags & CAPTURE_TH_SYN) && !synack)
+        tfo_keep(c, seg);
+    if (!(!from_client && synack && tfo_synack(c, seg)))
+        feed_segment(c, from_client, seg);
+    if (g.cur == c && c->state == CAPTURE_CONN_OPEN && c->tfo)
+        tfo_deliver(c);
+    if (g.cur == c && c->state == CAPTURE_CONN_SYN && has_data) {
+        /* The handshake went wrong in the capture (SYN-ACK lost...):
+         * start over from this packet. */
+        struct tcp_stream *a = find_nids_stream(c);
+
+        if (a)
+            nids_free_tcp_stream(a);
+        synthesize_handshake(c, seg, from_client);
+        if (g.cur == c && c->state == CAPTURE_CONN_OPEN)
+            feed_segment(c, from_client, seg);
+    }
+}
+
+/* The connection a segment belongs to, new or known; NULL (counted) when
+ * it will not be analyzed. */
+static capture_conn *conn_for(const capture_key *k,
+                              const capture_segment *seg, sc_dir dir,
+                              bool detected, sc_time ts)
+{
+    bool syn = (seg->flags & (CAPTURE_TH_SYN | CAPTURE_TH_RST |
+                              CAPTURE_TH_ACK)) == CAPTURE_TH_SYN;
+    bool has_data = seg->payload_len > 0 &&
+                    !(seg->flags & (CAPTURE_TH_SYN | CAPTURE_TH_RST));
+    capture_conn *c = capture_conns_find(&g.conns, k);
+
+    if (c)
+        return c;
+    if (syn) {
+        capture_recent_forget(&g.conns, k);     /* a new connection */
+        return new_conn(k, seg, ts);
+    }
+    if (!detected && capture_recent_late(&g.conns, k, dir, seg->seq, ts)) {
+        capture_nids_skip(CAPTURE_SKIP_AFTER_CLOSE);
+        return NULL;
+    }
+    if (!has_data) {
+        capture_nids_skip(CAPTURE_SKIP_NO_CONNECTION);
+        return NULL;
+    }
+    /* a connection whose start was not captured, maybe reusing the ports
+     * of one that closed (its sequence numbers are elsewhere) */
+    capture_recent_forget(&g.conns, k);
+    c = new_conn(k, seg, ts);
+    if (c) {
+        g.cur = c;
+        /* detected: this is the first byte, the SYN was seen */
+        c->detected = detected;
+        synthesize_handshake(c, seg, dir == SC_DIR_CLIENT);
+    }
+    return c;
 }
 
 /*
@@ -802,75 +1207,61 @@ static bool orient(const capture_segment *seg, bool *from_client,
 
 void capture_nids_segment(const capture_segment *seg, sc_time ts)
 {
-    bool from_client, syn, has_data, detected;
+    bool from_client, has_data, detected;
     capture_key k;
     capture_conn *c;
     sc_dir dir;
 
     advance_time(ts);
-    if (!orient(seg, &from_client, &detected))
+    if (!orient(seg, &from_client, &detected)) {
+        capture_nids_skip(CAPTURE_SKIP_OTHER_PORT);
         return;
+    }
     g.st->smtp_packets++;
     dir = from_client ? SC_DIR_CLIENT : SC_DIR_SERVER;
     k = capture_key_of(seg, from_client);
 
-    syn = (seg->flags & (CAPTURE_TH_SYN | CAPTURE_TH_RST)) == CAPTURE_TH_SYN;
     has_data = seg->payload_len > 0 &&
                !(seg->flags & (CAPTURE_TH_SYN | CAPTURE_TH_RST));
-    c = capture_conns_find(&g.conns, &k);
+    c = conn_for(&k, seg, dir, detected, ts);
     if (!c) {
-        if (syn && !(seg->flags & CAPTURE_TH_ACK)) {
-            capture_recent_forget(&g.conns, &k);    /* a new connection */
-            c = new_conn(&k, seg, ts);
-        } else if (has_data && (detected ||
-                                !capture_recent_has(&g.conns, &k, ts))) {
-            c = new_conn(&k, seg, ts);
-            if (c) {
-                g.cur = c;
-                /* detected: this is the first byte, the SYN was seen */
-                c->detected = detected;
-                synthesize_handshake(c, seg, from_client);
-            }
-        }
-        if (!c)
-            return;
+        g.cur = NULL;
+        return;
     }
     capture_conns_touch(&g.conns, c, ts);
     if (g.h->packet && seg->pkt)
         capture_write_segment(c, seg, g.h);
     g.cur = c;
-
     if (c->state == CAPTURE_CONN_IGNORED) {
+        capture_nids_skip(CAPTURE_SKIP_NOT_WANTED);
         if (seg->flags & (CAPTURE_TH_FIN | CAPTURE_TH_RST))
             end_conn(c, (seg->flags & CAPTURE_TH_RST) ? SMTP_END_RESET
                                                       : SMTP_END_CLIENT_CLOSE);
-        g.cur = NULL;
-        return;
-    }
-    if (c->state == CAPTURE_CONN_SYN) {
-        feed_segment(c, from_client, seg);
-        if (g.cur == c && c->state == CAPTURE_CONN_SYN && has_data) {
-            /* The handshake went wrong in the capture (SYN-ACK lost...):
-             * start over from this packet. */
-            struct tcp_stream *a = find_nids_stream(c);
-
-            if (a)
-                nids_free_tcp_stream(a);
-            synthesize_handshake(c, seg, from_client);
-            if (g.cur == c && c->state == CAPTURE_CONN_OPEN)
-                feed_segment(c, from_client, seg);
-        }
-        g.cur = NULL;
-        return;
-    }
-    before_feed(c, seg, dir);
-    if (g.cur == c)
-        feed_segment(c, from_client, seg);
-    if (g.cur == c && c->state == CAPTURE_CONN_OPEN) {
-        ooo_prune(&c->half[SC_DIR_CLIENT], expected_seq(c, SC_DIR_CLIENT));
-        ooo_prune(&c->half[SC_DIR_SERVER], expected_seq(c, SC_DIR_SERVER));
+    } else if (c->state == CAPTURE_CONN_SYN) {
+        segment_syn(c, seg, dir, has_data);
+    } else {
+        segment_open(c, seg, dir);
     }
     g.cur = NULL;
+}
+
+/* An IP fragment: reassembled with its datagram's others, then a
+ * segment like any other. */
+void capture_nids_fragment(const capture_fragment *f, sc_time ts)
+{
+    wire_cursor l3;
+    capture_segment seg;
+
+    if (!g.frags || !capture_frag_add(g.frags, f, ts, g.st, &l3)) {
+        capture_nids_tick(ts);
+        return;
+    }
+    if (!capture_parse_tcp(f->family, l3, &seg)) {
+        capture_nids_skip(CAPTURE_SKIP_NOT_TCP);
+        capture_nids_tick(ts);
+        return;
+    }
+    capture_nids_segment(&seg, ts);
 }
 
 void capture_nids_tick(sc_time ts)
@@ -900,6 +1291,13 @@ int capture_nids_start(const capture_opts *opts, const capture_handlers *h,
         g.detect = NULL;
         return -1;
     }
+    g.frags = capture_frag_new();
+    if (!g.frags) {
+        snprintf(err, errlen, "cannot start the reassembler: out of memory");
+        capture_conns_free(&g.conns);
+        pcap_close(g.dead);
+        return -1;
+    }
     nids_params.pcap_desc = g.dead;
     nids_params.filename = NULL;
     nids_params.device = NULL;
@@ -917,6 +1315,8 @@ int capture_nids_start(const capture_opts *opts, const capture_handlers *h,
     if (!nids_init()) {
         snprintf(err, errlen, "cannot start the reassembler: %s",
                  nids_errbuf);
+        capture_frag_free(g.frags, g.st);
+        g.frags = NULL;
         capture_conns_free(&g.conns);
         capture_detect_free(g.detect);
         g.detect = NULL;
@@ -941,6 +1341,8 @@ void capture_nids_finish(void)
      * so a second run (tests, -r after -r) does not leak it */
     nids_unregister_tcp(tcp_callback);
     nids_params.pcap_desc = NULL;
+    capture_frag_free(g.frags, g.st);
+    g.frags = NULL;
     capture_conns_free(&g.conns);
     capture_detect_free(g.detect);
     g.detect = NULL;

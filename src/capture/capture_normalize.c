@@ -91,19 +91,127 @@ static void plain_ipv4(wire_cursor ip, size_t ihl, uint16_t total,
     seg->ipv4_len = total;
 }
 
+/* The IPv4 header's fixed 20 bytes (version checked). */
+static bool ipv4_fixed(wire_cursor *c, uint8_t *vihl, uint16_t *total,
+                       uint16_t *id, uint16_t *frag, uint8_t *proto,
+                       const uint8_t **src, const uint8_t **dst)
+{
+    return wire_u8(c, vihl) && (*vihl >> 4) == 4 && wire_skip(c, 1) &&
+           wire_be16(c, total) && wire_be16(c, id) && wire_be16(c, frag) &&
+           wire_skip(c, 1) && wire_u8(c, proto) && wire_skip(c, 2) &&
+           wire_bytes(c, 4, src) && wire_bytes(c, 4, dst);
+}
+
+/* The IPv6 header's fixed 40 bytes (version checked). */
+static bool ipv6_fixed(wire_cursor *c, uint16_t *plen, uint8_t *next,
+                       const uint8_t **src, const uint8_t **dst)
+{
+    uint8_t b0;
+
+    return wire_u8(c, &b0) && (b0 >> 4) == 6 && wire_skip(c, 3) &&
+           wire_be16(c, plen) && wire_u8(c, next) && wire_skip(c, 1) &&
+           wire_bytes(c, 16, src) && wire_bytes(c, 16, dst);
+}
+
+/* The IPv4 header's fields a fragment needs; false unless it is one. */
+static bool ipv4_fragment(wire_cursor c, capture_fragment *f)
+{
+    wire_cursor start = c, body;
+    uint8_t vihl, proto;
+    uint16_t total, id, frag;
+    const uint8_t *src, *dst;
+    size_t ihl, claimed;
+
+    if (!ipv4_fixed(&c, &vihl, &total, &id, &frag, &proto, &src, &dst))
+        return false;
+    ihl = (size_t)(vihl & 0x0f) * 4;
+    if (ihl < IPV4_HDR_LEN || (frag & 0x3fff) == 0 || total < ihl)
+        return false;
+    c = start;
+    if (!wire_skip(&c, ihl))
+        return false;
+    claimed = (size_t)total - ihl;
+    f->cut = c.left < claimed;
+    if (!wire_sub(&c, f->cut ? c.left : claimed, &body))
+        return false;
+    f->family = 4;
+    memcpy(f->src, src, 4);
+    memcpy(f->dst, dst, 4);
+    f->id = id;
+    f->proto = proto;
+    f->offset = (uint32_t)(frag & 0x1fff) * 8;
+    f->more = (frag & 0x2000) != 0;
+    f->data = body.p;
+    f->len = body.left;
+    return true;
+}
+
+/* Walk IPv6 extension headers to the fragment header, if any. */
+static bool ipv6_fragment(wire_cursor c, capture_fragment *f)
+{
+    uint8_t next, nh, len8;
+    uint16_t plen, fragoff;
+    uint32_t id;
+    const uint8_t *src, *dst;
+    size_t claimed, extlen;
+    int hops;
+
+    if (!ipv6_fixed(&c, &plen, &next, &src, &dst) || plen == 0)
+        return false;
+    claimed = plen;
+    for (hops = 0; hops < IP6_EXT_MAX; hops++) {
+        wire_cursor ext = c;
+
+        if (!wire_u8(&ext, &nh) || !wire_u8(&ext, &len8))
+            return false;
+        if (next == IP6_FRAGMENT) {
+            if (!wire_be16(&ext, &fragoff) || !wire_be32(&ext, &id) ||
+                claimed < 8)
+                return false;
+            claimed -= 8;
+            f->cut = ext.left < claimed;
+            f->family = 6;
+            memcpy(f->src, src, 16);
+            memcpy(f->dst, dst, 16);
+            f->id = id;
+            f->proto = nh;
+            f->offset = (uint32_t)(fragoff & 0xfff8);
+            f->more = (fragoff & 1) != 0;
+            f->data = ext.p;
+            f->len = f->cut ? ext.left : claimed;
+            return true;
+        }
+        if (next != IP6_HOPOPTS && next != IP6_ROUTING &&
+            next != IP6_DSTOPTS)
+            return false;
+        extlen = ((size_t)len8 + 1) * 8;
+        if (claimed < extlen || !wire_skip(&c, extlen))
+            return false;
+        claimed -= extlen;
+        next = nh;
+    }
+    return false;
+}
+
+bool capture_parse_fragment(int family, wire_cursor l3, capture_fragment *f)
+{
+    memset(f, 0, sizeof *f);
+    if (family == 4)
+        return ipv4_fragment(l3, f);
+    if (family == 6)
+        return ipv6_fragment(l3, f);
+    return false;
+}
+
 static bool parse_ipv4(wire_cursor c, capture_segment *seg)
 {
     wire_cursor start = c, l4;
     uint8_t vihl, proto;
-    uint16_t total, frag;
+    uint16_t total, id, frag;
     const uint8_t *src, *dst;
     size_t ihl, claimed, have;
 
-    if (!wire_u8(&c, &vihl) || (vihl >> 4) != 4 || !wire_skip(&c, 1) ||
-        !wire_be16(&c, &total) || !wire_skip(&c, 2) ||
-        !wire_be16(&c, &frag) || !wire_skip(&c, 1) ||
-        !wire_u8(&c, &proto) || !wire_skip(&c, 2) ||
-        !wire_bytes(&c, 4, &src) || !wire_bytes(&c, 4, &dst))
+    if (!ipv4_fixed(&c, &vihl, &total, &id, &frag, &proto, &src, &dst))
         return false;
     ihl = (size_t)(vihl & 0x0f) * 4;
     /* Fragments: only the first carries the TCP header and we do not
@@ -139,15 +247,13 @@ static bool parse_ipv4(wire_cursor c, capture_segment *seg)
 static bool parse_ipv6(wire_cursor c, capture_segment *seg)
 {
     wire_cursor l4;
-    uint8_t b0, next;
+    uint8_t next;
     uint16_t plen;
     const uint8_t *src, *dst;
     size_t claimed, have;
     int hops;
 
-    if (!wire_u8(&c, &b0) || (b0 >> 4) != 6 || !wire_skip(&c, 3) ||
-        !wire_be16(&c, &plen) || !wire_u8(&c, &next) || !wire_skip(&c, 1) ||
-        !wire_bytes(&c, 16, &src) || !wire_bytes(&c, 16, &dst))
+    if (!ipv6_fixed(&c, &plen, &next, &src, &dst))
         return false;
     /* 0 = jumbogram or a GSO packet from the sending host. */
     claimed = plen ? plen : c.left;
@@ -241,6 +347,36 @@ size_t capture_tcp_header(const capture_tcp_fields *f, uint8_t hdr[24])
 void capture_tcp_set_seq(uint8_t *tcp_hdr, uint32_t seq)
 {
     put32(tcp_hdr + 4, seq);
+}
+
+void capture_tcp_set_ack(uint8_t *tcp_hdr, uint32_t ack)
+{
+    put32(tcp_hdr + 8, ack);
+}
+
+#define TCPOPT_EOL 0
+#define TCPOPT_NOP 1
+#define TCPOPT_WSCALE 3
+#define TCP_WSCALE_MAX 14   /* RFC 7323: a larger shift is taken as 14 */
+
+int capture_tcp_wscale(const uint8_t *tcp_hdr, size_t len)
+{
+    wire_cursor c = wire_cursor_make(tcp_hdr, len);
+    uint8_t kind, olen, shift;
+
+    if (!wire_skip(&c, TCP_HDR_MIN))
+        return -1;
+    while (wire_u8(&c, &kind) && kind != TCPOPT_EOL) {
+        if (kind == TCPOPT_NOP)
+            continue;
+        if (!wire_u8(&c, &olen) || olen < 2)
+            return -1;
+        if (kind == TCPOPT_WSCALE && olen == 3 && wire_u8(&c, &shift))
+            return shift > TCP_WSCALE_MAX ? TCP_WSCALE_MAX : shift;
+        if (!wire_skip(&c, (size_t)olen - 2))
+            return -1;
+    }
+    return -1;
 }
 
 size_t capture_ipv4_packet(uint8_t *out, size_t outsize, const uint8_t src[4],

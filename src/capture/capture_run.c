@@ -94,6 +94,7 @@ static void on_packet(run *r, int dlt, const struct pcap_pkthdr *hdr,
     wire_cursor frame = wire_cursor_make(data, hdr->caplen), l3;
     capture_segment seg;
     capture_packet pkt;
+    capture_fragment frag;
     int family;
 
     r->st->packets++;
@@ -102,21 +103,29 @@ static void on_packet(run *r, int dlt, const struct pcap_pkthdr *hdr,
     if (hdr->caplen < hdr->len)
         r->st->truncated++;
     family = capture_link_strip(dlt, frame, &l3);
-    if (family == 0 || !capture_parse_tcp(family, l3, &seg)) {
-        r->st->skipped++;
-        capture_nids_tick(r->st->last_time);
+    if (family != 0 && capture_parse_tcp(family, l3, &seg)) {
+        if (r->want_packets) {
+            pkt.dlt = dlt;
+            pkt.sec = (int64_t)hdr->ts.tv_sec;
+            pkt.usec = (int32_t)hdr->ts.tv_usec;
+            pkt.caplen = hdr->caplen;
+            pkt.len = hdr->len;
+            pkt.data = data;
+            seg.pkt = &pkt;
+        }
+        capture_nids_segment(&seg, r->st->last_time);
         return;
     }
-    if (r->want_packets) {
-        pkt.dlt = dlt;
-        pkt.sec = (int64_t)hdr->ts.tv_sec;
-        pkt.usec = (int32_t)hdr->ts.tv_usec;
-        pkt.caplen = hdr->caplen;
-        pkt.len = hdr->len;
-        pkt.data = data;
-        seg.pkt = &pkt;
+    /* IP fragments are reassembled, then analyzed like any segment (-w
+     * does not write them: the reassembled packet was never read) */
+    if (family != 0 && capture_parse_fragment(family, l3, &frag)) {
+        capture_nids_fragment(&frag, r->st->last_time);
+        return;
     }
-    capture_nids_segment(&seg, r->st->last_time);
+    r->st->skipped++;
+    capture_nids_skip(family == 0 ? CAPTURE_SKIP_NOT_IP
+                                  : CAPTURE_SKIP_NOT_TCP);
+    capture_nids_tick(r->st->last_time);
 }
 
 static void dispatch_cb(u_char *user, const struct pcap_pkthdr *hdr,

@@ -270,6 +270,19 @@ static cJSON *flag_json(const rule_flag *f)
     return o;
 }
 
+
+/* "not_analyzed": {"reason": packets, ...}: only reasons that occurred. */
+static void add_not_analyzed(cJSON *cap, const capture_stats *st)
+{
+    cJSON *na = cJSON_AddObjectToObject(cap, "not_analyzed");
+    int r;
+
+    for (r = 0; r < CAPTURE_SKIP__COUNT; r++)
+        if (st->not_analyzed[r] > 0)
+            add_u64(na, capture_skip_name((capture_skip)r),
+                    st->not_analyzed[r]);
+}
+
 static void add_banner(cJSON *o, const smtp_reply *b)
 {
     char text[REPORT_CLEAN_MAX], line[REPORT_CLEAN_MAX + 8];
@@ -390,6 +403,7 @@ cJSON *report_json_summary(const report_totals *t, const capture_stats *st)
     add_u64(cap, "gaps", st->gaps);
     add_u64(cap, "gap_bytes", st->gap_bytes);
     cJSON_AddBoolToObject(cap, "file_truncated", st->file_truncated);
+    add_not_analyzed(cap, st);
     if (st->live) {
         add_u64(cap, "received", st->ps_recv);
         add_u64(cap, "dropped", st->ps_drop);

@@ -303,6 +303,25 @@ static void text_flags(FILE *out, const rule_result *res)
         fprintf(out, "    ... %d more flags not kept\n", res->dropped);
 }
 
+
+/* "not analyzed: other-port 12, rst-out-of-window 1" when any. */
+static void not_analyzed_line(FILE *out, const capture_stats *st)
+{
+    char line[512];
+    size_t n = 0;
+    int r;
+
+    line[0] = '\0';
+    for (r = 0; r < CAPTURE_SKIP__COUNT && n < sizeof(line); r++)
+        if (st->not_analyzed[r] > 0)
+            n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s %" PRIu64,
+                                  n ? ", " : "",
+                                  capture_skip_name((capture_skip)r),
+                                  st->not_analyzed[r]);
+    if (line[0] != '\0')
+        field(out, 2, "not analyzed", line);
+}
+
 static void text_transcript(FILE *out, const smtp_info *in)
 {
     char tb[SC_TIME_STRLEN], text[REPORT_CLEAN_MAX];
@@ -438,6 +457,7 @@ void report_text_summary(FILE *out, const report_totals *t,
              st->skipped, st->truncated, st->streams_lost, st->gaps,
              st->gap_bytes);
     field(out, 2, "capture", line);
+    not_analyzed_line(out, st);
     if (st->live) {
         snprintf(line, sizeof(line),
                  "received %" PRIu64 ", dropped %" PRIu64

@@ -111,6 +111,12 @@ static const rule_def table[] = {
       "the message lacks From: or Date: (required by RFC 5322) or "
       "Message-ID: (large receivers reject such mail)",
       rule_message_header_missing },
+    { "tcp-inconsistent", RULE_SEV_WARNING,
+      "the capture holds TCP that receivers would read differently from a "
+      "naive reassembler: a retransmission or overlap with different bytes, "
+      "or a RST/FIN outside the receive window (ignored as a real stack "
+      "would)",
+      rule_tcp_inconsistent },
 };
 
 #define NRULES ((int)(sizeof(table) / sizeof(table[0])))

@@ -181,6 +181,17 @@ void smtp_session_feed(smtp_session *s, sc_dir dir, const uint8_t *buf,
     smtp_feed_dir(s, dir, buf, len, ts);
 }
 
+void smtp_session_tcp_note(smtp_session *s, sc_dir dir, uint64_t offset,
+                           const char *what, sc_time ts)
+{
+    if (s == NULL || what == NULL || s->state == SMTP_ST_CLOSED)
+        return;
+    if (dir != SC_DIR_CLIENT && dir != SC_DIR_SERVER)
+        return;
+    smtp_event_add(s, SMTP_EV_TCP_INCONSISTENT, ts, dir, SMTP_VERB_NONE,
+                   offset, 0, (const uint8_t *)what, strlen(what));
+}
+
 void smtp_session_gap(smtp_session *s, sc_dir dir, uint64_t len, sc_time ts)
 {
     smtp_info *in;

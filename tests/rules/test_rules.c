@@ -1162,6 +1162,29 @@ static void test_gap_uncertain(void)
     info_free(s);
 }
 
+/* tcp-inconsistent: one flag per session, on the first note, with the
+ * count of the others; nothing without a note. */
+static void test_tcp_inconsistent(void)
+{
+    smtp_info *s = info_new(POSTFIX);
+    const rule_result *r;
+
+    info_ehlo(s, "client", T0 + SEC(0.1), NULL);
+    r = run(s);
+    expect_none(r, "tcp-inconsistent", "no note");
+    info_event(s, SMTP_EV_TCP_INCONSISTENT, T0 + SEC(0.2), -1, -1,
+               SC_DIR_CLIENT, SMTP_VERB_NONE, 21, 0,
+               "RST at 100000 from the next byte, outside the server's "
+               "window of 65535 bytes: ignored");
+    info_event(s, SMTP_EV_TCP_INCONSISTENT, T0 + SEC(0.3), -1, -1,
+               SC_DIR_CLIENT, SMTP_VERB_NONE, 21, 0, "FIN at 100000");
+    r = run(s);
+    expect(r, "tcp-inconsistent", RULE_SEV_WARNING, "receiving host",
+           "client stream at byte 21", "RST at 100000", "1 more", NULL);
+    CHECK(nflags(r, "tcp-inconsistent") == 1, "once per session");
+    info_free(s);
+}
+
 /* ---- table, configuration, list ---- */
 
 /* ---- issue 19: advice that is safe to act on ---- */
@@ -1350,6 +1373,7 @@ static void test_table(void)
         { "tls-weak", RULE_SEV_WARNING },
         { "8bit-without-8bitmime", RULE_SEV_WARNING },
         { "message-header-missing", RULE_SEV_INFO },
+        { "tcp-inconsistent", RULE_SEV_WARNING },
     };
     rule_config c;
     smtp_info *s;
@@ -1573,6 +1597,7 @@ int main(void)
     test_capture_gap();
     test_unanswered_command();
     test_gap_uncertain();
+    test_tcp_inconsistent();
     test_table();
     test_iis_options();
     printf("test_rules: %d checks, %d failures\n", checks, failures);
