@@ -476,17 +476,45 @@ RULES=(no_chunking binarymime_data binarymime_gw binarymime_nochunk binarymime_b
        size_at bdat0 invalid mixed unanswered odd_port)
 
 # ---------------------------------------------------------------- main
+# ---- issue 10 (the SMTP model) and issue 9 items 9/10: fake peers only
+# (tools/fakesmtp.py, tools/smtpclient.py); SKIP_SETUP=1 skips Postfix/Exim.
+FAKE_FILTER='tcp port 25 and host 127.0.0.5'
+cap_starttls_auth_220()  { FILTER=$FAKE_FILTER record starttls-auth-220.pcap fake auth-tls -- client starttls-auth --host 127.0.0.5; }
+cap_starttls_auth_454()  { FILTER=$FAKE_FILTER record starttls-auth-454.pcap fake auth-notls -- client starttls-auth --host 127.0.0.5; }
+auth_login_full() { FILTER=$FAKE_FILTER record "$WORK/auth-login-full.pcap" fake auth -- client auth-login --host 127.0.0.5; }
+cap_auth_login_lost() {   # the segment carrying AUTH LOGIN removed
+    auth_login_full
+    local f; f=$($PY "$TOOLS/pcapframes.py" "$WORK/auth-login-full.pcap" 'AUTH LOGIN\r\n' | head -1)
+    editcap "$WORK/auth-login-full.pcap" "$HERE/auth-login-lost.pcap" "$f"
+}
+cap_auth_midstream() {    # the capture starts after AUTH LOGIN and its first 334
+    auth_login_full
+    local f; f=$($PY "$TOOLS/pcapframes.py" "$WORK/auth-login-full.pcap" 'YWxpY2U=\r\n' | head -1)
+    editcap -r "$WORK/auth-login-full.pcap" "$HERE/auth-midstream.pcap" "$f-100000"
+}
+cap_mixed_reply()        { FILTER=$FAKE_FILTER record malformed-reply.pcap fake mixed-reply -- client data-plain --host 127.0.0.5; }
+cap_pipelined_drop()     { FILTER=$FAKE_FILTER record drop-after-bdat-pipelined.pcap fake drop -- client bdat-pipelined-quit --host 127.0.0.5; }
+cap_after_banner() {      # the SYN is there, the greeting's segment is not
+    FILTER=$FAKE_FILTER record "$WORK/after-banner-full.pcap" fake plain -- client data-plain --host 127.0.0.5
+    local f; f=$($PY "$TOOLS/pcapframes.py" "$WORK/after-banner-full.pcap" '220 mx.smtpscope.test' | head -1)
+    editcap "$WORK/after-banner-full.pcap" "$HERE/after-banner.pcap" "$f"
+}
+MODEL=(starttls_auth_220 starttls_auth_454 auth_login_lost auth_midstream mixed_reply
+       pipelined_drop after_banner)
+
 ALL=(clean_data clean_bdat seed timeout_postfix short long drop reset midstream ipv6 vlan
      sll sll2 pcapng concurrent rawnull capture_end)
 cap_rawnull() { convert_scapy; }
 main() {
     [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
-    install_packages
-    setup_postfix
-    setup_exim
+    if [ -z "${SKIP_SETUP:-}" ]; then
+        install_packages
+        setup_postfix
+        setup_exim
+    fi
     : > "$WORK/client.log"; : > "$WORK/fake.log"; : > "$WORK/swaks.log"
     local list=("$@")
-    [ ${#list[@]} = 0 ] && list=("${ALL[@]}" "${RULES[@]}" "${TLS[@]}")
+    [ ${#list[@]} = 0 ] && list=("${ALL[@]}" "${RULES[@]}" "${TLS[@]}" "${MODEL[@]}")
     local c
     for c in "${list[@]}"; do
         log "capture: $c"

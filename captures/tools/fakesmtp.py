@@ -15,6 +15,11 @@ Modes:
   exchange          near miss for masked: real X-keywords (XEXCH50, X-LINK2STATE).
   plain             ordinary server (PIPELINING, CHUNKING, 8BITMIME), DATA and BDAT.
   auth              plain + AUTH PLAIN LOGIN, accepts any credentials (cleartext).
+  auth-notls        auth, STARTTLS advertised too but answered 454 (no TLS here).
+  auth-tls          auth, STARTTLS advertised and answered 220 (no TLS is ever
+                    negotiated: the client of our leak test never starts it).
+  mixed-reply       plain, but the end of DATA is answered with a multi-line reply
+                    whose lines carry different codes (250- then 554).
   silent-rcpt       never answers RCPT TO (the client gives up).
   starttls-clear    plain + STARTTLS advertised; answers it 220 and goes on in cleartext
                     (what a STARTTLS-stripping proxy or a broken server does).
@@ -132,6 +137,8 @@ class Conn:
                     self.multi(b"250", PLAIN_EHLO + [b"AUTH PLAIN LOGIN"])
                 elif m in ("starttls-clear", "starttls-close"):
                     self.multi(b"250", PLAIN_EHLO + [b"STARTTLS"])
+                elif m in ("auth-tls", "auth-notls"):
+                    self.multi(b"250", PLAIN_EHLO + [b"STARTTLS", b"AUTH PLAIN LOGIN"])
                 else:
                     self.multi(b"250", PLAIN_EHLO)
             elif verb == b"HELO":
@@ -168,8 +175,18 @@ class Conn:
                 self.send(b"354 Start mail input; end with <CRLF>.<CRLF>")
                 if self.read_data() is None:
                     return
-                self.send(b"250 2.6.0 Queued mail for delivery")
-            elif verb == b"AUTH" and m == "auth":
+                if m == "mixed-reply":
+                    self.send(b"250-2.6.0 Message accepted\r\n554 5.7.1 Message rejected")
+                else:
+                    self.send(b"250 2.6.0 Queued mail for delivery")
+            elif verb == b"STARTTLS" and m == "auth-notls":
+                self.send(b"454 4.7.0 TLS not available due to local problem")
+            elif verb == b"STARTTLS" and m == "auth-tls":
+                self.send(b"220 2.0.0 Ready to start TLS")
+                while self.line() is not None:
+                    pass
+                return
+            elif verb == b"AUTH" and m in ("auth", "auth-tls", "auth-notls"):
                 parts = l.split()
                 if len(parts) >= 2 and parts[1].upper() == b"LOGIN":
                     if len(parts) == 2:

@@ -338,6 +338,60 @@ def sc_auth(s):
     s.quit()
 
 
+def sc_auth_login(s):
+    """AUTH LOGIN in turn (user alice, password Sup3rSecret-Pa55), then a DATA message."""
+    import base64
+    s.reply()
+    s.cmd(b"EHLO client.smtpscope.test")
+    s.cmd(b"AUTH LOGIN")
+    s.cmd(base64.b64encode(b"alice"))
+    s.cmd(base64.b64encode(b"Sup3rSecret-Pa55"))
+    s.cmd(b"MAIL FROM:<alice@smtpscope.test>")
+    s.cmd(b"RCPT TO:<manager@company.com>")
+    r = s.cmd(b"DATA")
+    if r and r.startswith(b"354"):
+        s.cmd(body(300, b"auth-login") + b".")
+    s.quit()
+
+
+def sc_starttls_auth(s):
+    """STARTTLS and AUTH PLAIN <credential> in one write, before the reply (a leak test)."""
+    import base64
+    s.reply()
+    s.cmd(b"EHLO client.smtpscope.test")
+    s.send(b"STARTTLS\r\nAUTH PLAIN " +
+           base64.b64encode(b"\0alice\0Sup3rSecret-Pa55") + b"\r\n")
+    r = s.reply()
+    if r is None or r.startswith(b"220"):
+        s.s.close()             # we never start TLS
+        return
+    s.reply()                   # the AUTH, read as a command
+    s.cmd(b"MAIL FROM:<alice@smtpscope.test>")
+    s.quit()
+
+
+def sc_bdat_pipelined_quit(s):
+    """MAIL, RCPT, BDAT 300 LAST, the chunk and QUIT in one write, then a half-close (as Exim)."""
+    s.reply()
+    s.cmd(b"EHLO prodserver")
+    s.send(b"MAIL FROM:<postmaster@production.org> SIZE=300\r\n"
+           b"RCPT TO:<manager@company.com>\r\nBDAT 300 LAST\r\n" +
+           body(300, b"pipelined-drop") + b"QUIT\r\n")
+    s.s.shutdown(socket.SHUT_WR)
+    while s.reply(timeout=5) is not None:
+        pass
+    s.s.close()
+
+
+def sc_data_plain(s):
+    """One DATA message, nothing else (for servers with odd replies)."""
+    envelope(s, helo=b"client.smtpscope.test")
+    r = s.cmd(b"DATA")
+    if r and r.startswith(b"354"):
+        s.cmd(body(300, b"data-plain") + b".")
+    s.quit()
+
+
 SCENARIOS = {
     "seed": sc_seed, "short": sc_short, "long": sc_long, "bdat0": sc_bdat0,
     "starttls-plain": sc_starttls_plain, "mixed": sc_mixed, "binarymime": sc_binarymime,
@@ -346,6 +400,8 @@ SCENARIOS = {
     "size-over": sc_size_over, "size-at": sc_size_at, "smuggle": sc_smuggle,
     "smuggle-ok": sc_smuggle_ok, "unanswered": sc_unanswered, "open": sc_open,
     "auth": sc_auth, "starttls-clear": sc_starttls_clear,
+    "auth-login": sc_auth_login, "starttls-auth": sc_starttls_auth,
+    "bdat-pipelined-quit": sc_bdat_pipelined_quit, "data-plain": sc_data_plain,
 }
 for _k in INVALID:
     SCENARIOS["invalid-" + _k] = make_invalid(_k)
