@@ -105,6 +105,13 @@ def envelope(s, size=None, helo=b"prodserver", frm=b"postmaster@production.org",
     s.cmd(b"RCPT TO:<" + rcpt + b">")
 
 
+def send_data(s, tag, n=300):
+    """DATA, and when the server says 354, a fixed message of n bytes and the dot."""
+    r = s.cmd(b"DATA")
+    if r and r.startswith(b"354"):
+        s.cmd(body(n, tag) + b".")
+
+
 def after_reply(s, r):
     """421 means the server is closing: wait for it, else QUIT."""
     if r is None or r.startswith(b"421"):
@@ -254,9 +261,7 @@ def sc_size_over(s):
 def sc_size_at(s):
     """Near miss: MAIL SIZE=10240000, exactly the advertised limit, then a small DATA."""
     envelope(s, size=10240000)
-    r = s.cmd(b"DATA")
-    if r and r.startswith(b"354"):
-        s.cmd(body(300, b"size-at-limit") + b".")
+    send_data(s, b"size-at-limit")
     s.quit()
 
 
@@ -348,9 +353,7 @@ def sc_auth_login(s):
     s.cmd(base64.b64encode(b"Sup3rSecret-Pa55"))
     s.cmd(b"MAIL FROM:<alice@smtpscope.test>")
     s.cmd(b"RCPT TO:<manager@company.com>")
-    r = s.cmd(b"DATA")
-    if r and r.startswith(b"354"):
-        s.cmd(body(300, b"auth-login") + b".")
+    send_data(s, b"auth-login")
     s.quit()
 
 
@@ -386,9 +389,7 @@ def sc_bdat_pipelined_quit(s):
 def sc_data_plain(s):
     """One DATA message, nothing else (for servers with odd replies)."""
     envelope(s, helo=b"client.smtpscope.test")
-    r = s.cmd(b"DATA")
-    if r and r.startswith(b"354"):
-        s.cmd(body(300, b"data-plain") + b".")
+    send_data(s, b"data-plain")
     s.quit()
 
 
