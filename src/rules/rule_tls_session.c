@@ -77,19 +77,8 @@ static bool tls_bytes_lost(const smtp_info *s, const tls_info *t)
            s->gap_bytes[0] || s->gap_bytes[1];
 }
 
-/*
- * protocol_version: which side decides the versions, per product.
- * Sources: postconf(5) smtpd_tls_protocols / smtpd_tls_mandatory_protocols
- * (server) and smtp_tls_protocols (client), range syntax ">=TLSv1.2" from
- * Postfix 3.6 (TLS_README); OpenSSL 3 refuses TLS 1.0/1.1 at its default
- * security level 1 (SSL_CTX_set_security_level(3); "@SECLEVEL=0" is needed,
- * as the Node.js TLS docs on OpenSSL security levels say); Exim spec
- * "Encrypted SMTP connections using TLS/SSL": openssl_options (e.g.
- * +no_tlsv1) with OpenSSL, tls_require_ciphers as a GnuTLS priority string
- * (e.g. NORMAL:-VERS-TLS1.0) with GnuTLS; Exchange follows Windows
- * SCHANNEL (HKLM\...\SCHANNEL\Protocols\TLS 1.x\Server Enabled / Client),
- * Microsoft's "Exchange Server TLS configuration best practices".
- */
+/* protocol_version: who offered what, and the product's setting (the
+ * sourced fragments live in rule_vendor.c, FIX_TLS_VERSIONS). */
 static void hint_versions(sbuf *h, const smtp_info *s, const tls_info *t)
 {
     char off[48];
@@ -98,48 +87,28 @@ static void hint_versions(sbuf *h, const smtp_info *s, const tls_info *t)
     sb_printf(h, "No TLS version in common: the client offered TLS %s and "
                  "the %s refused it. ", off,
               t->alert_dir == SC_DIR_SERVER ? "server" : "client");
-    switch (rule_detect_sw(s)) {
-    case RULE_SW_POSTFIX:
-        sb_printf(h, "Postfix server: smtpd_tls_protocols and "
-                     "smtpd_tls_mandatory_protocols (e.g. >=TLSv1.2); with "
-                     "OpenSSL 3, TLS 1.0/1.1 work only at OpenSSL security "
-                     "level 0. ");
-        break;
-    case RULE_SW_EXIM:
-        sb_printf(h, "Exim server: openssl_options (+no_tlsv1 ...) with "
-                     "OpenSSL, or the GnuTLS priority string in "
-                     "tls_require_ciphers (NORMAL:-VERS-TLS1.0 ...). ");
-        break;
-    case RULE_SW_EXCHANGE:
-    case RULE_SW_SMTPSVC:
-        sb_printf(h, "Exchange/IIS: the Windows SCHANNEL keys "
-                     "HKLM\\SYSTEM\\CurrentControlSet\\Control\\"
-                     "SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.x\\Server "
-                     "(Enabled, DisabledByDefault). ");
-        break;
-    default:
-        sb_printf(h, "Server: Postfix smtpd_tls_protocols, Exim "
-                     "openssl_options / tls_require_ciphers, Exchange the "
-                     "SCHANNEL Protocols keys. ");
-        break;
-    }
-    sb_printf(h, "Better than lowering the server: upgrade the client to TLS "
-                 "1.2 (Postfix client: smtp_tls_protocols; OpenSSL 3 "
-                 "clients refuse TLS 1.0 at the default security level).");
+    hint_fix(h, rule_detect_sw(s), FIX_TLS_VERSIONS);
+    /* RFC 8996; [ossl-sec] in rule_vendor.c */
+    sb_printf(h, "Better than lowering the server: move the client to TLS "
+                 "1.2 or later (TLS 1.0/1.1 are deprecated, RFC 8996; "
+                 "Postfix client: smtp_tls_protocols).");
 }
 
-static void hint_certificate(sbuf *h, const tls_info *t)
+static void hint_certificate(sbuf *h, const smtp_info *s, const tls_info *t)
 {
     sb_printf(h, "The client rejected the server's certificate chain");
-    if (t->ncerts > 0)
-        sb_printf(h, " (leaf %s, issued by %s)", t->certs[0].subject,
-                  t->certs[0].issuer);
-    sb_printf(h, ". Serve the full chain (leaf then intermediates: Postfix "
-                 "smtpd_tls_chain_files or a cert file holding the chain; "
-                 "Exim tls_certificate), from a CA the client trusts, "
-                 "unexpired and naming the MX host; or, for a private peer, "
-                 "relax the client's policy for it (Postfix "
-                 "smtp_tls_policy_maps 'encrypt' instead of 'verify'). ");
+    if (t->ncerts > 0 && strcmp(t->certs[0].subject, t->certs[0].issuer) == 0)
+        sb_printf(h, " (server certificate %s is self-signed: no public CA "
+                     "vouches for it)", t->certs[0].subject);
+    else if (t->ncerts > 0)
+        sb_printf(h, " (server certificate %s, issued by %s)",
+                  t->certs[0].subject, t->certs[0].issuer);
+    sb_printf(h, ". ");
+    hint_fix(h, rule_detect_sw(s), FIX_TLS_CHAIN);
+    /* [postconf] smtp_tls_policy_maps: "encrypt" does not verify */
+    sb_printf(h, "For a private peer, relax the client's policy for it "
+                 "instead (Postfix smtp_tls_policy_maps: encrypt, not "
+                 "verify).");
 }
 
 /* The cause, as one hint (starttls-failed). */
@@ -158,7 +127,7 @@ static void failed_hint(sbuf *h, const smtp_info *s, const tls_info *t)
         hint_versions(h, s, t);
     } else if (t->alert && (d == 42 || d == 43 || d == 45 || d == 46 ||
                             d == 48)) {
-        hint_certificate(h, t);
+        hint_certificate(h, s, t);
     } else if (t->alert && d == 40) {               /* handshake_failure */
         sb_printf(h, "No cipher suite, group or signature algorithm in "
                      "common (the client offered %d suites): compare both "

@@ -23,6 +23,10 @@ static void raise_v(rule_ctx *cx, sc_time t, const char *doubt,
 
 static void raise_v(rule_ctx *cx, sc_time t, const char *doubt,
                     const char *hint, const char *fmt, va_list ap)
+    RULE_PRINTF(5, 0);
+
+static void raise_v(rule_ctx *cx, sc_time t, const char *doubt,
+                    const char *hint, const char *fmt, va_list ap)
 {
     rule_result *out = cx->out;
     rule_flag *f;

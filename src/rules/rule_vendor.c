@@ -61,6 +61,25 @@
  *                service-to-drop-email/ - one user's report quoting
  *                Symantec support: Symantec Mail Security for SMTP 5.0.1
  *                does not support CHUNKING it advertises
+ *   [pf-tlsv]    postconf(5) smtpd_tls_protocols and
+ *                smtpd_tls_mandatory_protocols: ">=TLSv1.2" range syntax
+ *                from Postfix 3.6 (default ">=TLSv1"), "!" exclusions before
+ *   [pf-chain]   postconf(5) smtpd_tls_chain_files (Postfix 3.4 and later:
+ *                key, then its certificate, then the chain, in one file)
+ *   [ossl-sec]   OpenSSL 3.0 SSL_CTX_set_security_level(3): at the
+ *                default level 1, TLS 1.0/1.1 (MD5-SHA1) and SHA-1
+ *                certificate signatures are refused; "@SECLEVEL=0" in a
+ *                cipher string lowers it
+ *   [exim-tls]   Exim specification, "Encrypted SMTP connections using
+ *                TLS/SSL": openssl_options (+no_tlsv1 ...) with OpenSSL;
+ *                tls_require_ciphers is a GnuTLS priority string with
+ *                GnuTLS (e.g. NORMAL:-VERS-TLS1.0); tls_certificate may
+ *                hold the chain after the server certificate
+ *   [ms-tls]     Microsoft, "Exchange Server TLS configuration best
+ *                practices": TLS versions are Windows SCHANNEL settings,
+ *                HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\
+ *                SCHANNEL\Protocols\TLS 1.x\Server (Enabled,
+ *                DisabledByDefault)
  */
 #include <stdio.h>
 #include <string.h>
@@ -119,6 +138,18 @@ static const rule_vendor vendors[RULE_SW__COUNT] = {
                 "(Postfix smtpd_tls_auth_only = yes; Exchange Server "
                 "-AuthMechanism ...BasicAuthRequireTLS; Exim "
                 "server_advertise_condition = ${if def:tls_in_cipher}.) ",
+            /* [pf-tlsv], [exim-tls], [ms-tls] */
+            [FIX_TLS_VERSIONS] =
+                "Server side: Postfix smtpd_tls_protocols / "
+                "smtpd_tls_mandatory_protocols; Exim openssl_options or "
+                "its GnuTLS priority string in tls_require_ciphers; "
+                "Exchange the Windows SCHANNEL Protocols keys. ",
+            /* [pf-chain], [exim-tls] */
+            [FIX_TLS_CHAIN] =
+                "Serve the full chain (server certificate, then the "
+                "intermediates) from a CA the client trusts, unexpired and "
+                "naming the MX host (Postfix smtpd_tls_chain_files; Exim "
+                "tls_certificate). ",
         },
     },
     [RULE_SW_SYMANTEC_SMG] = {
@@ -237,6 +268,8 @@ static const rule_vendor vendors[RULE_SW__COUNT] = {
             [FIX_TIMEOUT] = EXO_FIX,
             [FIX_TLS_CERT] = EXO_FIX,
             [FIX_TLS_AUTH] = EXO_FIX,
+            [FIX_TLS_VERSIONS] = EXO_FIX,
+            [FIX_TLS_CHAIN] = EXO_FIX,
         },
     },
     [RULE_SW_EXCHANGE] = {
@@ -266,6 +299,12 @@ static const rule_vendor vendors[RULE_SW__COUNT] = {
             [FIX_TLS_AUTH] =
                 "Exchange Server: Set-ReceiveConnector \"<connector>\" "
                 "-AuthMechanism Tls,BasicAuth,BasicAuthRequireTLS. ",
+            /* [ms-tls] */
+            [FIX_TLS_VERSIONS] =
+                "Exchange Server takes its TLS versions from Windows "
+                "SCHANNEL: HKLM\\SYSTEM\\CurrentControlSet\\Control\\"
+                "SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.x\\Server "
+                "(Enabled, DisabledByDefault). ",
         },
     },
     [RULE_SW_POSTFIX] = {
@@ -300,6 +339,17 @@ static const rule_vendor vendors[RULE_SW__COUNT] = {
                 "smtpd_tls_key_file exist, match and are readable (see the "
                 "TLS errors in the mail log). ",
             [FIX_TLS_AUTH] = "Postfix: smtpd_tls_auth_only = yes. ",
+            /* [pf-tlsv], [ossl-sec] */
+            [FIX_TLS_VERSIONS] =
+                "Postfix server: smtpd_tls_protocols and "
+                "smtpd_tls_mandatory_protocols (e.g. >=TLSv1.2; default "
+                ">=TLSv1 from 3.6); with OpenSSL 3, TLS 1.0/1.1 work only "
+                "at OpenSSL security level 0. ",
+            /* [pf-chain] */
+            [FIX_TLS_CHAIN] =
+                "Postfix: serve the full chain (smtpd_tls_chain_files, "
+                "Postfix 3.4+: key, certificate, intermediates) from a CA "
+                "the client trusts, unexpired and naming the MX host. ",
             /* [pf-2011] */
             [FIX_STARTTLS_INJECTION] =
                 "; Postfix is fixed from 2.4.16, 2.5.12, 2.6.9, 2.7.3 and "
@@ -330,6 +380,17 @@ static const rule_vendor vendors[RULE_SW__COUNT] = {
             [FIX_TLS_AUTH] =
                 "Exim: server_advertise_condition = ${if "
                 "def:tls_in_cipher} on each authenticator. ",
+            /* [exim-tls] */
+            [FIX_TLS_VERSIONS] =
+                "Exim server: openssl_options (+no_tlsv1 ...) when built "
+                "with OpenSSL, or the GnuTLS priority string in "
+                "tls_require_ciphers (NORMAL:-VERS-TLS1.0 ...; Debian's "
+                "Exim uses GnuTLS). ",
+            /* [exim-tls] */
+            [FIX_TLS_CHAIN] =
+                "Exim: tls_certificate holding the server certificate "
+                "followed by the intermediates, from a CA the client "
+                "trusts, unexpired and naming the MX host. ",
         },
     },
     [RULE_SW_SENDMAIL] = {

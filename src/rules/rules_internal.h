@@ -173,6 +173,8 @@ typedef enum rule_fix {
     FIX_TLS_CERT,            /* receiver: offers STARTTLS, cannot start TLS */
     FIX_TLS_AUTH,            /* receiver: require TLS before AUTH */
     FIX_STARTTLS_INJECTION,  /* receiver: versions fixed for CVE-2011-0411 */
+    FIX_TLS_VERSIONS,        /* receiver: which TLS versions it accepts */
+    FIX_TLS_CHAIN,           /* receiver: serve a chain clients accept */
     FIX__COUNT
 } rule_fix;
 
