@@ -82,6 +82,15 @@ const char *rule_gap_doubt(const smtp_info *s, rule_gap_side side,
     uint64_t kept = 0;
     char tb[RULE_TOD_STRLEN];
 
+    /* A session whose start the capture missed (its SYN and first
+     * packets dropped, e.g. on ports a closed connection just used) lost
+     * an unknown stretch before its first byte: a rule that needs the
+     * whole session (from = NONE) cannot decide either. */
+    if (s->partial && from == SC_TIME_NONE) {
+        snprintf(buf, RULE_DOUBT_MAX, "the capture started after the "
+                 "connection did, and its start could have held %s", what);
+        return buf;
+    }
     if (s->event_count[SMTP_EV_GAP] == 0)
         return NULL;
     for (int i = 0; i < s->nevents; i++) {

@@ -1160,6 +1160,16 @@ static void test_gap_uncertain(void)
     r = run(s);
     expect_uncertain(r, "unanswered-command", "client hole before");
     info_free(s);
+
+    /* a session whose start was not captured (its SYN dropped on ports a
+     * closed connection had just used): body lines read as commands */
+    s = info_new(POSTFIX);
+    s->partial = true;
+    info_unanswered(s, SMTP_VERB_UNKNOWN, T0 + SEC(2), "Date: ...");
+    info_end(s, SMTP_END_CLIENT_CLOSE, T0 + SEC(3));
+    r = run(s);
+    expect_uncertain(r, "unanswered-command", "partial session");
+    info_free(s);
 }
 
 /* tcp-inconsistent: one flag per session, on the first note, with the
