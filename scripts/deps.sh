@@ -25,6 +25,8 @@ for p in $PKGS; do
 done
 if [ -n "$missing" ]; then
     echo "installing:$missing"
-    $SUDO apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q $missing
+    $SUDO apt-get -o DPkg::Lock::Timeout=300 update -q
+    # Wait for dpkg's lock: on a shared machine another apt may hold it.
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=300 \
+        install -y -q $missing
 fi
