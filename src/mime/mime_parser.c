@@ -299,7 +299,15 @@ static size_t header_take(mime_parser *m, const uint8_t *p, size_t n)
         const uint8_t *lf;
         size_t end, seg;
 
-        if (m->line_start && p[i] != '\r' && p[i] != '\n') {
+        if (m->line_start && p[i] == '\r') {
+            /* CRs before a line's first byte decide nothing yet (an empty
+             * line may be "\r\r\n"): take them one by one, so the line
+             * reads the same however the bytes were cut. */
+            m->ent_hbytes++;
+            i++;
+            continue;
+        }
+        if (m->line_start && p[i] != '\n') {
             m->line_start = false;
             m->line_blank = false;
             m->line_new_field = p[i] != ' ' && p[i] != '\t';
