@@ -15,12 +15,19 @@ halfopen: N connections to port 25 (default 100000) from distinct
 bigdata: one session whose DATA message is M MiB (default 1024), sent in
   1460-byte segments, ACKed every 16 segments, ended by <CRLF>.<CRLF>, 250.
 bigbdat: the same message as one BDAT chunk of M MiB ("BDAT n LAST").
+bigattach: one DATA message: a header, then a multipart/mixed body with a
+  text part and one base64 attachment that decodes to M MiB (the message
+  parser's decode-and-hash path at full length).
+manyparts: one DATA message of N parts (default 100000), each a small
+  base64 attachment with its own name (the parser's per-part work and
+  its caps on kept attachments).
 
 Classic pcap, Ethernet, microsecond timestamps, valid IPv4 checksums
 (TCP checksums zero). Written as a stream: the generator's memory does
 not grow with the capture. Deterministic: same arguments, same bytes.
 """
 import argparse
+import base64
 import struct
 import sys
 
@@ -102,6 +109,21 @@ class Conn:
         self.c(FIN | ACK)
         self.s(ACK)
 
+    def send(self, blocks, step=5):
+        """the byte blocks of an iterator, as one stream cut into MSS
+        segments, an ACK from the server every 16 segments."""
+        buf, k = b"", 0
+        for b in blocks:
+            buf += b
+            while len(buf) >= MSS:
+                self.c(ACK, buf[:MSS], step)
+                buf = buf[MSS:]
+                k += 1
+                if k % 16 == 0:
+                    self.s(ACK, step=step)
+        if buf:
+            self.c(ACK, buf, step)
+
     def stream(self, total, step=5):
         """total bytes of message text (no line starts with '.'), in MSS
         segments, an ACK from the server every 16 segments."""
@@ -177,9 +199,60 @@ def bigbdat(w, size):
     conn.quit()
 
 
+MIME_HEAD = (b"From: Stress <stress@client.example>\r\n"
+             b"To: <b@mx.example>\r\n"
+             b"Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n"
+             b"Message-ID: <stress@client.example>\r\n"
+             b"Subject: %s\r\n"
+             b"MIME-Version: 1.0\r\n"
+             b"Content-Type: multipart/mixed; boundary=\"=_b\"\r\n\r\n")
+
+
+def attach_blocks(size):
+    """a multipart body: a text part, then a base64 attachment of size
+    bytes (76-column lines; the decoded bytes repeat 0..255)."""
+    yield MIME_HEAD % b"big attachment"
+    yield (b"--=_b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+           b"--=_b\r\nContent-Type: application/octet-stream\r\n"
+           b"Content-Disposition: attachment; filename=\"big.bin\"\r\n"
+           b"Content-Transfer-Encoding: base64\r\n\r\n")
+    raw = bytes(range(256)) * 3 * 19         # 14592 bytes, a multiple of 57
+    lines = b"".join(base64.b64encode(raw[i:i + 57]) + b"\r\n"
+                     for i in range(0, len(raw), 57))
+    full, rest = divmod(size, len(raw))
+    for _ in range(full):
+        yield lines
+    tail = raw[:rest]
+    yield b"".join(base64.b64encode(tail[i:i + 57]) + b"\r\n"
+                   for i in range(0, len(tail), 57))
+    yield b"--=_b--\r\n"
+
+
+def parts_blocks(n):
+    yield MIME_HEAD % (b"%d parts" % n)
+    for i in range(n):
+        yield (b"--=_b\r\nContent-Type: text/plain; name=\"part%d.txt\"\r\n"
+               b"Content-Disposition: attachment; filename=\"part%d.txt\"\r\n"
+               b"Content-Transfer-Encoding: base64\r\n\r\n"
+               b"aGVsbG8gd29ybGQK\r\n" % (i, i))
+    yield b"--=_b--\r\n"
+
+
+def mime_session(w, blocks):
+    conn = Conn(w, bytes([10, 9, 1, 3]), 50002)
+    ehlo(conn)
+    conn.cmd(b"DATA\r\n", b"354 End data with <CR><LF>.<CR><LF>\r\n")
+    conn.send(blocks)
+    conn.c(PSH | ACK, b".\r\n")
+    conn.s(PSH | ACK, b"250 2.0.0 Ok: queued\r\n", step=1000)
+    conn.quit()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mode", choices=["halfopen", "bigdata", "bigbdat"])
+    ap.add_argument("mode", choices=["halfopen", "bigdata", "bigbdat",
+                                     "bigattach", "manyparts"])
+    ap.add_argument("--parts", type=int, default=100000)
     ap.add_argument("out")
     ap.add_argument("--conns", type=int, default=100000)
     ap.add_argument("--synack-every", type=int, default=3)
@@ -191,6 +264,10 @@ def main():
         halfopen(w, a.conns, a.synack_every, a.established)
     elif a.mode == "bigdata":
         bigdata(w, a.mb << 20)
+    elif a.mode == "bigattach":
+        mime_session(w, attach_blocks(a.mb << 20))
+    elif a.mode == "manyparts":
+        mime_session(w, parts_blocks(a.parts))
     else:
         bigbdat(w, a.mb << 20)
     w.close()

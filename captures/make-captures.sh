@@ -471,9 +471,40 @@ cap_tls_close()   { record tls-server-close.pcap fake starttls-close -- swaks_da
 cap_tls_clear()   { record starttls-cleartext.pcap fake starttls-clear -- client starttls-clear --host 127.0.0.5; }
 TLS=(tls12 tls13_exim tls_465 tls10 tls_badcert tls_expired tls_close tls_clear)
 
+# The message layer's rules. 8-bit: swaks sends a UTF-8 body as is (no BODY=); Postfix's
+# own client, given `sendmail -B 8BITMIME`, declares BODY=8BITMIME to fakesmtp plain
+# (127.0.0.5 as an address literal, so Postfix relays there).
+SWAKS_8BIT='Date: Mon, 17 Sep 2007 12:00:00 +0000
+From: <alice@smtpscope.test>
+To: <manager@company.com>
+Subject: smtpscope 8-bit body
+Message-ID: <8bit@smtpscope.test>
+
+Grüße aus Köln: this body is UTF-8, sent without BODY=8BITMIME.
+'
+swaks_msg() {   # swaks_msg SERVER BODY: as swaks_data, with another message
+    swaks --server "$1" --port 25 --helo client.smtpscope.test \
+        --from alice@smtpscope.test --to manager@company.com \
+        --data "$2" --timeout 20 >>"$WORK/swaks.log" 2>&1
+}
+cap_8bit()            { record 8bit-without-8bitmime.pcap swaks_msg 127.0.0.1 "$SWAKS_8BIT"; }
+postfix_8bit() {
+    printf 'Date: Mon, 17 Sep 2007 12:00:00 +0000\nFrom: <alice@smtpscope.test>\nTo: <bob@[127.0.0.5]>\nSubject: smtpscope 8-bit body, declared\nMessage-ID: <8bit-declared@smtpscope.test>\n\nGr\xc3\xbc\xc3\x9fe aus K\xc3\xb6ln: this body is UTF-8; Postfix declares BODY=8BITMIME.\n' |
+        /usr/sbin/sendmail -B 8BITMIME -f alice@smtpscope.test 'bob@[127.0.0.5]'
+    postqueue -f
+}
+cap_8bit_declared()   { FILTER="tcp port 25 and host 127.0.0.5" SETTLE=6 record 8bit-with-8bitmime.pcap \
+                            fake plain -- postfix_8bit; }
+SWAKS_NODATE='From: <alice@smtpscope.test>
+To: <manager@company.com>
+Subject: smtpscope message without Date and Message-ID
+
+This message has no Date: and no Message-ID: header.
+'
+cap_header_missing()  { record message-header-missing.pcap swaks_msg 127.0.0.1 "$SWAKS_NODATE"; }
 RULES=(no_chunking binarymime_data binarymime_gw binarymime_nochunk binarymime_bdat bdat_rejected masked exchange
        starttls starttls_inject starttls_rej auth smuggle smuggle_ok pipe_bad pipe_ok size_over
-       size_at bdat0 invalid mixed unanswered odd_port)
+       size_at bdat0 invalid mixed unanswered odd_port 8bit 8bit_declared header_missing)
 
 # ---------------------------------------------------------------- main
 # ---- issue 10 (the SMTP model) and issue 9 items 9/10: fake peers only
