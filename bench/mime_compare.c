@@ -19,8 +19,12 @@
  *      $(pkg-config --cflags --libs gmime-3.0)
  *   /usr/bin/time -v /tmp/mime_compare own   < message.eml
  *   /usr/bin/time -v /tmp/mime_compare gmime < message.eml
+ *   /usr/bin/time -v /tmp/mime_compare words-own     (RFC 2047 only)
+ *   /usr/bin/time -v /tmp/mime_compare words-gmime
  */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -117,8 +121,57 @@ static int gmime(void)
     return 0;
 }
 
+/* RFC 2047 words: both decoders on the same strings, outputs compared,
+ * many rounds (for the time line of /usr/bin/time). */
+static const char *const words[] = {
+    "=?ISO-8859-1?Q?Andr=E9?= <andre@example.com>",
+    "=?UTF-8?B?SGVsbG8g?= =?UTF-8?Q?w=C3=B6rld?=",
+    "=?KOI8-R?B?8NLJ18XU?=",
+    "=?windows-1252?Q?=80_rates?=",
+    "(=?ISO-8859-1?Q?a?= =?ISO-8859-2?Q?_b?=)",
+    "plain subject, nothing encoded",
+};
+
+static int decode_words(bool use_gmime, long rounds)
+{
+    size_t nw = sizeof(words) / sizeof(words[0]);
+    int differ = 0;
+
+    g_mime_init();
+    for (size_t i = 0; i < nw; i++) {
+        char *a = mime_decode_words((const uint8_t *)words[i],
+                                    strlen(words[i]), 998);
+        char *b = g_mime_utils_header_decode_text(NULL, words[i]);
+
+        if (strcmp(a, b) != 0) {
+            printf("differ: '%s': ours '%s', gmime '%s'\n", words[i], a, b);
+            differ++;
+        }
+        free(a);
+        g_free(b);
+    }
+    for (long r = 0; r < rounds; r++) {
+        for (size_t i = 0; i < nw; i++) {
+            if (use_gmime) {
+                g_free(g_mime_utils_header_decode_text(NULL, words[i]));
+            } else {
+                free(mime_decode_words((const uint8_t *)words[i],
+                                       strlen(words[i]), 998));
+            }
+        }
+    }
+    printf("%s: %ld rounds of %zu strings, %d differ\n",
+           use_gmime ? "gmime" : "own", rounds, nw, differ);
+    g_mime_shutdown();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "words-own") == 0)
+        return decode_words(false, 100000);
+    if (argc == 2 && strcmp(argv[1], "words-gmime") == 0)
+        return decode_words(true, 100000);
     if (argc == 2 && strcmp(argv[1], "own") == 0)
         return own();
     if (argc == 2 && strcmp(argv[1], "gmime") == 0)

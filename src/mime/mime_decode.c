@@ -8,6 +8,7 @@
  * RFC 2045 says; a quoted-printable '=' not followed by two hex digits
  * or a line break is kept literally, as most readers do.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "mime_internal.h"
@@ -50,29 +51,74 @@ static void emit(decoder *d, const uint8_t *p, size_t n)
         EVP_DigestUpdate(d->md, p, n);
 }
 
+/* One character the slow way: whitespace, line breaks, padding, and
+ * whatever does not fall on a 4-character boundary. Returns o. */
+static size_t b64_one(decoder *d, uint8_t c, uint8_t *out, size_t o)
+{
+    int v = b64_table[c] - 1;
+
+    if (v < 0) {
+        if (c == '=')
+            d->b64_end = true;
+        return o;
+    }
+    d->acc = (d->acc << 6) | (uint32_t)v;
+    d->bits += 6;
+    if (d->bits >= 8) {
+        d->bits -= 8;
+        out[o++] = (uint8_t)(d->acc >> d->bits);
+    }
+    return o;
+}
+
+/* Two base64 characters at once: pair[a | b << 8] is their 12 bits, or
+ * 0xffff when either is not in the alphabet. Built on first use (128 KB,
+ * of which the ~12 KB of valid pairs are what a decode touches). */
+static uint16_t pair[65536];
+static pthread_once_t pair_once = PTHREAD_ONCE_INIT;
+
+static void pair_init(void)
+{
+    for (unsigned i = 0; i < 65536; i++) {
+        int a = b64_table[i & 0xff] - 1, b = b64_table[i >> 8] - 1;
+
+        pair[i] = a < 0 || b < 0 ? 0xffff : (uint16_t)(a << 6 | b);
+    }
+}
+
+/* Base64 is most of the bytes of most mail: whole groups of 4 alphabet
+ * characters (19 per 76-column line) are decoded two pairs at a time;
+ * the line break and anything unusual go through b64_one. */
 static void feed_b64(decoder *d, const uint8_t *p, size_t n)
 {
     uint8_t out[DEC_OUT];
-    size_t o = 0, i;
+    size_t o = 0, i = 0;
 
-    for (i = 0; i < n && !d->b64_end; i++) {
-        int v = b64_table[p[i]] - 1;
+    pthread_once(&pair_once, pair_init);    /* capture workers may be threads */
+    while (i < n && !d->b64_end) {
+        if (d->bits == 0) {
+            while (i + 4 <= n && o + 3 <= sizeof(out)) {
+                uint32_t x = pair[p[i] | (unsigned)p[i + 1] << 8];
+                uint32_t y = pair[p[i + 2] | (unsigned)p[i + 3] << 8];
+                uint32_t v;
 
-        if (v < 0) {
-            if (p[i] == '=')
-                d->b64_end = true;
-            continue;
-        }
-        d->acc = (d->acc << 6) | (uint32_t)v;
-        d->bits += 6;
-        if (d->bits >= 8) {
-            d->bits -= 8;
-            out[o++] = (uint8_t)(d->acc >> d->bits);
-            if (o == sizeof(out)) {
-                emit(d, out, o);
-                o = 0;
+                if ((x | y) & 0x8000)
+                    break;
+                v = x << 12 | y;
+                out[o] = (uint8_t)(v >> 16);
+                out[o + 1] = (uint8_t)(v >> 8);
+                out[o + 2] = (uint8_t)v;
+                o += 3;
+                i += 4;
             }
         }
+        if (o + 3 > sizeof(out)) {
+            emit(d, out, o);
+            o = 0;
+            continue;
+        }
+        if (i < n)
+            o = b64_one(d, p[i++], out, o);
     }
     emit(d, out, o);
 }
