@@ -54,7 +54,9 @@ struct mime_parser {
     EVP_MD_CTX *md;
 
     /* header line assembly */
-    uint8_t field[MIME_FIELD_MAX];
+    uint8_t *field;                     /* MIME_FIELD_MAX bytes, only while a
+                                           header is read (a long body holds
+                                           no buffer); NULL otherwise */
     size_t flen;
     bool field_open;
     bool line_start;                    /* next byte starts a physical line */
@@ -72,18 +74,26 @@ struct mime_parser {
 
 /* ---- entities ---- */
 
-static void ent_clear(mime_parser *m)
+static void ent_strings_free(mime_parser *m)
 {
     free(m->ent_type);
     free(m->ent_boundary);
     free(m->ent_name);
     free(m->ent_filename);
     m->ent_type = m->ent_boundary = m->ent_name = m->ent_filename = NULL;
+}
+
+/* A header starts: forget the last entity, have a field buffer. */
+static void ent_clear(mime_parser *m)
+{
+    ent_strings_free(m);
     m->ent_attachment = false;
     m->ent_enc = ENC_IDENTITY;
     m->ent_hbytes = 0;
     m->flen = 0;
     m->field_open = false;
+    if (m->field == NULL)
+        m->field = malloc(MIME_FIELD_MAX);   /* NULL: fields are not read */
     m->line_start = true;
     m->line_blank = true;
 }
@@ -154,6 +164,9 @@ static void body_begin(mime_parser *m)
     m->holding = false;
     m->pend_brk = 0;
     m->cr_held = false;
+    free(m->field);
+    m->field = NULL;
+    m->flen = 0;
     if (multi) {
         level *l = &m->stack[m->depth++];
 
@@ -233,7 +246,7 @@ static void field_done(mime_parser *m)
     const uint8_t *colon;
     size_t nlen, v, e = m->flen;
 
-    if (!m->field_open)
+    if (!m->field_open || f == NULL)
         return;
     m->field_open = false;
     colon = memchr(f, ':', m->flen);
@@ -256,7 +269,8 @@ static void field_put(mime_parser *m, const uint8_t *p, size_t n)
 {
     size_t room = MIME_FIELD_MAX - m->flen;
 
-    if (!m->field_open || m->ent_skip || m->ent_hbytes > MIME_HEADER_MAX)
+    if (!m->field_open || m->field == NULL || m->ent_skip ||
+        m->ent_hbytes > MIME_HEADER_MAX)
         return;
     if (n > room) {
         n = room;
@@ -280,7 +294,7 @@ static bool header_line_end(mime_parser *m)
         return true;
     }
     /* A part without a blank line before the next boundary. */
-    if (m->line_new_field && m->depth > 0 && m->flen > 0 &&
+    if (m->line_new_field && m->depth > 0 && m->flen > 0 && m->field != NULL &&
         m->field[0] == '-' && boundary_line(m, m->field, m->flen)) {
         m->field_open = false;
         return true;
@@ -627,7 +641,8 @@ void mime_parser_free(mime_parser *m)
 {
     if (m == NULL)
         return;
-    ent_clear(m);
+    ent_strings_free(m);
+    free(m->field);
     EVP_MD_CTX_free(m->md);
     mime_message_free(m->msg);
     free(m);
