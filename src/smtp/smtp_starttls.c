@@ -23,6 +23,7 @@
 #define REC_HANDSHAKE 22
 #define REC_MAJOR 3
 #define REC_MINOR_MAX 4
+#define SSL2_CLIENT_HELLO 1
 
 static void tls_line(void *ctx, sc_dir dir, sc_time ts, const char *text)
 {
@@ -63,9 +64,13 @@ bool smtp_tls_owns(const smtp_session *s, sc_dir dir)
     return m == TLSM_PEEK || m == TLSM_TLS || m == TLSM_LOST;
 }
 
-/* Is the prefix (1..3 bytes) still possibly a TLS record header? */
+/* Is the prefix (1..3 bytes) still possibly a TLS record header? An
+ * SSLv2-format ClientHello (a 2-byte length with the top bit set, then
+ * message type 1) counts too: old clients sent it; it is no cleartext. */
 static bool could_be_record(const uint8_t *p, size_t n)
 {
+    if ((p[0] & 0x80) != 0)
+        return n < 3 || p[2] == SSL2_CLIENT_HELLO;
     if (p[0] != REC_HANDSHAKE && p[0] != REC_ALERT)
         return false;
     if (n >= 2 && p[1] != REC_MAJOR)

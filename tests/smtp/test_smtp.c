@@ -889,6 +889,23 @@ static void test_implicit_tls(void)
     CHECK(count_events(in, SMTP_EV_STARTTLS_NOT_TLS) == 0);
     CHECK(count_events(in, SMTP_EV_UNMATCHED_REPLY) == 0);
     smtp_session_free(s);
+
+    /* an SSLv2-format ClientHello after STARTTLS is TLS, not cleartext */
+    o.implicit_tls = false;
+    s = smtp_session_new(&o);
+    in = smtp_session_info(s);
+    smtp_session_feed(s, SC_DIR_SERVER, (const uint8_t *)BANNER,
+                      strlen(BANNER), T0);
+    smtp_session_feed(s, SC_DIR_CLIENT, (const uint8_t *)"STARTTLS\r\n", 10,
+                      T0 + 1);
+    smtp_session_feed(s, SC_DIR_SERVER, (const uint8_t *)"220 go\r\n", 8,
+                      T0 + 2);
+    smtp_session_feed(s, SC_DIR_CLIENT,
+                      (const uint8_t *)"\x80\x2e\x01\x03\x01\x00\x15", 7,
+                      T0 + 3);
+    smtp_session_finish(s, SMTP_END_CLIENT_CLOSE, T0 + 4);
+    CHECK(in->tls && count_events(in, SMTP_EV_STARTTLS_NOT_TLS) == 0);
+    smtp_session_free(s);
     printf("ok implicit-tls\n");
 }
 
