@@ -554,6 +554,10 @@ def secrets(tmp, captures):
         rc, so2, se2 = run(["-a", "-r", os.path.join(captures, name),
                             "-j", "-"])
         outputs["-j -"] = so2 + se2
+        # and the flat TSV view (--format tsv, a line per transaction)
+        rc, so3, se3 = run(["-a", "-r", os.path.join(captures, name),
+                            "--format", "tsv"])
+        outputs["--format tsv"] = so3 + se3
         for label, blob in outputs.items():
             for n in needles:
                 if n in blob:

@@ -14,7 +14,24 @@
 
 #include "smtpscope/outcome.h"
 #include "smtpscope/smtp.h"
+#include "smtpscope/wire.h"
 #include "require.h"
+
+/* Text as wire_text_copy() shows it: no control byte or DEL, valid UTF-8
+ * (cleaning it again changes nothing). */
+static bool shown(const char *t)
+{
+    char again[1024];
+    size_t n = strlen(t);
+
+    for (const char *p = t; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return false;
+    if (n >= sizeof(again) / 4)
+        return true;
+    wire_text_copy(again, sizeof(again), (const uint8_t *)t, n, n);
+    return strcmp(again, t) == 0;
+}
 
 static void check_invariants(const smtp_info *in)
 {
@@ -54,12 +71,13 @@ static void check_invariants(const smtp_info *in)
 
         REQUIRE((unsigned)e->type < SMTP_EV__COUNT);
         REQUIRE(strlen(e->text) < sizeof(e->text));
-        for (const char *p = e->text; *p; p++)
-            REQUIRE(*p >= 0x20 && *p < 0x7f);   /* filtered */
+        REQUIRE(shown(e->text));
     }
     for (int i = 0; i < in->ntranscript; i++)
-        for (const char *p = in->transcript[i].text; *p; p++)
-            REQUIRE(*p >= 0x20 && *p < 0x7f);
+        REQUIRE(shown(in->transcript[i].text));
+    for (int i = 0; i < in->unanswered && i < 8; i++)
+        REQUIRE(shown(in->unanswered_text[i]));
+    REQUIRE(in->helo_name == NULL || shown(in->helo_name));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
