@@ -469,7 +469,26 @@ cap_tls_badcert() { record tls-cert-rejected.pcap openssl_smtp 127.0.0.6:25 -sta
 cap_tls_expired() { record tls-expired-cert.pcap swaks_data 127.0.0.8 -tls --tls-protocol tlsv1_2; }
 cap_tls_close()   { record tls-server-close.pcap fake starttls-close -- swaks_data 127.0.0.5 -tls; }
 cap_tls_clear()   { record starttls-cleartext.pcap fake starttls-clear -- client starttls-clear --host 127.0.0.5; }
-TLS=(tls12 tls13_exim tls_465 tls10 tls_badcert tls_expired tls_close tls_clear)
+# A completed TLS 1.0 handshake with a SHA-1 signed RSA-1024 certificate: no MTA of
+# Debian 12 (OpenSSL 3, security level 1) completes one, so both ends are openssl at
+# @SECLEVEL=0, s_server on 127.0.0.9:465 (implicit TLS: only the handshake matters)
+tls10_weak_session() {
+    local d="$WORK/legacy"
+    mkdir -p "$d"
+    [ -f "$d/c.pem" ] || openssl req -x509 -newkey rsa:1024 -nodes -sha1 -days 3650 \
+        -subj /CN=legacy.company.com -keyout "$d/k.pem" -out "$d/c.pem" 2>/dev/null
+    # s_server quits at EOF on stdin: keep it open while the client runs
+    sleep 8 | timeout 10 openssl s_server -accept 127.0.0.9:465 -cert "$d/c.pem" \
+        -key "$d/k.pem" -tls1 -cipher 'DEFAULT:@SECLEVEL=0' -naccept 1 \
+        >>"$WORK/openssl.log" 2>&1 &
+    local sp=$!
+    sleep 1
+    (sleep 1; printf 'EHLO client.smtpscope.test\r\n'; sleep 1) | timeout 10 openssl s_client \
+        -connect 127.0.0.9:465 -tls1 -cipher 'DEFAULT:@SECLEVEL=0' >>"$WORK/openssl.log" 2>&1 || true
+    wait $sp || true
+}
+cap_tls10_weak()  { FILTER='tcp port 465' record tls10-weak-465.pcap tls10_weak_session; }
+TLS=(tls12 tls13_exim tls_465 tls10 tls_badcert tls_expired tls_close tls_clear tls10_weak)
 
 # The message layer's rules. 8-bit: swaks sends a UTF-8 body as is (no BODY=); Postfix's
 # own client, given `sendmail -B 8BITMIME`, declares BODY=8BITMIME to fakesmtp plain
