@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Stretch the silences of a capture to real-world length (standard library only).
 
 Usage: retime.py SECONDS IN.pcap OUT.pcap
