@@ -18,25 +18,81 @@
 #include "capture_internal.h"
 
 #define DETECT_SLOTS 8192           /* power of two */
+/* -w: a candidate's packets before its first bytes (SYN, SYN-ACK, ACK,
+ * a repeated SYN) are kept, so the written file holds the handshake. */
+#define DETECT_HELD_MAX 4
+#define DETECT_HELD_BYTES 512       /* larger ones are not kept */
 
 typedef struct detect_slot {
     capture_key key;                /* client = the SYN's sender */
     uint32_t cisn, sisn;
     bool used, have_sisn;
+    capture_packet *held[DETECT_HELD_MAX];  /* each with its bytes */
+    int nheld;
 } detect_slot;
 
 struct capture_detect {
+    bool keep;                      /* hold handshake packets (-w) */
     detect_slot slot[DETECT_SLOTS];
+    detect_slot found;              /* the last detected one's packets */
 };
 
-capture_detect *capture_detect_new(void)
+capture_detect *capture_detect_new(bool keep_packets)
 {
-    return calloc(1, sizeof(capture_detect));
+    capture_detect *d = calloc(1, sizeof(capture_detect));
+
+    if (d != NULL)
+        d->keep = keep_packets;
+    return d;
+}
+
+static void drop_held(detect_slot *s)
+{
+    int i;
+
+    for (i = 0; i < s->nheld; i++)
+        free(s->held[i]);
+    s->nheld = 0;
 }
 
 void capture_detect_free(capture_detect *d)
 {
+    int i;
+
+    if (d == NULL)
+        return;
+    for (i = 0; i < DETECT_SLOTS; i++)
+        drop_held(&d->slot[i]);
+    drop_held(&d->found);
     free(d);
+}
+
+static void keep(capture_detect *d, detect_slot *s, const capture_segment *seg)
+{
+    const capture_packet *pkt = seg->pkt;
+    capture_packet *n;
+
+    if (!d->keep || pkt == NULL || s->nheld == DETECT_HELD_MAX ||
+        pkt->caplen > DETECT_HELD_BYTES)
+        return;
+    n = malloc(sizeof(*n) + pkt->caplen);
+    if (n == NULL)
+        return;                 /* the copy is lost, not the analysis */
+    *n = *pkt;
+    memcpy(n + 1, pkt->data, pkt->caplen);
+    n->data = (const uint8_t *)(n + 1);
+    s->held[s->nheld++] = n;
+}
+
+void capture_detect_handover(capture_detect *d, capture_conn *c,
+                             const capture_handlers *h)
+{
+    int i;
+
+    if (h->packet != NULL && c->state == CAPTURE_CONN_OPEN)
+        for (i = 0; i < d->found.nheld; i++)
+            h->packet(h->ctx, c->stream, d->found.held[i]);
+    drop_held(&d->found);
 }
 
 capture_key capture_key_of(const capture_segment *seg, bool from_client)
@@ -137,10 +193,12 @@ capture_detect_verdict capture_detect_segment(capture_detect *d,
         capture_key k = capture_key_of(seg, true);
 
         s = slot_of(d, &k);
+        drop_held(s);
         memset(s, 0, sizeof *s);
         s->key = k;
         s->cisn = seg->seq;
         s->used = true;
+        keep(d, s, seg);
         return CAPTURE_DETECT_WAIT;
     }
     s = find(d, seg, from_client);
@@ -148,23 +206,30 @@ capture_detect_verdict capture_detect_segment(capture_detect *d,
         return CAPTURE_DETECT_NO;
     if (seg->flags & (CAPTURE_TH_RST | CAPTURE_TH_FIN)) {
         s->used = false;
+        drop_held(s);
         return CAPTURE_DETECT_NO;
     }
     if ((seg->flags & CAPTURE_TH_SYN) && !*from_client) {
         s->sisn = seg->seq;
         s->have_sisn = true;
+        keep(d, s, seg);
         return CAPTURE_DETECT_WAIT;
     }
-    if (seg->payload_len == 0)
+    if (seg->payload_len == 0) {
+        keep(d, s, seg);
         return CAPTURE_DETECT_WAIT;
+    }
     /* the direction's first bytes, or nothing is decided by them */
     first = *from_client ? seg->seq == s->cisn + 1
                          : s->have_sisn && seg->seq == s->sisn + 1;
     s->used = false;
-    if (!first)
-        return CAPTURE_DETECT_NO;
     pay = wire_cursor_make(seg->payload, seg->payload_len);
-    if (*from_client ? is_hello(pay) : is_greeting(pay))
-        return CAPTURE_DETECT_SMTP;
-    return CAPTURE_DETECT_NO;
+    if (!first || !(*from_client ? is_hello(pay) : is_greeting(pay))) {
+        drop_held(s);
+        return CAPTURE_DETECT_NO;
+    }
+    drop_held(&d->found);
+    d->found = *s;              /* the held packets move over */
+    s->nheld = 0;
+    return CAPTURE_DETECT_SMTP;
 }

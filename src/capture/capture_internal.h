@@ -338,9 +338,15 @@ typedef enum capture_detect_verdict {
     CAPTURE_DETECT_SMTP         /* SMTP: follow it from this segment */
 } capture_detect_verdict;
 
-/* A fixed-size candidate table (about 0.5 MB); NULL when out of memory. */
-capture_detect *capture_detect_new(void);
+/* A fixed-size candidate table (about 0.8 MB); NULL when out of memory.
+ * keep_packets (-w): a candidate's handshake packets are kept (copies of
+ * at most 512 bytes, 4 per candidate) for capture_detect_handover. */
+capture_detect *capture_detect_new(bool keep_packets);
 void capture_detect_free(capture_detect *d);
+/* After CAPTURE_DETECT_SMTP and the connection's creation: its held
+ * handshake packets go to h->packet (when c is open), then are freed. */
+void capture_detect_handover(capture_detect *d, capture_conn *c,
+                             const capture_handlers *h);
 
 /* A segment of a connection on no SMTP port. SMTP when it carries the
  * first bytes of a direction of a connection whose SYN was seen, and they

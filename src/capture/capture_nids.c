@@ -1229,6 +1229,8 @@ void capture_nids_segment(const capture_segment *seg, sc_time ts)
         return;
     }
     capture_conns_touch(&g.conns, c, ts);
+    if (detected)               /* -w: its handshake first */
+        capture_detect_handover(g.detect, c, g.h);
     if (g.h->packet && seg->pkt)
         capture_write_segment(c, seg, g.h);
     g.cur = c;
@@ -1281,7 +1283,7 @@ int capture_nids_start(const capture_opts *opts, const capture_handlers *h,
     g.st = st;
     g.dead = pcap_open_dead(DLT_RAW, CAPTURE_PKT_MAX);
     if (opts->any_port)
-        g.detect = capture_detect_new();
+        g.detect = capture_detect_new(h->packet != NULL);
     if (!g.dead || (opts->any_port && !g.detect) ||
         capture_conns_init(&g.conns, (size_t)max) < 0) {
         snprintf(err, errlen, "cannot start the reassembler: out of memory");

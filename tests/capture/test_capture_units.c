@@ -257,7 +257,7 @@ static capture_detect_verdict det(capture_detect *d, bool from_client,
 
 static void check_detect(void)
 {
-    capture_detect *d = capture_detect_new();
+    capture_detect *d = capture_detect_new(false);
     const uint8_t syn = CAPTURE_TH_SYN, ack = CAPTURE_TH_ACK;
     bool fc = true;
 

@@ -197,6 +197,14 @@ def test_write(tmp):
         got = digest(sessions(["-r", out])) if rc == 0 else None
         if got != want:
             fail(case, "%s: -a -w gives %r, want %r" % (name, got, want))
+    # -p any: a session found by its first bytes keeps its handshake in
+    # -w, so the file read again with -p any gives it back whole
+    src = os.path.join(CAPS, "smtp-odd-port.pcap")
+    want = digest(sessions(["-r", src, "-p", "any"]))
+    rc, _, err = run(["-r", src, "-p", "any", "-q", "-a", "-w", out])
+    got = digest(sessions(["-r", out, "-p", "any"])) if rc == 0 else None
+    if not want or got != want:
+        fail(case, "-p any -a -w gives %r, want %r" % (got, want))
     # sessions over the hold cap: written whatever their verdict, and said
     big = os.path.join(tmp, "bigbody.pcap")
     subprocess.run([GEN, "--sessions", "40", "--seed", "3", "--body-scale",
