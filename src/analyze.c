@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "smtpscope/analyze.h"
+#include "smtpscope/progress.h"
 #include "analyze_park.h"
 
 /* Live: idle connections whose uid is remembered for a second part. */
@@ -358,35 +359,6 @@ static void drain_park(pipeline *p)
     p->idle = NULL;
 }
 
-/*
- * The offline progress line: "37%  65.0/175.0 MB  212992 packets
- * 1234 sessions  98.1 MB/s  0:01 left" when the size is known (a file),
- * "12.0 MB  ..." without percent and time left when not (a pipe).
- */
-static void progress_line(char *buf, size_t n, uint64_t done, uint64_t total,
-                          uint64_t packets, uint64_t sessions, double el)
-{
-    double rate = (double)done / el;
-    int len = 0;
-
-    if (total > 0 && done <= total)
-        len = snprintf(buf, n, "%3d%%  %.1f/%.1f MB", (int)(done * 100 / total),
-                       (double)done / 1e6, (double)total / 1e6);
-    else
-        len = snprintf(buf, n, "%.1f MB", (double)done / 1e6);
-    if (len < 0 || (size_t)len >= n)
-        return;
-    len += snprintf(buf + len, n - (size_t)len, "  %" PRIu64 " packets  %"
-                    PRIu64 " sessions  %.1f MB/s", packets, sessions,
-                    rate / 1e6);
-    if (total > 0 && done <= total && rate > 0 && (size_t)len < n) {
-        double left = (double)(total - done) / rate;
-
-        snprintf(buf + len, n - (size_t)len, "  %d:%02d left",
-                 (int)(left / 60), (int)left % 60);
-    }
-}
-
 /* Offline, on a terminal's stderr: the progress line, redrawn a few
  * times a second once the run has taken a second (shorter runs show
  * nothing); erased before other output, and at the end. */
@@ -401,8 +373,8 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
         t - p->last_draw < PROGRESS_EVERY)
         return;
     p->last_draw = t;
-    progress_line(line, sizeof(line), done, total, p->stats->packets,
-                  p->closed, el);
+    progress_format(line, sizeof(line), done, total, p->stats->packets,
+                    p->closed, el);
     fprintf(stderr, "\r%s\033[K", line);
     fflush(stderr);
     p->drawn = true;
