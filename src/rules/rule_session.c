@@ -169,6 +169,46 @@ static bool capture_stopped(smtp_end e)
     return e == SMTP_END_CAPTURE_END || e == SMTP_END_EVICTED;
 }
 
+/* The advice of unanswered-command: the greeting never came, the end of
+ * data was never answered, and who ended the session. */
+static void unanswered_hint(const smtp_info *s, sbuf *h, bool banner,
+                            bool eod, bool server_ended)
+{
+    if (banner)
+        sb_printf(h, "The server accepted the connection but never sent "
+                     "its greeting: it is overloaded or tarpitting, or a "
+                     "proxy or firewall holds the connection. ");
+    else if (eod)
+        sb_printf(h, "The server never answered the end of the message: "
+                     "content scanning (antivirus, milter, spam filter) "
+                     "stalled, or a device cut the connection; the sender "
+                     "will retry and may deliver duplicates. Check the "
+                     "scanner's timeouts and the server's log at that "
+                     "time. ");
+    switch (server_ended ? SMTP_END_SERVER_CLOSE : s->end) {
+    case SMTP_END_SERVER_CLOSE:
+    case SMTP_END_RESET:
+        sb_printf(h, "The server, or a device in front of it, dropped the "
+                     "connection without a reply: check the server's log "
+                     "at that time (crash, policy drop, connection limits) "
+                     "and any firewall or IPS inspecting SMTP.");
+        break;
+    case SMTP_END_CLIENT_CLOSE:
+        sb_printf(h, "The client gave up waiting: the server is slow to "
+                     "answer (DNS/RBL lookups, tarpitting, scanning). Find "
+                     "the delay in the server's log; raise the client's "
+                     "timeout only if the delay is legitimate.");
+        break;
+    default:
+        if (!eod && !banner)
+            sb_printf(h, "The server is stalled or very slow (DNS/RBL "
+                         "lookups, tarpitting, scanning): check its log for "
+                         "that time. ");
+        sb_printf(h, "Capture longer to see whether a reply comes.");
+        break;
+    }
+}
+
 void rule_unanswered_command(const smtp_info *s, rule_ctx *cx)
 {
     bool drop_rule = rule_ctx_enabled(cx, "drop-after-bdat") &&
@@ -234,39 +274,7 @@ void rule_unanswered_command(const smtp_info *s, rule_ctx *cx)
              n == 1 ? "a command was" : "commands were", list,
              smtp_end_phrase(s->end), rule_tod(s->end_time, tb));
     sb_init(&h, hint, sizeof(hint));
-    if (banner)
-        sb_printf(&h, "The server accepted the connection but never sent "
-                      "its greeting: it is overloaded or tarpitting, or a "
-                      "proxy or firewall holds the connection. ");
-    else if (eod)
-        sb_printf(&h, "The server never answered the end of the message: "
-                      "content scanning (antivirus, milter, spam filter) "
-                      "stalled, or a device cut the connection; the sender "
-                      "will retry and may deliver duplicates. Check the "
-                      "scanner's timeouts and the server's log at that "
-                      "time. ");
-    switch (server_ended ? SMTP_END_SERVER_CLOSE : s->end) {
-    case SMTP_END_SERVER_CLOSE:
-    case SMTP_END_RESET:
-        sb_printf(&h, "The server, or a device in front of it, dropped the "
-                      "connection without a reply: check the server's log "
-                      "at that time (crash, policy drop, connection limits) "
-                      "and any firewall or IPS inspecting SMTP.");
-        break;
-    case SMTP_END_CLIENT_CLOSE:
-        sb_printf(&h, "The client gave up waiting: the server is slow to "
-                      "answer (DNS/RBL lookups, tarpitting, scanning). Find "
-                      "the delay in the server's log; raise the client's "
-                      "timeout only if the delay is legitimate.");
-        break;
-    default:
-        if (!eod && !banner)
-            sb_printf(&h, "The server is stalled or very slow (DNS/RBL "
-                          "lookups, tarpitting, scanning): check its log for "
-                          "that time. ");
-        sb_printf(&h, "Capture longer to see whether a reply comes.");
-        break;
-    }
+    unanswered_hint(s, &h, banner, eod, server_ended);
     rule_raise_doubt(cx, first, doubt, hint, "%s", ev);
 }
 

@@ -242,6 +242,79 @@ static void no_command(smtp_session *s, const smtp_reply *rp, sc_time ts)
     }
 }
 
+/* A 4xx/5xx reply, noted with the command and transaction it answers. */
+static void error_event(smtp_session *s, const pending *p,
+                        const smtp_reply *r, sc_time ts)
+{
+    int ev = smtp_event_add(s, SMTP_EV_ERROR_REPLY, ts, SC_DIR_SERVER,
+                            p->verb, 0, r->code, (const uint8_t *)r->text,
+                            strlen(r->text));
+    smtp_event *e = smtp_event_at(s, ev);
+
+    if (e != NULL)
+        e->txn = p->txn;
+}
+
+static void on_rcpt_reply(smtp_txn *t, const smtp_reply *r)
+{
+    int code = r->code;
+
+    if (t == NULL)
+        return;
+    /* Counts by class, and the first refusal of each: when no
+     * recipient is accepted they decide the message's outcome. */
+    if (code >= 200 && code < 300) {
+        t->rcpt_accepted++;
+    } else if (code >= 400 && code < 500) {
+        if (t->rcpt_deferred++ == 0)
+            t->rcpt_defer_reply = *r;
+    } else if (code >= 500) {
+        if (t->rcpt_rejected++ == 0)
+            t->rcpt_reject_reply = *r;
+    }
+}
+
+/* BDAT's reply: the chunk's, and the transaction's final one for LAST. */
+static void on_bdat_reply(smtp_session *s, const pending *p, smtp_txn *t,
+                          const smtp_reply *r, sc_time ts)
+{
+    smtp_chunk *c = p->chunk >= 0 ? smtp_chunk_at(s, p->txn, p->chunk)
+                                  : NULL;
+    bool open_one = s->state == SMTP_ST_CHUNK && p->txn == s->cur_txn &&
+                    p->chunk == s->cur_chunk;
+
+    if (c == NULL && open_one)
+        c = smtp_chunk_cur(s);
+    /* A refusal or a timeout while the chunk is incomplete: the server
+     * stopped reading it. A 2xx says the server has the whole chunk,
+     * so the missing bytes are the capture's, not the wire's: keep
+     * counting what follows as chunk data. */
+    if (open_one && r->code >= 400)
+        smtp_chunk_cut(s, SMTP_CHUNK_CUT_REPLY, ts, r->code);
+    if (c != NULL) {
+        c->reply = *r;
+        if (c->last && t != NULL) {
+            t->reply = *r;
+            end_txn(s, p->txn);
+        }
+    }
+}
+
+static void on_starttls_reply(smtp_session *s, int code, sc_time ts)
+{
+    event_code(s, s->injection_event, code);
+    if (code == 220) {
+        smtp_event_add(s, SMTP_EV_TLS_STARTED, ts, SC_DIR_SERVER,
+                       SMTP_VERB_STARTTLS, 0, code, NULL, 0);
+        smtp_transcript(s, ts, SC_DIR_SERVER, "<TLS from here on>");
+        smtp_client_release(s, true);
+        smtp_tls_begin(s, ts);
+    } else if (s->state == SMTP_ST_STARTTLS_WAIT) {
+        smtp_set_state(s, SMTP_ST_COMMAND);
+        smtp_client_release(s, false);
+    }
+}
+
 static void on_reply(smtp_session *s, int code, sc_time ts)
 {
     smtp_info *in = &s->info;
@@ -259,15 +332,8 @@ static void on_reply(smtp_session *s, int code, sc_time ts)
         no_command(s, &r, ts);
         return;
     }
-    if (code >= 400) {
-        int ev = smtp_event_add(s, SMTP_EV_ERROR_REPLY, ts, SC_DIR_SERVER,
-                                p.verb, 0, code, (const uint8_t *)r.text,
-                                strlen(r.text));
-        smtp_event *e = smtp_event_at(s, ev);
-
-        if (e != NULL)
-            e->txn = p.txn;
-    }
+    if (code >= 400)
+        error_event(s, &p, &r, ts);
     t = p.txn >= 0 ? smtp_txn_at(s, p.txn) : smtp_txn_cur(s);
     if (t != NULL && txn_command(&p))
         t->last_reply = r;
@@ -303,59 +369,16 @@ static void on_reply(smtp_session *s, int code, sc_time ts)
             t->mail_reply = r;
         break;
     case SMTP_VERB_RCPT:
-        if (t == NULL)
-            break;
-        /* Counts by class, and the first refusal of each: when no
-         * recipient is accepted they decide the message's outcome. */
-        if (code >= 200 && code < 300) {
-            t->rcpt_accepted++;
-        } else if (code >= 400 && code < 500) {
-            if (t->rcpt_deferred++ == 0)
-                t->rcpt_defer_reply = r;
-        } else if (code >= 500) {
-            if (t->rcpt_rejected++ == 0)
-                t->rcpt_reject_reply = r;
-        }
+        on_rcpt_reply(t, &r);
         break;
     case SMTP_VERB_DATA:
         on_data_reply(s, t, &r, ts);
         break;
-    case SMTP_VERB_BDAT: {
-        smtp_chunk *c = p.chunk >= 0 ? smtp_chunk_at(s, p.txn, p.chunk)
-                                     : NULL;
-        bool open_one = s->state == SMTP_ST_CHUNK && p.txn == s->cur_txn &&
-                        p.chunk == s->cur_chunk;
-
-        if (c == NULL && open_one)
-            c = smtp_chunk_cur(s);
-        /* A refusal or a timeout while the chunk is incomplete: the server
-         * stopped reading it. A 2xx says the server has the whole chunk,
-         * so the missing bytes are the capture's, not the wire's: keep
-         * counting what follows as chunk data. */
-        if (open_one && code >= 400)
-            smtp_chunk_cut(s, SMTP_CHUNK_CUT_REPLY, ts, code);
-        if (c != NULL) {
-            c->reply = r;
-            if (c->last && t != NULL) {
-                t->reply = r;
-                end_txn(s, p.txn);
-            }
-        }
+    case SMTP_VERB_BDAT:
+        on_bdat_reply(s, &p, t, &r, ts);
         break;
-    }
     case SMTP_VERB_STARTTLS:
-        event_code(s, s->injection_event, code);
-        if (code == 220) {
-            smtp_event_add(s, SMTP_EV_TLS_STARTED, ts, SC_DIR_SERVER,
-                           SMTP_VERB_STARTTLS, 0, code, NULL, 0);
-            smtp_transcript(s, ts, SC_DIR_SERVER,
-                            "<TLS from here on>");
-            smtp_client_release(s, true);
-            smtp_tls_begin(s, ts);
-        } else if (s->state == SMTP_ST_STARTTLS_WAIT) {
-            smtp_set_state(s, SMTP_ST_COMMAND);
-            smtp_client_release(s, false);
-        }
+        on_starttls_reply(s, code, ts);
         break;
     case SMTP_VERB_QUIT:
         in->quit_reply = r;

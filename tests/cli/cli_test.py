@@ -536,6 +536,7 @@ def secrets(tmp, captures):
                base64.b64encode(user + b"\0" + user + b"\0" + password)]
     names = sorted(n for n in os.listdir(captures)
                    if n.endswith((".pcap", ".pcapng")))
+    has_html = b"--html" in b"".join(run(["--help"])[1:])
     if "cleartext-auth.pcap" not in names:
         fail("secrets", "captures/cleartext-auth.pcap is missing")
     for name in names:
@@ -558,6 +559,12 @@ def secrets(tmp, captures):
         rc, so3, se3 = run(["-a", "-r", os.path.join(captures, name),
                             "--format", "tsv"])
         outputs["--format tsv"] = so3 + se3
+        # and the HTML report, once the binary has one
+        if has_html:
+            h = os.path.join(d, "r.html")
+            run(["-a", "-r", os.path.join(captures, name), "--html", h])
+            outputs["--html"] = open(h, "rb").read() \
+                if os.path.exists(h) else b""
         for label, blob in outputs.items():
             for n in needles:
                 if n in blob:
