@@ -488,7 +488,17 @@ tls10_weak_session() {
     wait $sp || true
 }
 cap_tls10_weak()  { FILTER='tcp port 465' record tls10-weak-465.pcap tls10_weak_session; }
-TLS=(tls12 tls13_exim tls_465 tls10 tls_badcert tls_expired tls_close tls_clear tls10_weak)
+# converted: the capture joins tls12-starttls.pcap's connection at its first encrypted
+# application-data record (as a capture started during a long TLS session does)
+cap_tls_midstream() {
+    [ -f "$HERE/tls12-starttls.pcap" ] || cap_tls12
+    local first
+    first=$(tshark -r "$HERE/tls12-starttls.pcap" -Y 'tls.record.content_type == 23' \
+        -T fields -e frame.number 2>/dev/null | head -1)
+    editcap -r "$HERE/tls12-starttls.pcap" "$HERE/tls-midstream.pcap" "$first-100000"
+}
+TLS=(tls12 tls13_exim tls_465 tls10 tls_badcert tls_expired tls_close tls_clear tls10_weak
+     tls_midstream)
 
 # The message layer's rules. 8-bit: swaks sends a UTF-8 body as is (no BODY=); Postfix's
 # own client, given `sendmail -B 8BITMIME`, declares BODY=8BITMIME to fakesmtp plain

@@ -58,6 +58,8 @@ typedef struct tls_cert {
 
 typedef struct tls_info {
     bool implicit;                /* from the first byte (port 465) */
+    bool joined;                  /* the capture joined after the handshake:
+                                     every record is taken as encrypted */
     sc_time first_time;           /* first TLS byte seen */
 
     /* ClientHello */
@@ -115,6 +117,9 @@ void tls_conn_feed(tls_conn *t, sc_dir dir, const uint8_t *buf, size_t len,
                    sc_time ts);
 void tls_conn_gap(tls_conn *t, sc_dir dir, uint64_t len, sc_time ts);
 void tls_conn_finish(tls_conn *t, sc_time ts);
+/* The capture joined the session after its handshake (a mid-stream
+ * capture): nothing that follows is read as plaintext. */
+void tls_conn_set_joined(tls_conn *t);
 const tls_info *tls_conn_info(const tls_conn *t);
 
 /* ---- names (Zeek's spellings) ---- */

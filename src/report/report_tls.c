@@ -121,6 +121,8 @@ cJSON *report_json_tls(const tls_info *t)
     for (int i = 0; i < t->ncerts; i++)
         cJSON_AddItemToArray(arr, cert_json(&t->certs[i]));
     cJSON_AddBoolToObject(o, "implicit", t->implicit);
+    if (t->joined)
+        cJSON_AddBoolToObject(o, "joined", true);
     if (t->client_hello)
         client_json(o, t);
     return o;
@@ -143,6 +145,8 @@ void report_tls_line(const tls_info *t, char *buf, size_t size)
         ADD("%s %s%s%s", tls_version_name(t->version, vb),
             tls_cipher_name(t->cipher, cb), t->group ? " " : "",
             t->group ? tls_group_name(t->group, gb) : "");
+    } else if (t->joined) {
+        ADD("no handshake seen (the capture joined the TLS session)");
     } else {
         ADD("no ServerHello");
     }

@@ -145,6 +145,7 @@ struct smtp_session {
 
     tls_side tls_side[2];               /* per sc_dir */
     tls_conn *tls;                      /* owned; NULL until TLS starts */
+    bool tls_midstream;                 /* joined an encrypted session */
     /* the message being read (DATA or BDAT): parser and whose it is */
     mime_parser *msg;                   /* NULL when out of memory */
     bool msg_open;
@@ -238,6 +239,8 @@ size_t smtp_tls_take(smtp_session *s, sc_dir dir, const uint8_t *buf,
                      size_t len, sc_time ts);
 bool smtp_tls_gap(smtp_session *s, sc_dir dir, uint64_t len, sc_time ts);
 void smtp_tls_finish(smtp_session *s, sc_time ts);
+void smtp_tls_midstream(smtp_session *s, sc_dir dir, const uint8_t *buf,
+                        size_t len, sc_time ts);
 /* smtp_message.c: the message bytes, to the parser and the sink */
 void smtp_msg_begin(smtp_session *s);
 void smtp_msg_bytes(smtp_session *s, const uint8_t *p, size_t n);

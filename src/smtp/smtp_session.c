@@ -178,6 +178,8 @@ void smtp_session_feed(smtp_session *s, sc_dir dir, const uint8_t *buf,
         return;
     touch(s, dir, ts);
     s->info.bytes[dir] += len;
+    if (s->opts.partial)
+        smtp_tls_midstream(s, dir, buf, len, ts);
     smtp_feed_dir(s, dir, buf, len, ts);
 }
 

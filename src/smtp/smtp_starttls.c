@@ -19,8 +19,10 @@
 /* The TLS record header's first three bytes: content type, version major,
  * version minor. 21 (alert) is accepted besides 22 (handshake): a server
  * that refuses the ClientHello answers with an alert record first. */
+#define REC_CCS 20
 #define REC_ALERT 21
 #define REC_HANDSHAKE 22
+#define REC_APPDATA 23
 #define REC_MAJOR 3
 #define REC_MINOR_MAX 4
 #define SSL2_CLIENT_HELLO 1
@@ -66,12 +68,15 @@ bool smtp_tls_owns(const smtp_session *s, sc_dir dir)
 
 /* Is the prefix (1..3 bytes) still possibly a TLS record header? An
  * SSLv2-format ClientHello (a 2-byte length with the top bit set, then
- * message type 1) counts too: old clients sent it; it is no cleartext. */
-static bool could_be_record(const uint8_t *p, size_t n)
+ * message type 1) counts too: old clients sent it; it is no cleartext.
+ * Joined mid-session, any content type (20-23) may come first. */
+static bool could_be_record(const smtp_session *s, const uint8_t *p,
+                            size_t n)
 {
     if ((p[0] & 0x80) != 0)
         return n < 3 || p[2] == SSL2_CLIENT_HELLO;
-    if (p[0] != REC_HANDSHAKE && p[0] != REC_ALERT)
+    if (s->tls_midstream ? p[0] < REC_CCS || p[0] > REC_APPDATA
+                         : p[0] != REC_HANDSHAKE && p[0] != REC_ALERT)
         return false;
     if (n >= 2 && p[1] != REC_MAJOR)
         return false;
@@ -87,7 +92,10 @@ static void went_clear(smtp_session *s, sc_dir dir, sc_time ts)
 
     set_mode(s, dir, TLSM_CLEAR);
     in->tls = false;
-    if (s->opts.implicit_tls) {
+    if (s->tls_midstream) {
+        /* A capture that joined a TLS session: the other side's first
+         * bytes here need not start a record. Nothing to raise. */
+    } else if (s->opts.implicit_tls) {
         /* Plain SMTP on a port we took for implicit TLS: not a fault. The
          * greeting is owed as on any connection seen from its start. */
         if (dir == SC_DIR_SERVER && !s->opts.partial && in->replies == 0 &&
@@ -109,7 +117,7 @@ static void decide(smtp_session *s, sc_dir dir, sc_time ts)
 {
     tls_side *t = &s->tls_side[dir];
 
-    if (could_be_record(t->peek, t->npeek)) {
+    if (could_be_record(s, t->peek, t->npeek)) {
         set_mode(s, dir, TLSM_TLS);
         tls_conn_feed(s->tls, dir, t->peek, t->npeek, ts);
         return;
@@ -136,9 +144,37 @@ size_t smtp_tls_take(smtp_session *s, sc_dir dir, const uint8_t *buf,
         take = len;
     memcpy(t->peek + t->npeek, buf, take);
     t->npeek += take;
-    if (t->npeek == sizeof(t->peek) || !could_be_record(t->peek, t->npeek))
+    if (t->npeek == sizeof(t->peek) || !could_be_record(s, t->peek, t->npeek))
         decide(s, dir, ts);
     return take;
+}
+
+/*
+ * A capture that starts in the middle of a connection (partial) may join
+ * it after STARTTLS: then the first bytes seen are TLS records, not SMTP
+ * lines, and reading them as commands would invent junk. When nothing has
+ * been parsed yet and a direction's first segment starts with a record
+ * header of any content type (20-23, version 3.x), TLS is taken as
+ * started. Segments usually start at record boundaries; when one does
+ * not, the parser stops at the first header that is not one.
+ */
+void smtp_tls_midstream(smtp_session *s, sc_dir dir, const uint8_t *buf,
+                        size_t len, sc_time ts)
+{
+    const smtp_info *in = &s->info;
+
+    if (s->tls != NULL || s->tls_side[dir].mode != TLSM_OFF || len < 3 ||
+        in->commands > 0 || in->replies > 0 || in->nevents > 0 ||
+        in->bytes[dir] != len || s->state != SMTP_ST_COMMAND)
+        return;
+    if (buf[0] < REC_CCS || buf[0] > REC_APPDATA || buf[1] != REC_MAJOR ||
+        buf[2] > REC_MINOR_MAX)
+        return;
+    s->tls_midstream = true;
+    smtp_transcript(s, ts, dir, "<joined a TLS session: the capture began "
+                                "after the handshake started>");
+    smtp_tls_begin(s, ts);
+    tls_conn_set_joined(s->tls);
 }
 
 /* A gap in a direction TLS owns. Returns false when SMTP owns it. Before

@@ -259,7 +259,8 @@ static void app_record(tls_conn *t, sc_dir d, sc_time ts)
 /* Is a record of this type from this side plaintext we can read? */
 static bool record_plain(const tls_conn *t, sc_dir d, uint8_t type)
 {
-    if (type != TLS_CT_HANDSHAKE && type != TLS_CT_ALERT)
+    if (t->info.joined ||
+        (type != TLS_CT_HANDSHAKE && type != TLS_CT_ALERT))
         return false;
     if (t->info.version == TLS_V13)
         return true;
@@ -282,7 +283,7 @@ static void record_start(tls_conn *t, sc_dir d, sc_time ts)
     r->type = r->hdr[0];
     r->left = len;
     r->plain = record_plain(t, d, r->type);
-    if (r->type == TLS_CT_CCS)
+    if (r->type == TLS_CT_CCS && !t->info.joined)
         change_cipher_spec(t, d, ts);
     else if (r->type == TLS_CT_APPDATA ||
              (r->type == TLS_CT_HANDSHAKE && !r->plain))
@@ -345,6 +346,12 @@ void tls_conn_gap(tls_conn *t, sc_dir d, uint64_t len, sc_time ts)
     t->info.gap_bytes[d] += len;
     if (!t->done)
         stop(t, d, ts, "bytes missing from the capture");
+}
+
+void tls_conn_set_joined(tls_conn *t)
+{
+    if (t != NULL)
+        t->info.joined = true;
 }
 
 void tls_conn_finish(tls_conn *t, sc_time ts)

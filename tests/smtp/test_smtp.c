@@ -909,12 +909,38 @@ static void test_implicit_tls(void)
     printf("ok implicit-tls\n");
 }
 
+/* A capture that joins a connection after its STARTTLS: the first bytes
+ * are TLS records, not commands (before: read as junk lines, and flags
+ * such as malformed-reply and unanswered-command followed). */
+static void test_midstream_tls(void)
+{
+    static const uint8_t app[] = { 0x17, 0x03, 0x03, 0x00, 0x04, 'a', 'b',
+                                   '\r', '\n' };
+    smtp_opts o = { .partial = true, .keep_transcript = true };
+    smtp_session *s = smtp_session_new(&o);
+    const smtp_info *in = smtp_session_info(s);
+
+    current = "midstream-tls";
+    smtp_session_feed(s, SC_DIR_CLIENT, app, sizeof(app), T0);
+    smtp_session_feed(s, SC_DIR_SERVER, app, sizeof(app), T0 + 1);
+    smtp_session_finish(s, SMTP_END_CLIENT_CLOSE, T0 + 2);
+    CHECK(in->tls && in->tls_info != NULL);
+    CHECK(in->tls_info->joined && !in->tls_info->client_hello);
+    CHECK(in->tls_info->app_records[SC_DIR_CLIENT] == 1);
+    CHECK(in->tls_info->app_records[SC_DIR_SERVER] == 1);
+    CHECK(in->nevents == 0 && in->commands == 0 && in->replies == 0);
+    CHECK(in->unanswered == 0);
+    smtp_session_free(s);
+    printf("ok midstream-tls\n");
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         run_case(&cases[i]);
     test_line_cap();
     test_implicit_tls();
+    test_midstream_tls();
     test_reply_never_ends();
     test_huge_bdat();
     test_many_transactions();
