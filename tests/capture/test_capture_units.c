@@ -9,7 +9,10 @@
  *   - the connection table finds every key it holds and no other;
  *   - the ring of recently closed connections answers as a plain
  *     "any slot with this key, not forgotten, not too old" scan would,
- *     including after the ring wrapped.
+ *     including after the ring wrapped;
+ *   - fragment reassembly: any order, duplicates, overlaps (RFC 5722),
+ *     limits and time, each drop counted with its reason;
+ *   - the RFC 5961 window check and the retransmission compare.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,12 +291,176 @@ static void check_detect(void)
     capture_detect_free(d);
 }
 
+/* ---- fragments ---- */
+
+static capture_fragment frag(uint32_t id, uint32_t off, const uint8_t *data,
+                             size_t len, bool more)
+{
+    capture_fragment f;
+
+    memset(&f, 0, sizeof f);
+    f.family = 4;
+    memcpy(f.src, "\x0a\x00\x00\x01", 4);
+    memcpy(f.dst, "\x0a\x00\x00\x02", 4);
+    f.id = id;
+    f.proto = 6;
+    f.offset = off;
+    f.more = more;
+    f.data = data;
+    f.len = len;
+    return f;
+}
+
+static void check_frags(void)
+{
+    capture_frag_table *t = capture_frag_new();
+    capture_stats st;
+    capture_fragment f;
+    uint8_t pay[48];
+    wire_cursor l3;
+    int i;
+
+    current = "fragments";
+    memset(&st, 0, sizeof st);
+    for (i = 0; i < 48; i++)
+        pay[i] = (uint8_t)i;
+    CHECK(t != NULL);
+    if (!t)
+        return;
+    /* last first, then the middle, a duplicate, then the first */
+    f = frag(1, 32, pay + 32, 16, false);
+    CHECK(!capture_frag_add(t, &f, 1, &st, &l3));
+    f = frag(1, 16, pay + 16, 16, true);
+    CHECK(!capture_frag_add(t, &f, 2, &st, &l3));
+    CHECK(!capture_frag_add(t, &f, 2, &st, &l3));       /* duplicate */
+    CHECK(st.not_analyzed[CAPTURE_SKIP_FRAG_OVERLAP] == 1);
+    f = frag(1, 0, pay, 16, true);
+    CHECK(capture_frag_add(t, &f, 3, &st, &l3));
+    CHECK(l3.left == 20 + 48 && l3.p[0] == 0x45 && l3.p[9] == 6);
+    CHECK(l3.left == 68 && memcmp(l3.p + 20, pay, 48) == 0);
+    CHECK(sum16(l3.p, 20) == 0);
+    /* overlapping: the whole datagram goes, and its later fragments */
+    f = frag(2, 0, pay, 24, true);
+    CHECK(!capture_frag_add(t, &f, 4, &st, &l3));
+    f = frag(2, 16, pay, 16, false);
+    CHECK(!capture_frag_add(t, &f, 4, &st, &l3));
+    CHECK(st.not_analyzed[CAPTURE_SKIP_FRAG_OVERLAP] == 3);
+    f = frag(2, 24, pay, 8, false);
+    CHECK(!capture_frag_add(t, &f, 5, &st, &l3));
+    CHECK(st.not_analyzed[CAPTURE_SKIP_FRAG_OVERLAP] == 4);
+    /* misaligned, and past the byte limit */
+    f = frag(3, 0, pay, 13, true);
+    CHECK(!capture_frag_add(t, &f, 6, &st, &l3));
+    f = frag(4, 65528, pay, 16, false);
+    CHECK(!capture_frag_add(t, &f, 6, &st, &l3));
+    CHECK(st.not_analyzed[CAPTURE_SKIP_FRAG_LIMIT] == 2);
+    /* too many in progress: the table is bounded */
+    for (i = 0; i < CAPTURE_FRAG_DATAGRAMS + 4; i++) {
+        f = frag(100 + (uint32_t)i, 0, pay, 8, true);
+        capture_frag_add(t, &f, 7, &st, &l3);
+    }
+    CHECK(st.not_analyzed[CAPTURE_SKIP_FRAG_LIMIT] > 2);
+    /* time: one never completed is counted when it expires */
+    f = frag(5000, 0, pay, 8, true);
+    capture_frag_add(t, &f, 8 + CAPTURE_FRAG_USEC + 1, &st, &l3);
+    CHECK(st.not_analyzed[CAPTURE_SKIP_FRAG_INCOMPLETE] > 0);
+    capture_frag_free(t, &st);
+}
+
+/* ---- receiver checks ---- */
+
+static void check_window(void)
+{
+    capture_half snd, rcv;
+    capture_segment seg;
+    int64_t dist = 0;
+
+    current = "receive window";
+    memset(&snd, 0, sizeof snd);
+    memset(&rcv, 0, sizeof rcv);
+    memset(&seg, 0, sizeof seg);
+    seg.flags = CAPTURE_TH_RST;
+    seg.seq = 1000;
+    /* nothing known of the receiver: accepted */
+    CHECK(!capture_outside_window(&snd, &rcv, 1000, &seg, &dist));
+    rcv.win_seen = rcv.ack_seen = true;
+    rcv.ack = 1000;
+    rcv.win = 65535;
+    CHECK(!capture_outside_window(&snd, &rcv, 1000, &seg, &dist));
+    seg.seq = 1000 + 65534;
+    CHECK(!capture_outside_window(&snd, &rcv, 1000, &seg, &dist));
+    seg.seq = 1000 + 65535;
+    CHECK(capture_outside_window(&snd, &rcv, 1000, &seg, &dist));
+    CHECK(dist == 65535);
+    seg.seq = 1000 + 100000;
+    CHECK(capture_outside_window(&snd, &rcv, 900, &seg, &dist));
+    /* below RCV.NXT: a RST is out, a FIN (retransmitted) is not */
+    seg.seq = 990;
+    CHECK(capture_outside_window(&snd, &rcv, 1000, &seg, &dist));
+    CHECK(dist == -10);
+    seg.flags = CAPTURE_TH_FIN | CAPTURE_TH_ACK;
+    CHECK(!capture_outside_window(&snd, &rcv, 1000, &seg, &dist));
+    /* a zero window still takes a RST at RCV.NXT exactly */
+    rcv.win = 0;
+    seg.flags = CAPTURE_TH_RST;
+    seg.seq = 1000;
+    CHECK(!capture_outside_window(&snd, &rcv, 1000, &seg, &dist));
+    seg.seq = 1001;
+    CHECK(capture_outside_window(&snd, &rcv, 1000, &seg, &dist));
+    /* sequence numbers wrap */
+    rcv.win = 65535;
+    rcv.ack = 0xfffffff0u;
+    seg.seq = 0x10;
+    CHECK(!capture_outside_window(&snd, &rcv, 0xfffffff0u, &seg, &dist));
+}
+
+static void check_overlap(void)
+{
+    capture_half *hf = calloc(1, sizeof *hf);
+    capture_segment seg;
+    capture_anomaly a;
+    const char *first = "MAIL FROM:<good@y.example>\r\n";
+    size_t n = strlen(first);
+
+    current = "overlap";
+    if (!hf)
+        return;
+    /* delivered: 100 bytes before, then the MAIL line; next seq 5000 */
+    hf->delivered = 100 + n;
+    memcpy(hf->ring + 100, first, n);
+    memset(&seg, 0, sizeof seg);
+    seg.seq = (uint32_t)(5000 - n);
+    seg.payload = (const uint8_t *)"MAIL FROM:<good@y.example>\r\n";
+    seg.payload_len = n;
+    CHECK(!capture_overlap_check(hf, 5000, &seg, true, &a));
+    seg.payload = (const uint8_t *)"MAIL FROM:<evil@y.example>\r\n";
+    CHECK(capture_overlap_check(hf, 5000, &seg, true, &a));
+    CHECK(a.offset == 111 && a.len == 4);
+    CHECK(strstr(a.text, "good@") != NULL && strstr(a.text, "evil@") != NULL);
+    /* bytes before a gap (ring_from) are not compared */
+    hf->ring_from = 100 + n;
+    CHECK(!capture_overlap_check(hf, 5000, &seg, true, &a));
+    hf->ring_from = 0;
+    /* a client's credentials are never shown */
+    memcpy(hf->ring + 100, "AGFsaWNlAHNlY3JldHBhc3N3b3JkMQ==", 32);
+    hf->delivered = 132;
+    seg.seq = 5000 - 32;
+    seg.payload = (const uint8_t *)"AGFsaWNlAHNlY3JldHBhc3N3b3JkMg==";
+    seg.payload_len = 32;
+    CHECK(capture_overlap_check(hf, 5000, &seg, true, &a));
+    CHECK(strstr(a.text, "[redacted]") != NULL && strstr(a.text, "Jk") == NULL);
+    free(hf);
+}
+
 int main(void)
 {
     check_plain_ipv4();
     check_conns();
     check_recent();
     check_detect();
+    check_frags();
+    check_window();
+    check_overlap();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;
