@@ -275,11 +275,32 @@ enum {
 };
 
 /* ---- transcript (kept only when opts.keep_transcript) ---- */
+/* What a transcript line is, so a picture of the session (the HTML
+ * ladder) need not guess from the text, which a peer could imitate. */
+#define SMTP_LINE_KIND_LIST(X) \
+    X(WIRE, "wire")     /* a command or reply line as sent (redacted) */ \
+    X(DATA, "data")     /* message data summary: n1 = bytes, n2 = 1 when
+                           ended by <CRLF>.<CRLF> */ \
+    X(CHUNK, "chunk")   /* BDAT chunk data: n1 = received, n2 = declared */ \
+    X(GAP, "gap")       /* bytes the capture lost: n1 = count */ \
+    X(TLS, "tls")       /* TLS starts, or a TLS handshake line */ \
+    X(NOTE, "note")     /* anything else the dissector remarks on */
+
+typedef enum smtp_line_kind {
+#define X(name, str) SMTP_LINE_##name,
+    SMTP_LINE_KIND_LIST(X)
+#undef X
+    SMTP_LINE__COUNT
+} smtp_line_kind;
+
 typedef struct smtp_line {
     sc_time time;
     sc_dir dir;
     char text[160];     /* filtered, capped; AUTH payloads are "[redacted]",
                            message data is summarized, not dumped */
+    smtp_line_kind kind;    /* after text: positional initializers of
+                               (time, dir, text) stay valid, kind WIRE */
+    uint64_t n1, n2;        /* numbers of a DATA, CHUNK or GAP line */
 } smtp_line;
 
 /* ---- the model, read-only for rules and reports ---- */

@@ -534,9 +534,13 @@ void smtp_chunk_cut(smtp_session *s, smtp_chunk_end how, sc_time ts, int code)
         s->msg_cut = true;
     if (c != NULL && c->last)
         smtp_msg_end(s, how == SMTP_CHUNK_COMPLETE);
-    smtp_transcript(s, ts, SC_DIR_CLIENT, "<chunk data: %llu of %llu bytes%s>",
-                    (unsigned long long)got, (unsigned long long)want,
-                    how == SMTP_CHUNK_COMPLETE ? "" : ", cut short");
+    smtp_line_mark(smtp_transcript(s, ts, SC_DIR_CLIENT,
+                                   "<chunk data: %llu of %llu bytes%s>",
+                                   (unsigned long long)got,
+                                   (unsigned long long)want,
+                                   how == SMTP_CHUNK_COMPLETE ? ""
+                                                              : ", cut short"),
+                   SMTP_LINE_CHUNK, got, want);
     s->junk_event = -1;
     s->junk_chunk_txn = s->cur_txn;
     s->junk_chunk = s->cur_chunk;

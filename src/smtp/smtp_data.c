@@ -55,8 +55,11 @@ void smtp_data_finish(smtp_session *s, sc_time ts, bool ended)
         t->data_ended = ended;
     }
     smtp_msg_end(s, ended);
-    smtp_transcript(s, ts, SC_DIR_CLIENT, "<message data: %llu bytes%s>",
-                    (unsigned long long)bytes, ended ? "" : ", unfinished");
+    smtp_line_mark(smtp_transcript(s, ts, SC_DIR_CLIENT,
+                                   "<message data: %llu bytes%s>",
+                                   (unsigned long long)bytes,
+                                   ended ? "" : ", unfinished"),
+                   SMTP_LINE_DATA, bytes, ended);
     s->draw = 0;
     s->dstuffed = 0;
     if (ended) {

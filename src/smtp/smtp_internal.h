@@ -183,9 +183,13 @@ smtp_chunk *smtp_chunk_new(smtp_session *s, smtp_txn *t, sc_time ts);
 smtp_chunk *smtp_chunk_at(smtp_session *s, int txn, int chunk);
 smtp_chunk *smtp_chunk_cur(smtp_session *s);
 char *smtp_strdup_wire(const uint8_t *p, size_t len);
-void smtp_transcript(smtp_session *s, sc_time ts, sc_dir dir,
-                     const char *fmt, ...)
+/* A transcript line (kind WIRE), or NULL when transcripts are off or
+ * full; smtp_line_mark then gives it its kind and numbers (NULL-safe). */
+smtp_line *smtp_transcript(smtp_session *s, sc_time ts, sc_dir dir,
+                           const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+void smtp_line_mark(smtp_line *l, smtp_line_kind kind, uint64_t n1,
+                    uint64_t n2);
 void smtp_transcript_wire(smtp_session *s, sc_time ts, sc_dir dir,
                           const uint8_t *p, size_t len);
 void smtp_reply_set(smtp_reply *r, int code, const char *text, int lines,

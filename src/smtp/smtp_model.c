@@ -276,19 +276,31 @@ static smtp_line *transcript_slot(smtp_session *s)
     return &in->transcript[in->ntranscript++];
 }
 
-void smtp_transcript(smtp_session *s, sc_time ts, sc_dir dir,
-                     const char *fmt, ...)
+smtp_line *smtp_transcript(smtp_session *s, sc_time ts, sc_dir dir,
+                           const char *fmt, ...)
 {
     smtp_line *l = transcript_slot(s);
     va_list ap;
 
     if (l == NULL)
-        return;
+        return NULL;
     l->time = ts;
     l->dir = dir;
+    smtp_line_mark(l, SMTP_LINE_WIRE, 0, 0);
     va_start(ap, fmt);
     vsnprintf(l->text, sizeof(l->text), fmt, ap);
     va_end(ap);
+    return l;
+}
+
+void smtp_line_mark(smtp_line *l, smtp_line_kind kind, uint64_t n1,
+                    uint64_t n2)
+{
+    if (l == NULL)
+        return;
+    l->kind = kind;
+    l->n1 = n1;
+    l->n2 = n2;
 }
 
 void smtp_transcript_wire(smtp_session *s, sc_time ts, sc_dir dir,
@@ -300,6 +312,7 @@ void smtp_transcript_wire(smtp_session *s, sc_time ts, sc_dir dir,
         return;
     l->time = ts;
     l->dir = dir;
+    smtp_line_mark(l, SMTP_LINE_WIRE, 0, 0);
     wire_text_copy(l->text, sizeof(l->text), p, len, sizeof(l->text) - 1);
 }
 

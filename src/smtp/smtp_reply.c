@@ -306,7 +306,9 @@ static void on_starttls_reply(smtp_session *s, int code, sc_time ts)
     if (code == 220) {
         smtp_event_add(s, SMTP_EV_TLS_STARTED, ts, SC_DIR_SERVER,
                        SMTP_VERB_STARTTLS, 0, code, NULL, 0);
-        smtp_transcript(s, ts, SC_DIR_SERVER, "<TLS from here on>");
+        smtp_line_mark(smtp_transcript(s, ts, SC_DIR_SERVER,
+                                       "<TLS from here on>"),
+                       SMTP_LINE_TLS, 0, 0);
         smtp_client_release(s, true);
         smtp_tls_begin(s, ts);
     } else if (s->state == SMTP_ST_STARTTLS_WAIT) {
@@ -402,7 +404,9 @@ static void greeting_missed(smtp_session *s, int code, sc_time ts)
         code == 554)
         return;
     smtp_pending_pop(s, &p);
-    smtp_transcript(s, ts, SC_DIR_SERVER, "<greeting not captured>");
+    smtp_line_mark(smtp_transcript(s, ts, SC_DIR_SERVER,
+                                   "<greeting not captured>"),
+                   SMTP_LINE_NOTE, 0, 0);
 }
 
 /* EHLO's extensions are collected as its reply comes; the ones it

@@ -206,8 +206,10 @@ void smtp_session_gap(smtp_session *s, sc_dir dir, uint64_t len, sc_time ts)
     in = &s->info;
     touch(s, dir, ts);
     in->gap_bytes[dir] += len;
-    smtp_transcript(s, ts, dir, "<%llu bytes missing from the capture>",
-                    (unsigned long long)len);
+    smtp_line_mark(smtp_transcript(s, ts, dir,
+                                   "<%llu bytes missing from the capture>",
+                                   (unsigned long long)len),
+                   SMTP_LINE_GAP, len, 0);
     if (smtp_tls_gap(s, dir, len, ts))
         return;
     t = smtp_txn_cur(s);

@@ -29,7 +29,8 @@
 
 static void tls_line(void *ctx, sc_dir dir, sc_time ts, const char *text)
 {
-    smtp_transcript(ctx, ts, dir, "%s", text);
+    smtp_line_mark(smtp_transcript(ctx, ts, dir, "%s", text), SMTP_LINE_TLS,
+                   0, 0);
 }
 
 /* The only place a direction's tls_mode changes. */
@@ -105,7 +106,9 @@ static void went_clear(smtp_session *s, sc_dir dir, sc_time ts)
     } else {
         smtp_event_add(s, SMTP_EV_STARTTLS_NOT_TLS, ts, dir,
                        SMTP_VERB_STARTTLS, 0, 220, NULL, 0);
-        smtp_transcript(s, ts, dir, "<not TLS: cleartext SMTP goes on>");
+        smtp_line_mark(smtp_transcript(s, ts, dir,
+                                       "<not TLS: cleartext SMTP goes on>"),
+                       SMTP_LINE_NOTE, 0, 0);
     }
     if (dir == SC_DIR_CLIENT)
         smtp_set_state(s, SMTP_ST_COMMAND);

@@ -134,10 +134,13 @@ static void fixture_init(fixture *f, uint64_t id, bool flagged)
     f->info.end = SMTP_END_SERVER_CLOSE;
     f->info.end_time = T0 + 301250000;
 
-    f->lines[0] = (smtp_line){ T0, SC_DIR_SERVER, "220 mailgateway" };
-    f->lines[1] = (smtp_line){ T0 + 100000, SC_DIR_CLIENT, "BDAT 2728 LAST" };
-    f->lines[2] = (smtp_line){ T0 + 300000000, SC_DIR_SERVER,
-                               "451 Timeout waiting for client input" };
+    f->lines[0] = (smtp_line){ .time = T0, .dir = SC_DIR_SERVER,
+                               .text = "220 mailgateway" };
+    f->lines[1] = (smtp_line){ .time = T0 + 100000, .dir = SC_DIR_CLIENT,
+                               .text = "BDAT 2728 LAST" };
+    f->lines[2] = (smtp_line){ .time = T0 + 300000000,
+                               .dir = SC_DIR_SERVER,
+                               .text = "451 Timeout waiting for client input" };
     f->info.transcript = f->lines;
     f->info.ntranscript = 3;
     f->info.transcript_dropped = 5;
