@@ -499,6 +499,17 @@ cap_tls_midstream() {
 }
 TLS=(tls12 tls13_exim tls_465 tls10 tls_badcert tls_expired tls_close tls_clear tls10_weak
      tls_midstream)
+# ---------------------------------------------------------------- HTML report (issue 16)
+# Markup, script and a bidi override from both scripted peers, on an address and port
+# of their own (127.0.0.66:2525) so that other recordings on lo do not catch them.
+hostile_session() {
+    $PY "$TOOLS/fakesmtp.py" hostile --listen 127.0.0.66 --port 2525 2>>"$WORK/fake.log" &
+    local fp=$!
+    sleep 0.5
+    client hostile --host 127.0.0.66 --port 2525 || true
+    wait $fp || true
+}
+cap_hostile() { FILTER='host 127.0.0.66 and tcp port 2525' record hostile-markup.pcap hostile_session; }
 
 # The message layer's rules. 8-bit: swaks sends a UTF-8 body as is (no BODY=); Postfix's
 # own client, given `sendmail -B 8BITMIME`, declares BODY=8BITMIME to fakesmtp plain
@@ -533,7 +544,7 @@ This message has no Date: and no Message-ID: header.
 cap_header_missing()  { record message-header-missing.pcap swaks_msg 127.0.0.1 "$SWAKS_NODATE"; }
 RULES=(no_chunking binarymime_data binarymime_gw binarymime_nochunk binarymime_bdat bdat_rejected masked exchange
        starttls starttls_inject starttls_rej auth smuggle smuggle_ok pipe_bad pipe_ok size_over
-       size_at bdat0 invalid mixed unanswered odd_port 8bit 8bit_declared header_missing)
+       size_at bdat0 invalid mixed unanswered odd_port 8bit 8bit_declared header_missing hostile)
 
 # ---------------------------------------------------------------- main
 # ---- issue 10 (the SMTP model) and issue 9 items 9/10: fake peers only

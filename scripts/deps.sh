@@ -13,6 +13,9 @@ if [ "${1:-}" = "--test" ]; then
     # The package (scripts/build-deb.sh, tests/package/) and the man page
     # check (tests/install/: man --warnings).
     PKGS="$PKGS dpkg-dev lintian man-db"
+    # The --html report is loaded in a real browser (tests/report,
+    # label "browser"; in CI a skipped browser test fails).
+    PKGS="$PKGS chromium"
 fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then

@@ -44,6 +44,9 @@ const cli_option cli_options[] = {
     { NULL, 'w', true, "FILE", "output",
       "packets of the exported sessions, as read, to a pcap\n"
       "file (- = stdout, no text)", CLI_WRITES },
+    { "html", CLI_HTML, true, "FILE", "output",
+      "self-contained HTML report: summary, sessions table,\n"
+      "a ladder diagram per exported session", CLI_WRITES },
     { "all", 'a', false, NULL, "output",
       "export every session, not only flagged ones", 0 },
     { NULL, 'v', false, NULL, "output",

@@ -279,6 +279,7 @@ static void apply_option(int c, const char *arg, const char *typed,
     case 'p': parse_ports(arg, &o->capture); break;
     case 'j': o->report.json_path = arg; break;
     case CLI_JSONL: o->report.jsonl_path = arg; break;
+    case CLI_HTML: o->report.html_path = arg; break;
     case 'w': o->pcap_path = arg; break;
     case 'a': o->report.all = true; break;
     case 'v': o->report.verbose = true; break;
@@ -452,6 +453,7 @@ static void finish_args(analyze_opts *o, const cli_state *cs)
     check_output_not_input("-j", o->report.json_path, &o->capture);
     check_output_not_input("--jsonl", o->report.jsonl_path, &o->capture);
     check_output_not_input("-w", o->pcap_path, &o->capture);
+    check_output_not_input("--html", o->report.html_path, &o->capture);
     /* Standard output carries JSON with "-": no text report then. */
     if (!cs->quiet && !json_out && !jsonl_out && !pcap_out) {
         o->report.text = stdout;
@@ -465,7 +467,9 @@ static void finish_args(analyze_opts *o, const cli_state *cs)
     }
     o->source.kind = o->capture.iface ? "interface" : "file";
     o->source.name = o->capture.iface ? o->capture.iface : o->capture.file;
-    o->keep_transcript = o->report.verbose && o->report.text != NULL;
+    /* The HTML ladders are drawn from the transcript. */
+    o->keep_transcript = (o->report.verbose && o->report.text != NULL) ||
+                         o->report.html_path != NULL;
     /* A file's report opens with the servers; live sessions print as
      * they end. */
     o->report.servers_first = o->capture.iface == NULL;

@@ -23,6 +23,9 @@ Modes:
   silent-rcpt       never answers RCPT TO (the client gives up).
   starttls-clear    plain + STARTTLS advertised; answers it 220 and goes on in cleartext
                     (what a STARTTLS-stripping proxy or a broken server does).
+  hostile           plain, but its banner, EHLO reply and replies carry markup and
+                    script (<script>, "><img onerror=, javascript:) and a bidi
+                    override (U+202E): for the HTML report's escaping test.
   starttls-close    plain + STARTTLS advertised; answers it 220, reads the client's
                     ClientHello and closes the connection (FIN) without a byte of TLS,
                     as a middlebox that cannot pass TLS does.
@@ -42,6 +45,14 @@ PLAIN_EHLO = [b"mx.smtpscope.test", b"PIPELINING", b"SIZE 10240000", b"8BITMIME"
 MASKED_BANNER = b"220 ***************************************************0*0*0****0***0"
 MASKED_EHLO = [b"mail.company.com Hello [%s]", b"XXXXXXXA", b"SIZE 10485760",
                b"XXXXXXXB", b"XXXXXXXXXXXXXXXXXC", b"XXXX", b"8BITMIME", b"OK"]
+# Markup a report must show as text; if run, it changes document.title.
+EVIL_SCRIPT = b"<script>document.title='pwned'</script>"
+EVIL_IMG = b"\"><img src=x onerror=\"document.title='pwned'\">"
+RLO = "\u202e".encode()
+HOSTILE_BANNER = b"220 mx.smtpscope.test ESMTP " + EVIL_SCRIPT
+HOSTILE_EHLO = [b"mx.smtpscope.test " + EVIL_IMG, b"PIPELINING",
+                b"X-LINK javascript:document.title='pwned'", b"8BITMIME",
+                b"X-RTL " + RLO + b"exe.txt", b"CHUNKING"]
 EXCH_BANNER = b"220 mail.company.com Microsoft ESMTP MAIL Service ready"
 EXCH_EHLO = [b"mail.company.com Hello [%s]", b"TURN", b"SIZE 10485760", b"ETRN",
              b"PIPELINING", b"DSN", b"ENHANCEDSTATUSCODES", b"8bitmime", b"BINARYMIME",
@@ -116,6 +127,8 @@ class Conn:
             self.send(MASKED_BANNER)
         elif m == "exchange":
             self.send(EXCH_BANNER)
+        elif m == "hostile":
+            self.send(HOSTILE_BANNER)
         else:
             self.send(b"220 mx.smtpscope.test ESMTP ready")
         while True:
@@ -135,6 +148,8 @@ class Conn:
                                         b"8BITMIME", b"BINARYMIME"])
                 elif m == "auth":
                     self.multi(b"250", PLAIN_EHLO + [b"AUTH PLAIN LOGIN"])
+                elif m == "hostile":
+                    self.multi(b"250", HOSTILE_EHLO)
                 elif m in ("starttls-clear", "starttls-close"):
                     self.multi(b"250", PLAIN_EHLO + [b"STARTTLS"])
                 elif m in ("auth-tls", "auth-notls"):
@@ -177,6 +192,9 @@ class Conn:
                     return
                 if m == "mixed-reply":
                     self.send(b"250-2.6.0 Message accepted\r\n554 5.7.1 Message rejected")
+                elif m == "hostile":
+                    self.send(b"451 4.4.2 Timeout waiting for client input " +
+                              EVIL_SCRIPT + b" " + EVIL_IMG + b" " + RLO + b"fdp.exe")
                 else:
                     self.send(b"250 2.6.0 Queued mail for delivery")
             elif verb == b"STARTTLS" and m == "auth-notls":

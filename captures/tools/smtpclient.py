@@ -390,6 +390,22 @@ def sc_data_plain(s):
     """One DATA message, nothing else (for servers with odd replies)."""
     envelope(s, helo=b"client.smtpscope.test")
     send_data(s, b"data-plain")
+def sc_hostile(s):
+    """Markup and script in the EHLO name, addresses and a command, with a bidi
+    override (U+202E): what the HTML report must show as text and never run."""
+    script = b"<script>document.title='pwned'</script>"
+    img = b"\"><img src=x onerror=\"document.title='pwned'\">"
+    rlo = "\u202e".encode()
+    s.reply()
+    s.cmd(b"EHLO " + script)
+    s.cmd(b"MAIL FROM:<" + img + b"@evil.test>")
+    s.cmd(b"RCPT TO:<javascript:document.title='pwned'@evil.test>")
+    s.cmd(b"RCPT TO:<" + rlo + b"gpj.exe@evil.test>")
+    s.cmd(b"VRFY <svg onload=\"document.title='pwned'\">")
+    s.cmd(b"DATA")
+    s.send(b"Subject: " + script + CRLF + b"From: " + img + CRLF + CRLF +
+           b"</title></svg></textarea>" + script + CRLF + b"." + CRLF)
+    s.reply()
     s.quit()
 
 
@@ -403,6 +419,7 @@ SCENARIOS = {
     "auth": sc_auth, "starttls-clear": sc_starttls_clear,
     "auth-login": sc_auth_login, "starttls-auth": sc_starttls_auth,
     "bdat-pipelined-quit": sc_bdat_pipelined_quit, "data-plain": sc_data_plain,
+    "hostile": sc_hostile,
 }
 for _k in INVALID:
     SCENARIOS["invalid-" + _k] = make_invalid(_k)

@@ -58,6 +58,8 @@ typedef struct report_opts {
     bool verbose;                   /* -v: transcripts in the text report */
     const char *json_path;          /* -j FILE ("-" = stdout) or NULL */
     const char *jsonl_path;         /* --jsonl FILE ("-" = stdout) or NULL */
+    const char *html_path;          /* --html FILE or NULL (written at the
+                                     * end; needs keep_transcript) */
     bool all;                       /* -a: export every session, not only flagged */
     uint16_t community_seed;        /* --community-id-seed, default 0 */
     const char *sensor;             /* --sensor: "sensor" of every --jsonl

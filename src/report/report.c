@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "report_internal.h"
+#include "report_html.h"
 
 struct report {
     report_opts opts;           /* paths borrowed from the caller */
@@ -42,6 +42,7 @@ struct report {
     int max_sev;                /* -1 while no flag */
     FILE *text_hold;            /* servers_first: the sessions' text,
                                  * printed after the servers */
+    report_html *html;          /* --html, or NULL */
 };
 
 static void set_err(char *err, size_t errlen, const char *what,
@@ -285,7 +286,9 @@ report *report_new(const report_opts *opts, char *err, size_t errlen)
          json_open(r, err, errlen) < 0) ||
         /* Append, like Suricata's eve.json and Zeek's logs: restarting a
          * service must not wipe the sessions it already wrote. */
-        (opts->jsonl_path != NULL && jsonl_open(r, err, errlen) < 0)) {
+        (opts->jsonl_path != NULL && jsonl_open(r, err, errlen) < 0) ||
+        (opts->html_path != NULL &&
+         (r->html = report_html_new(opts->html_path, err, errlen)) == NULL)) {
         report_free(r);
         return NULL;
     }
@@ -383,6 +386,10 @@ int report_session_write(report *r, const report_session *s_in, char *err,
             return -1;
         }
     }
+    if (r->html != NULL &&
+        report_html_session(r->html, s, flagged || r->opts.all, err,
+                            errlen) < 0)
+        return -1;
     if (!flagged && !r->opts.all)
         return 0;
     if (r->json != NULL) {
@@ -499,6 +506,9 @@ int report_finish(report *r, const report_source *src,
         return -1;
     if (r->json != NULL && json_finish(r, src, st, err, errlen) < 0)
         return -1;
+    if (r->html != NULL &&
+        report_html_finish(r->html, &r->t, src, st, err, errlen) < 0)
+        return -1;
     r->finished = true;
     return 0;
 }
@@ -575,6 +585,7 @@ void report_free(report *r)
     }
     if (r->text_hold != NULL)
         fclose(r->text_hold);
+    report_html_free(r->html);
     report_servers_free(&r->t);
     free(r->t.by_rule);
     free(r);

@@ -30,6 +30,13 @@ static const rule_def rule_timeout = { "timeout-reply", RULE_SEV_WARNING };
 
 const char *rule_id(const rule_def *r) { return r->id; }
 rule_severity rule_def_severity(const rule_def *r) { return r->sev; }
+const char *rule_meaning(const rule_def *r) { return r->id; }
+const rule_def *rule_find(const char *id)
+{
+    if (strcmp(id, rule_nopayload.id) == 0)
+        return &rule_nopayload;
+    return strcmp(id, rule_timeout.id) == 0 ? &rule_timeout : NULL;
+}
 const char *rule_severity_name(rule_severity s)
 {
     static const char *names[] = { "info", "warning", "error", "critical" };

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * report_html.h - the --html report's parts (not a public header).
+ *
+ * report_html.c owns the file's life cycle (temporary file beside the
+ * target, renamed at the end, like -j); report_html_summary.c writes the
+ * summary and the sessions table; report_html_ladder.c one session's
+ * article with its ladder diagram; report_html_assets.c holds the inline
+ * stylesheet and script, whose hashes go into the Content-Security-Policy.
+ *
+ * Wire text reaches the file only through html_text() / html_text_cut():
+ * the project's one escaping of wire text (report_clean, wire_text_copy:
+ * controls, bidi overrides, zero-width characters become \xNN) and then
+ * HTML escaping of & < > " ' on top, so the same function serves element
+ * text and attribute values.
+ */
+#ifndef SMTPSCOPE_REPORT_HTML_H
+#define SMTPSCOPE_REPORT_HTML_H
+
+#include <stdio.h>
+
+#include "report_internal.h"
+
+/* Sessions whose ladders are drawn in the page as it loads; later ones
+ * are kept in a <template> and drawn when opened, so 5,000 sessions open
+ * in the browser in well under 3 s. */
+#define HTML_EAGER_MAX 100
+
+/* Ladder geometry (SVG user units). */
+#define HTML_SVG_W 960
+#define HTML_LANE_C 210           /* client lifeline x */
+#define HTML_LANE_S 770           /* server lifeline x */
+#define HTML_ROW_H 22             /* one step */
+#define HTML_PX_PER_S 24          /* a pause drawn to scale ... */
+#define HTML_PAUSE_CAP_S 10       /* ... up to this many seconds */
+#define HTML_BREAK_H 56           /* longer: a marked break this high */
+#define HTML_LABEL_CHARS 76       /* an arrow's label, cut with ... */
+#define HTML_REPLY_LINES 24       /* lines of a multi-line reply in its
+                                   * tooltip */
+
+/* The wire-text escaper (see above). NULL prints nothing. */
+void html_text(FILE *out, const char *s);
+/* The same, cut to at most maxchars characters with an ellipsis. */
+void html_text_cut(FILE *out, const char *s, size_t maxchars);
+
+/* The inline stylesheet and script, and their CSP source expressions
+ * ("'sha256-...'"). */
+extern const char html_css[];
+extern const char html_js[];
+void html_csp_hash(const char *text, char *out, size_t size);
+
+/* "10:03:53.676" from a packet time. */
+void html_clock(sc_time t, char *buf, size_t size);
+/* "5.0 s", "4 min 59 s", "2 h 3 min". */
+void html_duration(sc_time d, char *buf, size_t size);
+/* "612 bytes", "40 KB", "3.2 MB". */
+void html_bytes(uint64_t n, char *buf, size_t size);
+
+/* Summary sections (source, counters, flags, outcomes, servers). */
+void html_summary(FILE *out, const report_totals *t,
+                  const report_source *src, const capture_stats *st,
+                  const uint64_t sev_count[4], uint64_t exported);
+/* The filter controls and the table's head; rows follow, then
+ * html_table_end. */
+void html_table_start(FILE *out, const report_totals *t);
+void html_table_end(FILE *out);
+/* One row of the sessions table; exported: it links to its article. */
+void html_table_row(FILE *out, const report_session *s, bool exported);
+
+/* One exported session's article: header, facts, flags, ladder (drawn
+ * now, or kept in a <template> when lazy). -1 when out of memory. */
+int html_session(FILE *out, const report_session *s, bool lazy);
+
+/* The session's highest flag severity, -1 when none. */
+int html_max_sev(const rule_result *r);
+/* "a,b": the session's rule ids, each once, into buf. */
+void html_rule_list(const rule_result *r, char *buf, size_t size);
+
+/* The life cycle, driven by report.c (report_html.c). */
+typedef struct report_html report_html;
+/* Checks that a temporary file can be made beside path; NULL + err. */
+report_html *report_html_new(const char *path, char *err, size_t errlen);
+/* Every session: a table row; exported ones also an article. */
+int report_html_session(report_html *h, const report_session *s,
+                        bool exported, char *err, size_t errlen);
+/* Writes the document and renames it onto the path. */
+int report_html_finish(report_html *h, const report_totals *t,
+                       const report_source *src, const capture_stats *st,
+                       char *err, size_t errlen);
+/* Frees; without a successful finish, removes the temporary file. */
+void report_html_free(report_html *h);
+
+#endif
