@@ -10,7 +10,6 @@ import base64
 import json
 import os
 import re
-import select
 import shutil
 import socket
 import struct
@@ -99,16 +98,23 @@ class WebSocket:
 
 
 class Browser:
-    def __init__(self, timeout=30):
+    def __init__(self, timeout=60, tries=2):
         exe = find_chromium()
         if exe is None:
             raise FileNotFoundError("chromium")
-        self.profile = tempfile.mkdtemp(prefix="smtpscope-chromium-")
-        self.proc = subprocess.Popen(
-            [exe] + FLAGS + ["--user-data-dir=" + self.profile,
-                             "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        url = self._endpoint(timeout)
+        for attempt in range(tries):
+            self.profile = tempfile.mkdtemp(prefix="smtpscope-chromium-")
+            self.log = tempfile.TemporaryFile()
+            self.proc = subprocess.Popen(
+                [exe] + FLAGS + ["--user-data-dir=" + self.profile,
+                                 "about:blank"],
+                stdout=subprocess.DEVNULL, stderr=self.log)
+            try:
+                url = self._endpoint(timeout)
+                break
+            except OSError:
+                if attempt == tries - 1:
+                    raise
         self.ws = WebSocket(url, timeout)
         self.next_id = 0
         self.events = []
@@ -120,21 +126,25 @@ class Browser:
             self.call(domain + ".enable", session=True)
 
     def _endpoint(self, timeout):
+        """Chromium writes its port and path into DevToolsActivePort in
+        the profile once it listens (more robust than its stderr)."""
         deadline = time.monotonic() + timeout
-        err = b""
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.proc.stderr], [], [], 0.5)
-            if ready:
-                line = self.proc.stderr.readline()
-                if not line:
-                    break
-                err += line
-                m = re.search(rb"DevTools listening on (ws://\S+)", line)
-                if m:
-                    return m.group(1).decode()
+        path = os.path.join(self.profile, "DevToolsActivePort")
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                with open(path) as f:
+                    lines = f.read().split("\n")
+                if len(lines) >= 2 and lines[0].strip() and lines[1].strip():
+                    return "ws://127.0.0.1:%s%s" % (lines[0].strip(),
+                                                    lines[1].strip())
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.log.seek(0)
+        err = self.log.read()[-600:].decode("utf-8", "replace")
         self.close()
-        raise OSError("chromium did not start: %s" % err[-500:].decode(
-            "utf-8", "replace"))
+        raise OSError("chromium did not start (exit %s): %s"
+                      % (self.proc.poll(), err))
 
     def call(self, method, session=False, timeout=30, **params):
         self.next_id += 1
@@ -223,6 +233,7 @@ class Browser:
                     self.proc.kill()
                     self.proc.wait()
         finally:
+            self.log.close()
             shutil.rmtree(self.profile, ignore_errors=True)
 
 
