@@ -139,6 +139,21 @@ def rst_out_of_window():
     return c.pkts
 
 
+def rst_lossy():
+    """A lossy capture: after MAIL, the client's next 100000 bytes and
+    the server's ACKs of them were not captured; then the client's RST
+    (at its true next byte, beyond the last window the capture saw) ends
+    the connection, and nothing follows. The RST was real: end `reset`,
+    the lost bytes a gap, no tcp-inconsistent."""
+    c = Conn()
+    c.handshake()
+    smtp_open(c)
+    c.say("c", b"MAIL FROM:<a@x.example>\r\n")
+    c.say("s", b"250 2.1.0 Ok\r\n")
+    c.add(c.ip("c") / c.tcp("c", "R", seq=c.seq["c"] + 100000, ack=0))
+    return c.pkts
+
+
 def rst_flood():
     """50 sessions of 7 packets, each hit by a RST at 2^30 - 100 past the
     client's next byte (the case that cost seconds of CPU in filler)."""
@@ -343,6 +358,7 @@ def fin_then_data():
 CASES = {
     "tcp-rst-out-of-window": rst_out_of_window,
     "tcp-rst-flood": rst_flood,
+    "tcp-rst-lossy": rst_lossy,
     "tcp-port-reuse": port_reuse,
     "tcp-frag-ipv4": frag_ipv4,
     "tcp-frag-ipv6": frag_ipv6,
