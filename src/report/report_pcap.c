@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pcap/pcap.h>
@@ -47,6 +48,7 @@ static void set_err(const report_pcap *w, char *err, size_t errlen)
 report_pcap *report_pcap_new(const char *path, char *err, size_t errlen)
 {
     report_pcap *w = calloc(1, sizeof(*w));
+    struct stat sb;
 
     if (w == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -55,6 +57,15 @@ report_pcap *report_pcap_new(const char *path, char *err, size_t errlen)
     w->path = path;
     if (strcmp(path, "-") == 0) {
         w->f = stdout;
+    } else if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        /* /dev/null, a FIFO: written in place. A rename onto it would
+         * replace the device itself (as root, /dev/null). */
+        w->f = fopen(path, "w");
+        if (w->f == NULL) {
+            set_err(w, err, errlen);
+            free(w);
+            return NULL;
+        }
     } else {
         w->f = report_temp_beside(path, &w->tmp);
         if (w->f == NULL) {

@@ -32,6 +32,7 @@ import json
 import os
 import shutil
 import socket
+import stat
 import struct
 import subprocess
 import sys
@@ -223,6 +224,22 @@ def test_write(tmp):
                                              summ.get("pcap_over_cap"),
                                              len(again),
                                              len(over | flagged)))
+
+    # -w onto a FIFO (as onto /dev/null) writes into it: the FIFO stays a
+    # FIFO, not replaced by a renamed regular file
+    fifo = os.path.join(tmp, "fifo")
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", fifo], stdout=subprocess.PIPE)
+    rc, _, err = run(["-r", os.path.join(CAPS, "seed-bdat-timeout.pcap"),
+                      "-q", "-w", fifo])
+    still = stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    if not still:
+        reader.kill()               # it waits for a writer that never came
+    got = reader.communicate(timeout=60)[0]
+    if rc != 0 or not still or \
+            got[:4] not in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4"):
+        fail(case, "-w FIFO: exit %d %r, still a FIFO: %s, %d bytes read"
+             % (rc, err, still, len(got)))
 
     # a run that fails (the input is not a capture) leaves nothing
     bad = os.path.join(tmp, "bad.pcap")
