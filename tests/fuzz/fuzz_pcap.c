@@ -4,7 +4,8 @@
  * (pcap or pcapng, held in memory) -> libpcap -> link/IP normalizer ->
  * libnids -> SMTP dissector -> rules -> text and JSON reports.
  *
- * It runs analyze_run exactly as main does (-v -a -j), with the capture
+ * It runs analyze_run exactly as main does (-v -a -j -w, text or
+ * --format tsv by the input's size), with the capture
  * read from an fmemopen stream, the text report going to /dev/null and the
  * JSON document into an open_memstream buffer. Beyond not crashing and not
  * leaking (libnids' global state is set up and torn down on every run),
@@ -69,6 +70,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.report.verbose = true;
     o.report.all = true;
     o.report.json_stream = out;
+    /* odd sizes: the TSV view instead of the text blocks */
+    o.report.format = (size & 1) ? REPORT_FORMAT_TSV : REPORT_FORMAT_TEXT;
+    o.pcap_path = "/dev/null";              /* -w: the packet hook, the
+                                             * hold and its caps */
     o.source.kind = "file";
     o.source.name = "fuzz-input";
     o.rules = &rules;
