@@ -33,10 +33,27 @@ static void cleartext_txns(sbuf *b, const smtp_info *s, sc_time after)
         sb_printf(b, " and %d more transactions", n - 2);
 }
 
+/* Lost bytes of e's side between the 220 and e: the TLS record's start
+ * may be in them, and what followed read as cleartext. */
+static const char *not_tls_doubt(const smtp_info *s, const smtp_event *e,
+                                 char buf[RULE_DOUBT_MAX])
+{
+    sc_time started = SC_TIME_NONE;
+
+    for (int i = 0; i < s->nevents && started == SC_TIME_NONE; i++)
+        if (s->events[i].type == SMTP_EV_TLS_STARTED)
+            started = s->events[i].time;
+    return rule_gap_doubt(s, e->dir == SC_DIR_CLIENT ? RULE_GAP_CLIENT
+                                                     : RULE_GAP_SERVER,
+                          started, e->time, "the start of a TLS record",
+                          buf);
+}
+
 void rule_starttls_not_tls(const smtp_info *s, rule_ctx *cx)
 {
     const smtp_event *first = NULL;
-    char ev[RULE_EVIDENCE_MAX], tb[RULE_TOD_STRLEN];
+    char ev[RULE_EVIDENCE_MAX], tb[RULE_TOD_STRLEN], db[RULE_DOUBT_MAX];
+    const char *doubt = NULL;
     sbuf b;
 
     sb_init(&b, ev, sizeof(ev));
@@ -52,11 +69,13 @@ void rule_starttls_not_tls(const smtp_info *s, rule_ctx *cx)
                   rule_tod(e->time, tb));
         if (first == NULL)
             first = e;
+        if (doubt == NULL)
+            doubt = not_tls_doubt(s, e, db);
     }
     if (first == NULL)
         return;
     cleartext_txns(&b, s, first->time);
-    rule_raise(cx, first->time,
+    rule_raise_doubt(cx, first->time, doubt,
                "RFC 3207 (4.2): after the 220 the client must start the TLS "
                "negotiation at once. SMTP in cleartext after a successful "
                "STARTTLS hides the mail from monitors that stop at "
