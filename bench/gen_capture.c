@@ -555,6 +555,15 @@ static const char *const DOTLINES[] = {
 };
 #define NDOTLINES (sizeof DOTLINES / sizeof DOTLINES[0])
 
+/* Does the message hold a byte above 127 (8-bit data, RFC 6152)? */
+static int memchr_8bit(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] & 0x80)
+            return 1;
+    return 0;
+}
+
 static void text_line(buf_t *b)
 {
     uint32_t r = rnd_below(1000);
@@ -879,7 +888,13 @@ static void build_smtp(flow_t *f, const server_t *s, int h, int fault)
         g_st.body_bytes += blen;
         g_st.messages++;
         int bdat = fault || (s->chunking && chance(0.45));
+        /* BODY=8BITMIME at random, and always when the body has a byte
+         * above 127, as a correct client does (RFC 6152): otherwise half
+         * of these "clean" sessions would raise 8bit-without-8bitmime.
+         * chance() is drawn first either way, so the stream of random
+         * numbers, and every other byte generated, stays the same. */
         int eightbit = chance(0.5);
+        eightbit = eightbit || memchr_8bit(g_body.p, g_body.n);
         int reject[3] = {0, nrcpt > 1 && chance(0.05), nrcpt > 2 && chance(0.05)};
 
         /* MAIL, RCPTs (and DATA) with their replies */

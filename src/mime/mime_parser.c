@@ -435,11 +435,12 @@ static void hold_done(mime_parser *m, bool line_ended, uint8_t brk)
 }
 
 /*
- * A base64 part between lines: the alphabet has no '-', and the decoder
- * skips line breaks, so everything up to the next '-' goes to it at once
- * (one memchr per segment instead of one per 76-byte line). A '-' at a
- * line start may begin a boundary: the line machinery takes over there.
- * Returns the bytes consumed.
+ * Between lines of a base64 part (the alphabet has no '-', and the
+ * decoder skips line breaks) or of a part nothing is decoded from (text,
+ * preamble, epilogue): everything up to the next '-' goes by at once, one
+ * memchr per run instead of one per line. A '-' at a line start may begin
+ * a boundary: the line machinery takes over there. Returns the bytes
+ * consumed.
  */
 static size_t b64_run(mime_parser *m, const uint8_t *p, size_t n)
 {
@@ -466,7 +467,7 @@ static size_t body_take(mime_parser *m, const uint8_t *p, size_t n)
         const uint8_t *lf;
         size_t end, seg_end;
 
-        if (m->attach >= 0 && m->ent_enc == ENC_BASE64 && !m->holding &&
+        if ((m->attach < 0 || m->ent_enc == ENC_BASE64) && !m->holding &&
             !m->cr_held && (m->bol || m->pend_brk == 0) &&
             (!m->bol || p[i] != '-')) {
             size_t k = b64_run(m, p + i, n - i);
