@@ -223,6 +223,7 @@ static int write_document(report_html *h, const report_totals *t,
     html_table_end(out);
     fprintf(out, "<section id=\"ladders\">\n<h2>Sessions drawn (%llu)</h2>\n",
             (unsigned long long)h->exported);
+    html_markers(out);
     if (h->exported == 0)
         fputs("<p class=\"none\">No session was exported: none was "
               "flagged (-a draws every session).</p>\n", out);

@@ -22,9 +22,13 @@
 #include "report_internal.h"
 
 /* Sessions whose ladders are drawn in the page as it loads; later ones
- * are kept in a <template> and drawn when opened, so 5,000 sessions open
- * in the browser in well under 3 s. */
+ * are kept as inert text and drawn when opened, so a page of 5,000
+ * sessions does not build 5,000 ladders while it loads. */
 #define HTML_EAGER_MAX 100
+/* The type of the inert <script> data block that holds a lazy session's
+ * facts and ladder (not JavaScript: never run, not parsed into elements
+ * until the session is opened). */
+#define HTML_LAZY_TYPE "text/x-smtpscope-lazy"
 
 /* Ladder geometry (SVG user units). */
 #define HTML_SVG_W 960
@@ -70,6 +74,9 @@ void html_table_row(FILE *out, const report_session *s, bool exported);
 /* One exported session's article: header, facts, flags, ladder (drawn
  * now, or kept in a <template> when lazy). -1 when out of memory. */
 int html_session(FILE *out, const report_session *s, bool lazy);
+
+/* The arrowheads' markers, once, before the first ladder. */
+void html_markers(FILE *out);
 
 /* The session's highest flag severity, -1 when none. */
 int html_max_sev(const rule_result *r);

@@ -9,8 +9,9 @@
  *
  * The script earns its place three ways, all offline: it sorts and
  * filters the sessions table (rule, severity, server), and it draws a
- * ladder kept in a <template> (sessions past HTML_EAGER_MAX) when its
- * session is opened, reached by a link, or printed. Without it the page
+ * ladder kept as inert text (sessions past HTML_EAGER_MAX) when its
+ * session is opened, reached by a link, or printed: the text was made
+ * and escaped by the C writer, the script only turns it into elements. Without it the page
  * still shows everything it drew.
  */
 #include "report_html.h"
@@ -32,7 +33,8 @@ const char html_css[] =
 "th,td{border-bottom:1px solid var(--line);padding:3px 6px;"
 "text-align:left;vertical-align:top}"
 "th{background:#f3f5f8;white-space:nowrap}td.n{text-align:right}"
-"td.zero{color:#aab}\n"
+"td.zero{color:#aab}table code{overflow-wrap:normal;white-space:nowrap}"
+".sessions td:first-child{white-space:nowrap}\n"
 "#session-table th{cursor:pointer}#session-table th[data-dir=asc]::after"
 "{content:' \\25B2'}#session-table th[data-dir=desc]::after"
 "{content:' \\25BC'}\n"
@@ -71,17 +73,18 @@ const char html_css[] =
 ".lanes path{stroke:#9aa3af;stroke-width:2}"
 ".lanes text{text-anchor:middle;font-weight:600}"
 ".lanes .prod{font-weight:400;fill:var(--mut)}\n"
-".step .a{stroke-width:1.6;fill:none}.step .h{stroke:none}"
-".c .a{stroke:var(--c)}.c .h{fill:var(--c)}"
-".s .a,.s2 .a{stroke:var(--ok)}.s .h,.s2 .h{fill:var(--ok)}"
-".s3 .a{stroke:var(--t3)}.s3 .h{fill:var(--t3)}"
-".s4 .a{stroke:var(--warn)}.s4 .h{fill:var(--warn)}"
+"svg.defs{position:absolute}"
+".step .a{stroke-width:1.6;fill:none}"
+".c .a{stroke:var(--c);marker-end:url(#ah-c)}"
+".s .a,.s2 .a{stroke:var(--ok);marker-end:url(#ah-s)}"
+".s3 .a{stroke:var(--t3);marker-end:url(#ah-s3)}"
+".s4 .a{stroke:var(--warn);marker-end:url(#ah-s4)}"
 ".s4 .l{fill:var(--warn);font-weight:600}"
-".s5 .a{stroke:var(--err)}.s5 .h{fill:var(--err)}"
+".s5 .a{stroke:var(--err);marker-end:url(#ah-s5)}"
 ".s5 .l{fill:var(--err);font-weight:600}"
-".data .a,.chunk .a{stroke:#607d8b;stroke-dasharray:6 3}"
-".data .h,.chunk .h{fill:#607d8b}"
-".tls .a{stroke:var(--tls)}.tls .h{fill:var(--tls)}"
+".data .a,.chunk .a{stroke:#607d8b;stroke-dasharray:6 3;"
+"marker-end:url(#ah-d)}"
+".tls .a{stroke:var(--tls);marker-end:url(#ah-tls)}"
 ".tls .l{fill:var(--tls)}"
 ".tls .band{stroke:var(--tls);stroke-width:3}"
 ".gap .band{stroke:var(--gap);stroke-width:3;stroke-dasharray:4 4}"
@@ -150,8 +153,10 @@ const char html_js[] =
 "if(num){x=+x;y=+y;}return(x<y?-1:x>y?1:0)*dir;});\n"
 "var f=document.createDocumentFragment();rows.forEach(function(r){"
 "f.appendChild(r);});tb.appendChild(f);});});\n"
-"function draw(d){var t=d.querySelector('template');"
-"if(t)t.replaceWith(t.content);}\n"
+"function draw(d){var t=d.querySelector('script[type=\"" HTML_LAZY_TYPE
+"\"]');if(!t)return;var b=document.createElement('div');"
+"b.innerHTML=t.textContent;t.replaceWith.apply(t,Array.prototype.slice."
+"call(b.childNodes));}\n"
 "document.addEventListener('toggle',function(e){var d=e.target;"
 "if(d.classList&&d.classList.contains('session')&&d.open)draw(d);},"
 "true);\n"

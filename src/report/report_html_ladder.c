@@ -175,6 +175,23 @@ static void tooltip(FILE *out, const step *st)
     fputs("</title>", out);
 }
 
+/* Only a label that does not show everything gets a tooltip: a cut
+ * line or a multi-line reply (tooltips were a fifth of a large page). */
+static bool needs_tooltip(const step *st)
+{
+    char buf[REPORT_CLEAN_MAX];
+    size_t chars = 0;
+
+    if (st->nlines > 1)
+        return true;
+    if (st->line->kind != SMTP_LINE_WIRE && st->line->kind != SMTP_LINE_TLS)
+        return false;
+    report_clean(st->line->text, buf, sizeof(buf));
+    for (const char *p = buf; *p != '\0'; p++)
+        chars += ((unsigned char)*p & 0xC0) != 0x80;
+    return chars > HTML_LABEL_CHARS;
+}
+
 /* The pause above a step: a dimension line to scale, or a break. */
 static void pause_mark(FILE *out, const step *st)
 {
@@ -220,10 +237,11 @@ static void arrow(FILE *out, const step *st)
     bool right = st->line->dir == SC_DIR_CLIENT;
     int x1 = right ? HTML_LANE_C : HTML_LANE_S;
     int x2 = right ? HTML_LANE_S : HTML_LANE_C;
-    int tip = right ? -9 : 9;
+    int tip = right ? 1 : -1;       /* stop short: the marker's tip */
 
-    fprintf(out, "<path class=\"a\" d=\"M%d %d H%d\"/><path class=\"h\" "
-            "d=\"M%d %d l%d -4 v8 z\"/>", x1, st->y, x2, x2, st->y, tip);
+    /* the head is a marker (html_markers), coloured by the class */
+    fprintf(out, "<path class=\"a\" d=\"M%d %dH%d\"/>", x1, st->y,
+            x2 - tip);
     fprintf(out, "<text class=\"l\" x=\"%d\" y=\"%d\">",
             (HTML_LANE_C + HTML_LANE_S) / 2, st->y - 5);
     label(out, st);
@@ -255,11 +273,10 @@ static void draw_step(FILE *out, const ladder *L, int i)
 
     pause_mark(out, st);
     html_clock(l->time, clock, sizeof(clock));
-    fprintf(out, "<g class=\"step %s\" data-step=\"%d\" id=\"", step_class(l),
+    fprintf(out, "<g class=\"step %s\" data-step=\"%d\">", step_class(l),
             i + 1);
-    html_text(out, L->s->ids->uid);
-    fprintf(out, "-%d\">", i + 1);
-    tooltip(out, st);
+    if (needs_tooltip(st))
+        tooltip(out, st);
     fprintf(out, "<text class=\"t\" x=\"6\" y=\"%d\">%s</text>", st->y, clock);
     if (across)
         band(out, st);
@@ -404,6 +421,27 @@ static void flag_list(FILE *out, const ladder *L)
                 r->dropped);
 }
 
+/* The arrowheads, one marker per colour, defined once in the page and
+ * referred to by the stylesheet (a path per head was a tenth of a large
+ * page). */
+void html_markers(FILE *out)
+{
+    static const struct { const char *id, *colour; } m[] = {
+        { "c", "#1f5fbf" }, { "s", "#2e7d32" }, { "s3", "#00796b" },
+        { "s4", "#b26a00" }, { "s5", "#c62828" }, { "d", "#607d8b" },
+        { "tls", "#6a3fb5" }
+    };
+
+    fputs("<svg class=\"defs\" width=\"0\" height=\"0\" aria-hidden=\"true\">"
+          "<defs>", out);
+    for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+        fprintf(out, "<marker id=\"ah-%s\" viewBox=\"0 0 10 10\" refX=\"10\" "
+                "refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" "
+                "orient=\"auto\"><path d=\"M0 0L10 5L0 10z\" fill=\"%s\"/>"
+                "</marker>", m[i].id, m[i].colour);
+    fputs("</defs></svg>\n", out);
+}
+
 /* <dt>name</dt><dd>wire text</dd> */
 static void fact(FILE *out, const char *name, const char *value)
 {
@@ -532,15 +570,20 @@ int html_session(FILE *out, const report_session *s, bool lazy)
     html_text(out, rules);
     fputs(lazy ? "\">\n" : "\" open>\n", out);
     heading(out, s);
+    /* Lazy: the facts and the ladder as inert text (a data block the
+     * browser neither parses nor runs), made into elements by the page's
+     * script when the session is opened. Everything in it was escaped
+     * here, so it holds no "</script" and no "<!--". */
+    if (lazy)
+        fputs("<script type=\"" HTML_LAZY_TYPE "\">", out);
     facts(out, s);
     if (in->transcript_dropped > 0)
         fprintf(out, "<p class=\"note\">The transcript was cut: %" PRIu64
                 " more lines are not drawn.</p>\n", in->transcript_dropped);
     /* The picture first, then the flags pinned on it. */
-    fputs(lazy ? "<div class=\"ladder-box\"><template>"
-               : "<div class=\"ladder-box\">", out);
+    fputs("<div class=\"ladder-box\">", out);
     svg(out, &L);
-    fputs(lazy ? "</template></div>\n" : "</div>\n", out);
+    fputs(lazy ? "</div></script>\n" : "</div>\n", out);
     flag_list(out, &L);
     fputs("</details>\n", out);
     free(L.steps);
