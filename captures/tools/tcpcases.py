@@ -264,6 +264,15 @@ def frag_ipv6():
 
 # ---- item 4: retransmission / overlap with different bytes ----
 
+def data_quit(c):
+    """DATA, a short message, QUIT."""
+    c.say("c", b"DATA\r\n")
+    c.say("s", b"354 go ahead\r\n")
+    c.say("c", HDRS + b"Subject: o\r\n\r\nbody\r\n.\r\n")
+    c.say("s", b"250 2.0.0 Ok: queued\r\n")
+    smtp_quit(c)
+
+
 def overlap_different():
     """MAIL FROM:<good@y.example> and then, at the same sequence number,
     MAIL FROM:<evil@y.example>; later RCPT TO:<goo followed by a segment
@@ -285,11 +294,31 @@ def overlap_different():
     c.add(c.send("c", b"evil@y.example>\r\n"))
     c.ack("s")
     c.say("s", b"250 2.1.5 Ok\r\n")
-    c.say("c", b"DATA\r\n")
-    c.say("s", b"354 go ahead\r\n")
-    c.say("c", HDRS + b"Subject: o\r\n\r\nbody\r\n.\r\n")
-    c.say("s", b"250 2.0.0 Ok: queued\r\n")
-    smtp_quit(c)
+    data_quit(c)
+    return c.pkts
+
+
+def overlap_queued():
+    """Behind a hole: "MAIL FROM:<" is late; "good@y.example>" and then,
+    at the same sequence number, "evil@y.example>" wait queued; then
+    "MAIL FROM:<" comes. Both a receiver and the report take the copy
+    queued first (good); tcp-inconsistent names both."""
+    c = Conn()
+    c.handshake()
+    smtp_open(c)
+    seq = c.seq["c"]
+    head = b"MAIL FROM:<"
+    c.add(c.send("c", b"good@y.example>\r\n", seq=seq + len(head),
+                 advance=False))
+    c.add(c.send("c", b"evil@y.example>\r\n", seq=seq + len(head),
+                 advance=False))
+    c.add(c.send("c", head))
+    c.seq["c"] += len(b"good@y.example>\r\n")
+    c.ack("s")
+    c.say("s", b"250 2.1.0 Ok\r\n")
+    c.say("c", b"RCPT TO:<b@y.example>\r\n")
+    c.say("s", b"250 2.1.5 Ok\r\n")
+    data_quit(c)
     return c.pkts
 
 
@@ -363,6 +392,7 @@ CASES = {
     "tcp-frag-ipv4": frag_ipv4,
     "tcp-frag-ipv6": frag_ipv6,
     "tcp-overlap-different": overlap_different,
+    "tcp-overlap-queued": overlap_queued,
     "tcp-fastopen": fastopen,
     "tcp-fastopen-refused": fastopen_refused,
     "tcp-zero-window": zero_window,

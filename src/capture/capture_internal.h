@@ -415,6 +415,14 @@ bool capture_overlap_check(const capture_half *hf, uint32_t exp,
                            const capture_segment *seg, bool client,
                            capture_anomaly *a);
 
+/* Two copies of n queued (not yet delivered) bytes at stream offset
+ * `offset` differ: fill *a. kept is the copy the reassembler and the
+ * receiver will use (kept_first: it came first; else it starts at the
+ * lower sequence number). */
+void capture_overlap_queued(const uint8_t *kept, const uint8_t *other,
+                            size_t n, uint64_t offset, bool kept_first,
+                            bool client, capture_anomaly *a);
+
 /* ---- capture_nids.c ---- */
 
 /* Set up libnids for one run. Returns 0, or -1 with err. */

@@ -1005,6 +1005,67 @@ static void before_feed(capture_conn *c, const capture_segment *seg,
     }
 }
 
+/* libnids' queued out-of-order segment. Its tcp.h, which declares it, is
+ * not installed; the layout is the same in every libnids since 1.x. */
+struct skbuff {
+    struct skbuff *next;
+    struct skbuff *prev;
+    void *data;
+    u_int len;
+    u_int truesize;
+    u_int urg_ptr;
+    char fin;
+    char urg;
+    u_int seq;
+    u_int ack;
+};
+
+/*
+ * A segment overlapping data libnids holds queued behind a hole, with
+ * other bytes: note it. libnids delivers its queue by sequence number,
+ * the queued copy first on a tie - as Linux does, which keeps the copy
+ * starting lower and drops a later one that the queued one covers. Only
+ * walked when something is queued (the queue is sorted: stops early).
+ */
+static void check_queued(capture_conn *c, const capture_segment *seg,
+                         sc_dir dir)
+{
+    struct half_stream *rcv = receiver_half(c, dir);
+    uint32_t s0 = seg->seq, s1 = seg->seq + (uint32_t)seg->payload_len;
+    uint32_t exp = expected_seq(c, dir);
+    const struct skbuff *q;
+    capture_anomaly a;
+
+    if (seg->payload_len == 0 || rcv->list == NULL || !seq_after(s1, exp))
+        return;
+    for (q = rcv->list; q != NULL; q = q->next) {
+        uint32_t q0 = q->seq, q1 = q->seq + q->len, lo, hi;
+        const uint8_t *qb, *sb;
+        bool seg_kept;
+
+        if (!seq_after(q1, s0))
+            continue;
+        if (!seq_after(s1, q0))
+            break;
+        lo = seq_after(q0, s0) ? q0 : s0;
+        hi = seq_after(q1, s1) ? s1 : q1;
+        if (!seq_after(lo, exp))
+            lo = exp;
+        if (!seq_after(hi, lo))
+            continue;
+        qb = (const uint8_t *)q->data + (lo - q0);
+        sb = seg->payload + (lo - s0);
+        if (memcmp(qb, sb, hi - lo) == 0)
+            continue;
+        seg_kept = seq_after(q0, s0);
+        capture_overlap_queued(seg_kept ? sb : qb, seg_kept ? qb : sb,
+                               hi - lo, c->half[dir].delivered + (lo - exp),
+                               !seg_kept, dir == SC_DIR_CLIENT, &a);
+        report_anomaly(c, dir, &a);
+        return;
+    }
+}
+
 /* Data into a zero window: the sender saw the window reopen in an update
  * the capture lost (or probes it, a byte a receiver may take). libnids
  * would drop it and later call what the receiver acknowledged a gap;
@@ -1039,6 +1100,7 @@ static void segment_open(capture_conn *c, const capture_segment *seg,
     if (seq_after(exp, seg->seq) &&
         capture_overlap_check(hf, exp, seg, dir == SC_DIR_CLIENT, &a))
         report_anomaly(c, dir, &a);
+    check_queued(c, seg, dir);
     before_feed(c, seg, dir);
     if (g.cur != c)
         return;

@@ -95,7 +95,8 @@ bool capture_outside_window(const capture_half *snd, const capture_half *rcv,
  * credential: they go through the one redaction function, and when
  * either copy looks like a SASL response both are redacted. */
 static void overlap_text(char *out, size_t size, const uint8_t *kept,
-                         const uint8_t *other, size_t n, bool client)
+                         const uint8_t *other, size_t n, bool client,
+                         const char *which)
 {
     char a[EXCERPT_BYTES * 4 + 4], b[EXCERPT_BYTES * 4 + 4];
     bool sasl = client && (wire_sasl_like(kept, n) ||
@@ -108,7 +109,33 @@ static void overlap_text(char *out, size_t size, const uint8_t *kept,
         wire_text_copy(a, sizeof a, kept, n, EXCERPT_BYTES);
         wire_text_copy(b, sizeof b, other, n, EXCERPT_BYTES);
     }
-    snprintf(out, size, "used \"%s\" (first copy), other \"%s\"", a, b);
+    snprintf(out, size, "used \"%s\" (%s), other \"%s\"", a, which, b);
+}
+
+void capture_overlap_queued(const uint8_t *kept, const uint8_t *other,
+                            size_t n, uint64_t offset, bool kept_first,
+                            bool client, capture_anomaly *a)
+{
+    size_t first = 0, last = 0, i, from;
+    bool found = false;
+
+    for (i = 0; i < n; i++)
+        if (kept[i] != other[i]) {
+            if (!found)
+                first = i;
+            found = true;
+            last = i;
+        }
+    memset(a, 0, sizeof *a);
+    a->type = CAPTURE_ANOMALY_OVERLAP_DIFFERENT;
+    a->offset = offset + first;
+    a->len = last - first + 1;
+    from = first >= 4 ? first - 4 : 0;
+    n -= from;
+    if (n > EXCERPT_BYTES + 1)
+        n = EXCERPT_BYTES + 1;
+    overlap_text(a->text, sizeof a->text, kept + from, other + from, n,
+                 client, kept_first ? "first copy" : "lower seq");
 }
 
 bool capture_overlap_check(const capture_half *hf, uint32_t exp,
@@ -155,6 +182,6 @@ bool capture_overlap_check(const capture_half *hf, uint32_t exp,
         other[i - from] = seg->payload[i - seg_at];
     }
     overlap_text(a->text, sizeof a->text, kept, other, (size_t)(i - from),
-                 client);
+                 client, "first copy");
     return true;
 }
