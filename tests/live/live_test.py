@@ -375,8 +375,10 @@ def run_main(exe, work, port, port6):
     path = os.path.join(work, "sessions.jsonl")
     rotated = path + ".1"
     ports = str(port) + ("," + str(port6) if port6 else "")
+    html = os.path.join(work, "live.html")
     argv = [exe, "-i", "lo", "-p", ports, "--jsonl", path, "-a",
-            "--idle-timeout", str(IDLE), "--stats", "1", "-B", "16"]
+            "--idle-timeout", str(IDLE), "--stats", "1", "-B", "16",
+            "--html", html]
     log("run: " + " ".join(argv))
     proc = Proc(argv)
     cur = lambda: file_lines(path)
@@ -524,6 +526,21 @@ def run_main(exe, work, port, port6):
                   % (len(body), tr[0].get("bytes")))
         d.close()
         idle.close()
+
+        # (h) --html live: written when the capture stops, every session
+        # of the run in it (the open one too), with its ladder
+        if check(os.path.exists(html), "(h) --html written at SIGINT"):
+            with open(html, encoding="utf-8") as f:
+                page = f.read()
+            uids = [o2["uid"] for o2 in
+                    parse_lines(file_lines(rotated) + file_lines(path))
+                    if o2.get("event_type") == "smtp_session"]
+            missing = [u for u in uids
+                       if 'data-session="%s"' % u not in page]
+            check(uids and not missing, "(h) --html holds every session "
+                  "(%d, missing %s)" % (len(uids), missing))
+            check("data-step=" in page and page.rstrip().endswith("</html>"),
+                  "(h) --html complete, with ladder steps")
 
         out = proc.stdout_text() + proc.stderr_text()
         m = re.search(r"received (\d+), dropped (\d+)", out)

@@ -204,6 +204,19 @@ def main():
                             "hostile-markup.pcap"):
                     browser.screenshot(os.path.join(outdir, name + ".png"))
                     not_blank(browser, name)
+                    # the print stylesheet: filters hidden, ladder kept
+                    browser.call("Emulation.setEmulatedMedia", session=True,
+                                 media="print")
+                    shown = browser.evaluate(
+                        "[getComputedStyle(document.getElementById('filters'))"
+                        ".display, document.querySelectorAll('svg.ladder')"
+                        ".length]")
+                    check(shown[0] == "none" and shown[1] > 0,
+                          "%s: print view %r" % (name, shown))
+                    browser.screenshot(os.path.join(outdir, name +
+                                                    ".print.png"))
+                    browser.call("Emulation.setEmulatedMedia", session=True,
+                                 media="")
             check(any(os.path.basename(f).startswith("hostile")
                       for f in files), "no hostile capture in " + caps)
             lazy(binary, gen, browser, tmp)
