@@ -35,12 +35,26 @@ int mime_b64_value(uint8_t c)
     return b64_table[c] - 1;
 }
 
+/* SHA-256 fetched from the provider once: an EVP_sha256() per digest
+ * makes OpenSSL 3 look it up (under a lock) for every attachment. Kept
+ * for the process's life. */
+static const EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (sha256_md == NULL)
+        sha256_md = EVP_sha256();
+}
+
 void dec_start(decoder *d, mime_enc enc, EVP_MD_CTX *md)
 {
     memset(d, 0, sizeof(*d));
     d->enc = enc;
     d->md = md;
-    if (md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+    pthread_once(&sha256_once, sha256_fetch);
+    if (md != NULL && EVP_DigestInit_ex(md, sha256_md, NULL) != 1)
         d->md = NULL;
 }
 

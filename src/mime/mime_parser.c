@@ -3,7 +3,7 @@
  * lines joined, RFC 5322 2.2.3), the MIME tree (RFC 2046 5.1: boundary
  * lines, nesting), and the leaf parts handed to the decoders.
  *
- * What it keeps: the header field being read (MIME_FIELD_MAX), a stack of
+ * What it keeps: the header field being read (up to MIME_FIELD_MAX), a stack of
  * boundaries (MIME_DEPTH_MAX), and at most one boundary-length line start.
  * Body lines are never buffered: inside a line we jump with memchr to the
  * next LF, and only a line that starts with '-' while a multipart is open
@@ -54,9 +54,10 @@ struct mime_parser {
     EVP_MD_CTX *md;
 
     /* header line assembly */
-    uint8_t *field;                     /* MIME_FIELD_MAX bytes, only while a
-                                           header is read (a long body holds
-                                           no buffer); NULL otherwise */
+    uint8_t *field;                     /* grown on demand up to MIME_FIELD_MAX
+                                           (most fields fit the first 256
+                                           bytes), kept for the message */
+    size_t fcap;
     size_t flen;
     bool field_open;
     bool line_start;                    /* next byte starts a physical line */
@@ -92,8 +93,6 @@ static void ent_clear(mime_parser *m)
     m->ent_hbytes = 0;
     m->flen = 0;
     m->field_open = false;
-    if (m->field == NULL)
-        m->field = malloc(MIME_FIELD_MAX);   /* NULL: fields are not read */
     m->line_start = true;
     m->line_blank = true;
 }
@@ -164,8 +163,6 @@ static void body_begin(mime_parser *m)
     m->holding = false;
     m->pend_brk = 0;
     m->cr_held = false;
-    free(m->field);
-    m->field = NULL;
     m->flen = 0;
     if (multi) {
         level *l = &m->stack[m->depth++];
@@ -265,18 +262,42 @@ static void field_done(mime_parser *m)
     entity_field(m, f, nlen, f + v, e - v);
 }
 
+/* Room for n more field bytes: the buffer doubles from 256 up to
+ * MIME_FIELD_MAX. Few and small allocations per message (large ones
+ * make malloc consolidate its free lists each time). */
+static size_t field_room(mime_parser *m, size_t n)
+{
+    if (m->flen + n > m->fcap && m->fcap < MIME_FIELD_MAX) {
+        size_t cap = m->fcap ? m->fcap : 256;
+        uint8_t *nf;
+
+        while (cap < m->flen + n && cap < MIME_FIELD_MAX)
+            cap *= 2;
+        if (cap > MIME_FIELD_MAX)
+            cap = MIME_FIELD_MAX;
+        nf = realloc(m->field, cap);
+        if (nf != NULL) {
+            m->field = nf;
+            m->fcap = cap;
+        }
+    }
+    return m->fcap - m->flen;
+}
+
 static void field_put(mime_parser *m, const uint8_t *p, size_t n)
 {
-    size_t room = MIME_FIELD_MAX - m->flen;
+    size_t room;
 
-    if (!m->field_open || m->field == NULL || m->ent_skip ||
-        m->ent_hbytes > MIME_HEADER_MAX)
+    if (!m->field_open || m->ent_skip || m->ent_hbytes > MIME_HEADER_MAX)
         return;
+    room = field_room(m, n);
     if (n > room) {
         n = room;
-        m->msg->headers_truncated = true;
+        if (m->fcap == MIME_FIELD_MAX)
+            m->msg->headers_truncated = true;   /* not when malloc failed */
     }
-    memcpy(m->field + m->flen, p, n);
+    if (n > 0)
+        memcpy(m->field + m->flen, p, n);
     m->flen += n;
 }
 
