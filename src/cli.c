@@ -13,7 +13,9 @@
 const cli_option cli_options[] = {
     /* input */
     { NULL, 'r', true, "FILE", "input",
-      "read a pcap or pcapng file; - reads standard input", 0 },
+      "read a pcap or pcapng file; - reads standard input;\n"
+      "repeated, or a directory: a rotation set (tcpdump\n"
+      "-C/-G) read as one capture in packet-time order", 0 },
     { NULL, 'i', true, "IFACE", "input",
       "live capture (needs CAP_NET_RAW); -i any works", 0 },
     { NULL, 'f', true, "EXPR", "input",

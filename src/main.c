@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include <cJSON.h>
@@ -257,6 +258,88 @@ typedef struct cli_state {
     unsigned fail_outcomes;         /* --fail-on lost|rejected: 1 << status */
 } cli_state;
 
+/* A name onto a growing list (the list lives for the whole run). */
+static void list_add(const char ***list, size_t *n, const char *name)
+{
+    const char **grown = realloc(*list, (*n + 1) * sizeof(**list));
+
+    if (grown == NULL)
+        die("out of memory");
+    grown[(*n)++] = name;
+    *list = grown;
+}
+
+/* Every -r in the order given, and the files they name (a directory's
+ * files expanded); static: they live for the whole run. */
+static const char **inputs, **input_files;
+static size_t ninputs, ninput_files;
+
+static void add_input(const char *arg)
+{
+    list_add(&inputs, &ninputs, arg);
+}
+
+static int no_dot(const struct dirent *d)
+{
+    return d->d_name[0] != '.';
+}
+
+/* -r DIR: its regular files (not hidden, not in subdirectories), in
+ * name order; capture_run orders them by packet time. */
+static void add_dir(const char *dir, const char ***files, size_t *n)
+{
+    struct dirent **names;
+    struct stat sb;
+    size_t before = *n;
+    int k = scandir(dir, &names, no_dot, alphasort);
+
+    if (k < 0)
+        die("cannot read directory '%s': %s", dir, strerror(errno));
+    for (int i = 0; i < k; i++) {
+        size_t len = strlen(dir) + strlen(names[i]->d_name) + 2;
+        char *path = malloc(len);
+
+        if (path == NULL)
+            die("out of memory");
+        snprintf(path, len, "%s/%s", dir, names[i]->d_name);
+        free(names[i]);
+        if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+            list_add(files, n, path);
+        else
+            free(path);
+    }
+    free(names);
+    if (*n == before)
+        die("-r %s: no capture files in that directory", dir);
+}
+
+/*
+ * -r repeated, or -r DIR: the files of a rotation set (capture_opts'
+ * files). One -r naming a file stays the plain single-file read.
+ */
+static void expand_inputs(capture_opts *co)
+{
+    struct stat sb;
+
+    if (ninputs == 0)
+        return;
+    co->file = inputs[0];
+    if (ninputs == 1 && (stat(inputs[0], &sb) != 0 || !S_ISDIR(sb.st_mode)))
+        return;
+    for (size_t i = 0; i < ninputs; i++) {
+        const char *in = inputs[i];
+
+        if (strcmp(in, "-") == 0)
+            die("-r -: standard input cannot be part of a set of files");
+        if (stat(in, &sb) == 0 && S_ISDIR(sb.st_mode))
+            add_dir(in, &input_files, &ninput_files);
+        else
+            list_add(&input_files, &ninput_files, in);
+    }
+    co->files = input_files;
+    co->nfiles = ninput_files;
+}
+
 /* --version: ours and the libraries' (libnids has no run-time version,
  * and is linked statically: the one it was built with). */
 static void print_version(void)
@@ -273,7 +356,7 @@ static void apply_option(int c, const char *arg, const char *typed,
                          analyze_opts *o, rule_config *rules, cli_state *cs)
 {
     switch (c) {
-    case 'r': o->capture.file = arg; break;
+    case 'r': add_input(arg); break;
     case 'i': o->capture.iface = arg; break;
     case 'f': o->capture.filter = arg; break;
     case 'p': parse_ports(arg, &o->capture); break;
@@ -384,22 +467,33 @@ static bool file_id(const char *path, int std_fd, struct stat *sb)
  * option with CLI_WRITES goes through here (opt is its name in the
  * message); "-" is standard output.
  */
-static void check_output_not_input(const char *opt, const char *out,
-                                   const capture_opts *in)
+static void check_output_not_file(const char *opt, const char *out,
+                                  const char *in)
 {
     struct stat so, si;
 
-    if (out == NULL || in->file == NULL ||
-        !file_id(out, STDOUT_FILENO, &so) ||
-        !file_id(in->file, STDIN_FILENO, &si))
+    if (out == NULL || in == NULL || !file_id(out, STDOUT_FILENO, &so) ||
+        !file_id(in, STDIN_FILENO, &si))
         return;
     if (so.st_dev != si.st_dev || so.st_ino != si.st_ino)
         return;
     if (strcmp(out, "-") == 0)
         die("%s: standard output is the input capture '%s'; refusing to "
-            "write to it", opt, strcmp(in->file, "-") ? in->file : "(stdin)");
+            "write to it", opt, strcmp(in, "-") ? in : "(stdin)");
     die("%s %s: that is the input capture '%s'; refusing to overwrite it",
-        opt, out, strcmp(in->file, "-") ? in->file : "(stdin)");
+        opt, out, strcmp(in, "-") ? in : "(stdin)");
+}
+
+/* ... against the one input file, or every file of a set. */
+static void check_output_not_input(const char *opt, const char *out,
+                                   const capture_opts *in)
+{
+    if (in->files == NULL) {
+        check_output_not_file(opt, out, in->file);
+        return;
+    }
+    for (size_t i = 0; i < in->nfiles; i++)
+        check_output_not_file(opt, out, in->files[i]);
 }
 
 /* Standard output is checked once more at exit (--help, --list-rules,
@@ -440,6 +534,7 @@ static void finish_args(analyze_opts *o, const cli_state *cs)
                      strcmp(o->report.jsonl_path, "-") == 0;
     bool pcap_out = o->pcap_path && strcmp(o->pcap_path, "-") == 0;
 
+    expand_inputs(&o->capture);
     if (o->capture.file != NULL && o->capture.iface != NULL)
         die("-r and -i cannot be used together");
     if ((json_out && jsonl_out) || (pcap_out && (json_out || jsonl_out)))

@@ -137,6 +137,10 @@ typedef struct capture_handlers {
 
 typedef struct capture_opts {
     const char *file;           /* -r FILE, "-" = stdin; NULL with iface */
+    /* -r repeated or -r DIR: the files of a rotation set, read as one
+     * capture in packet-time order (file then only names the set) */
+    const char *const *files;
+    size_t nfiles;
     const char *iface;          /* -i IFACE ("any" works) */
     const char *filter;         /* -f: extra BPF, ANDed with the port filter */
     uint16_t ports[CAPTURE_PORTS_MAX];

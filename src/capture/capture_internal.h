@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pcap/pcap.h>
+
 #include "smtpscope/capture.h"
 #include "smtpscope/wire.h"
 
@@ -392,6 +394,37 @@ FILE *capture_pcapng_file(const capture_pcapng *p);
  * block). */
 int capture_pcapng_next(capture_pcapng *p, capture_pcapng_packet *pk,
                         char *err, size_t errlen);
+
+/* ---- capture_files.c: a rotation set read as one capture ---- */
+
+/* A packet's time, clamped so hostile timestamps cannot overflow
+ * (capture_run.c). */
+sc_time capture_packet_time(const struct pcap_pkthdr *hdr);
+
+typedef struct capture_set capture_set;
+
+typedef struct capture_set_packet {
+    struct pcap_pkthdr hdr;
+    const uint8_t *data;        /* borrowed until the next call */
+    int dlt;                    /* -1: a pcapng interface never described */
+    uint32_t snaplen;
+    sc_time time;
+    const char *file;           /* the file it came from */
+} capture_set_packet;
+
+/* Check every file (opens, first packet readable) and sort the set by
+ * first packet time; NULL with err when a file is bad. names are
+ * borrowed for the set's life. *total_size: the files' bytes. */
+capture_set *capture_set_open(const char *const *names, size_t n,
+                              uint64_t *total_size, char *err,
+                              size_t errlen);
+/* The next packet of the set in packet-time order: 1, 0 at the end, -1
+ * when a file can no longer be opened (err). A file that breaks off
+ * mid-way ends there; capture_set_broken then says so. */
+int capture_set_next(capture_set *s, capture_set_packet *pk, char *err,
+                     size_t errlen);
+const char *capture_set_broken(const capture_set *s);
+void capture_set_close(capture_set *s);
 
 /* ---- capture_tcpcheck.c: what a receiving TCP would accept ---- */
 

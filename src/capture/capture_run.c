@@ -57,6 +57,7 @@ typedef struct run {
     char *iobuf;                /* FILE_BUFFER for the file, or NULL */
     bool want_packets;          /* the handlers take packets (-w) */
     capture_pcapng *ng;         /* pcapng read by us, not libpcap */
+    capture_set *set;           /* -r repeated / -r DIR: several files */
     struct {                    /* -f compiled per link type (pcapng) */
         int dlt;
         struct bpf_program prog;
@@ -64,6 +65,8 @@ typedef struct run {
     int nngf;
     int seen[NG_FILTERS_MAX];   /* pcapng: link types met so far */
     int nseen;
+    uint64_t decodable;         /* pcapng, set: packets of a known type */
+    int bad_dlt;                /* the last unknown link type, or -1 */
 } run;
 
 /* Packet times far outside any real clock (a pcapng timestamp is 64 bits
@@ -73,7 +76,7 @@ typedef struct run {
  * is ever SC_TIME_NONE. */
 #define PACKET_SEC_MAX (INT64_C(1) << 40)
 
-static sc_time packet_time(const struct pcap_pkthdr *hdr)
+sc_time capture_packet_time(const struct pcap_pkthdr *hdr)
 {
     int64_t sec = (int64_t)hdr->ts.tv_sec;
     int64_t usec = (int64_t)hdr->ts.tv_usec;
@@ -99,7 +102,7 @@ static void on_packet(run *r, int dlt, const struct pcap_pkthdr *hdr,
 
     r->st->packets++;
     r->st->bytes += hdr->caplen;
-    r->st->last_time = packet_time(hdr);
+    r->st->last_time = capture_packet_time(hdr);
     if (hdr->caplen < hdr->len)
         r->st->truncated++;
     family = capture_link_strip(dlt, frame, &l3);
@@ -143,6 +146,11 @@ static void progress(run *r)
 
     if (!r->opts->progress)
         return;
+    if (r->set != NULL) {   /* bytes of packets read, of the files' sizes */
+        r->opts->progress(r->opts->progress_ctx, r->st->bytes,
+                          r->file_size);
+        return;
+    }
     f = r->ng != NULL ? capture_pcapng_file(r->ng) : pcap_file(r->p);
     pos = f ? ftell(f) : -1;
     if (pos >= 0 && r->file_size > 0)
@@ -491,6 +499,33 @@ static void ng_note_link(run *r, int dlt, uint32_t snaplen)
              n ? "," : "", name ? name : "unknown");
 }
 
+/* One packet whose link type is learned per packet (pcapng, a rotation
+ * set): one of a type we cannot decode is counted and skipped; -f per
+ * link type. 0, or -1 when the filter does not compile (err). */
+static int learned_packet(run *r, int dlt, uint32_t snaplen,
+                          const struct pcap_pkthdr *hdr, const uint8_t *data,
+                          char *err, size_t errlen)
+{
+    int f;
+
+    if (dlt < 0 || !capture_link_supported(dlt)) {
+        r->st->packets++;
+        r->st->bytes += hdr->caplen;
+        r->st->skipped++;
+        r->bad_dlt = dlt;
+        return 0;
+    }
+    if (r->opts->filter && r->opts->filter[0] != '\0' &&
+        (f = ng_filter(r, dlt, hdr, data, err, errlen)) <= 0)
+        return f < 0 ? -1 : 0;
+    ng_note_link(r, dlt, snaplen);
+    r->decodable++;
+    on_packet(r, dlt, hdr, data);
+    if (r->st->packets % PROGRESS_EVERY == 0)
+        progress(r);
+    return 0;
+}
+
 /* pcapng through our reader: read_file's contract. A file whose
  * packets are all of link types we cannot decode is refused, as libpcap's
  * path refuses it. */
@@ -498,34 +533,18 @@ static int read_pcapng(run *r, char *err, size_t errlen)
 {
     capture_pcapng_packet pk;
     struct pcap_pkthdr hdr;
-    uint64_t decodable = 0;
-    int rc = 0, bad = -1, f = 1;
+    int rc = 0;
 
     while (!stopped(r) &&
            (rc = capture_pcapng_next(r->ng, &pk, err, errlen)) > 0) {
-        if (pk.dlt < 0 || !capture_link_supported(pk.dlt)) {
-            r->st->packets++;
-            r->st->bytes += pk.caplen;
-            r->st->skipped++;
-            bad = pk.dlt;
-            continue;
-        }
         memset(&hdr, 0, sizeof hdr);
         hdr.ts.tv_sec = (time_t)pk.sec;
         hdr.ts.tv_usec = (suseconds_t)pk.usec;
         hdr.caplen = pk.caplen;
         hdr.len = pk.len;
-        if (r->opts->filter && r->opts->filter[0] != '\0' &&
-            (f = ng_filter(r, pk.dlt, &hdr, pk.data, err, errlen)) <= 0) {
-            if (f < 0)
-                return -1;
-            continue;
-        }
-        ng_note_link(r, pk.dlt, pk.snaplen);
-        decodable++;
-        on_packet(r, pk.dlt, &hdr, pk.data);
-        if (r->st->packets % PROGRESS_EVERY == 0)
-            progress(r);
+        if (learned_packet(r, pk.dlt, pk.snaplen, &hdr, pk.data, err,
+                           errlen) != 0)
+            return -1;
     }
     if (rc < 0) {
         char why[160];
@@ -541,8 +560,8 @@ static int read_pcapng(run *r, char *err, size_t errlen)
                  (unsigned long long)r->st->packets, why);
         return 1;
     }
-    if (decodable == 0 && bad != -1 && r->st->packets > 0) {
-        snprintf(err, errlen, "unsupported link type %d", bad);
+    if (r->decodable == 0 && r->bad_dlt != -1 && r->st->packets > 0) {
+        snprintf(err, errlen, "unsupported link type %d", r->bad_dlt);
         return -1;
     }
     progress(r);
@@ -628,42 +647,87 @@ static int read_live(run *r, char *err, size_t errlen)
     return 0;
 }
 
-/* capture_run's rest for a pcapng our reader took: link types are
- * learned per packet; -f is compiled per link type (checked first
- * against Ethernet, so a bad filter fails before any output). */
-static int run_pcapng(run *r, const capture_handlers *h, char *err,
-                      size_t errlen)
+/* -f compiled once against Ethernet, so that a bad filter fails before
+ * any packet when the link types are learned per packet (pcapng, a
+ * rotation set). 0 or -1 (err). */
+static int check_filter(const capture_opts *opts, char *err, size_t errlen)
+{
+    struct bpf_program prog;
+    pcap_t *dead;
+
+    if (!opts->filter || opts->filter[0] == '\0')
+        return 0;
+    dead = pcap_open_dead(DLT_EN10MB, DEFAULT_SNAPLEN);
+    if (dead == NULL || pcap_compile(dead, &prog, opts->filter, 1,
+                                     PCAP_NETMASK_UNKNOWN) != 0) {
+        snprintf(err, errlen, "bad filter '%s': %s", opts->filter,
+                 dead ? pcap_geterr(dead) : "out of memory");
+        if (dead != NULL)
+            pcap_close(dead);
+        return -1;
+    }
+    pcap_freecode(&prog);
+    pcap_close(dead);
+    return 0;
+}
+
+/* A rotation set's packets, merged by time; read_pcapng's contract
+ * (a file that breaks off mid-way ends there, the others go on: 1). */
+static int read_set(run *r, char *err, size_t errlen)
+{
+    capture_set_packet pk;
+    int rc = 0;
+
+    while (!stopped(r) && (rc = capture_set_next(r->set, &pk, err,
+                                                 errlen)) > 0)
+        if (learned_packet(r, pk.dlt, pk.snaplen, &pk.hdr, pk.data, err,
+                           errlen) != 0)
+            return -1;
+    if (rc < 0)
+        return -1;
+    if (r->decodable == 0 && r->bad_dlt != -1 && r->st->packets > 0) {
+        snprintf(err, errlen, "unsupported link type %d", r->bad_dlt);
+        return -1;
+    }
+    progress(r);
+    if (capture_set_broken(r->set) != NULL) {
+        snprintf(err, errlen, "%s", capture_set_broken(r->set));
+        return 1;
+    }
+    return 0;
+}
+
+/* capture_run's rest for a pcapng our reader took, or a rotation set
+ * (whose files are all checked first): link types are learned per
+ * packet; -f is compiled per link type (checked first against
+ * Ethernet, so a bad filter fails before any output). */
+static int run_learned(run *r, const capture_handlers *h, char *err,
+                       size_t errlen)
 {
     const capture_opts *opts = r->opts;
     int rc = -1, i;
-    pcap_t *dead = NULL;
-    struct bpf_program prog;
 
-    if (opts->filter && opts->filter[0] != '\0') {
-        dead = pcap_open_dead(DLT_EN10MB, DEFAULT_SNAPLEN);
-        if (dead == NULL || pcap_compile(dead, &prog, opts->filter, 1,
-                                         PCAP_NETMASK_UNKNOWN) != 0) {
-            snprintf(err, errlen, "bad filter '%s': %s", opts->filter,
-                     dead ? pcap_geterr(dead) : "out of memory");
-            goto out;
-        }
-        pcap_freecode(&prog);
-    }
+    if (check_filter(opts, err, errlen) != 0)
+        goto out;
+    if (r->ng == NULL &&
+        (r->set = capture_set_open(opts->files, opts->nfiles,
+                                   &r->file_size, err, errlen)) == NULL)
+        goto out;
     if (opts->drop_user &&
         drop_privileges(opts->drop_user, err, errlen) != 0)
         goto out;
     if (capture_nids_start(opts, h, r->st, err, errlen) != 0)
         goto out;
-    rc = read_pcapng(r, err, errlen);
+    rc = r->ng != NULL ? read_pcapng(r, err, errlen)
+                       : read_set(r, err, errlen);
     if (rc == 1)
         r->st->file_truncated = true;
     capture_nids_finish();
 out:
-    if (dead != NULL)
-        pcap_close(dead);
     for (i = 0; i < r->nngf; i++)
         pcap_freecode(&r->ngf[i].prog);
     capture_pcapng_close(r->ng);
+    capture_set_close(r->set);
     free(r->iobuf);
     return rc < 0 ? -1 : 0;
 }
@@ -681,8 +745,11 @@ int capture_run(const capture_opts *opts, const capture_handlers *h,
     r.opts = opts;
     r.st = stats;
     r.want_packets = h->packet != NULL;
+    r.bad_dlt = -1;
     if (errlen > 0)
         err[0] = '\0';
+    if (opts->files != NULL && opts->stream == NULL)
+        return run_learned(&r, h, err, errlen);
     if (opts->file || opts->stream)
         rc = open_file(&r, err, errlen);
     else if (opts->iface)
@@ -694,7 +761,7 @@ int capture_run(const capture_opts *opts, const capture_handlers *h,
     if (rc != 0)
         goto fail;
     if (r.ng != NULL)
-        return run_pcapng(&r, h, err, errlen);
+        return run_learned(&r, h, err, errlen);
     r.dlt = pcap_datalink(r.p);
     stats->dlt = r.dlt;
     stats->snaplen = pcap_snapshot(r.p);
