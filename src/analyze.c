@@ -195,13 +195,24 @@ static void msg_end(void *ctx, bool complete)
     extract_end(st->p->extract, &st->ex, complete);
 }
 
+/* SMTPSCOPE_TRACE_STATE set: every client-parser state change on stderr,
+ * by name (a debugging aid, as curl's smtp_state() tracing). */
+static void trace_state(void *user, const char *from, const char *to)
+{
+    (void)user;
+    fprintf(stderr, "smtpscope: state %s -> %s\n", from, to);
+}
+
 static void *on_open(void *ctx, const capture_flow *flow, sc_time ts)
 {
     pipeline *p = ctx;
     smtp_opts so = { .partial = flow->partial,
                      .keep_transcript = p->o->keep_transcript,
                      .implicit_tls =
-                         flow->server_port == SMTP_IMPLICIT_TLS_PORT };
+                         flow->server_port == SMTP_IMPLICIT_TLS_PORT,
+                     .trace = getenv("SMTPSCOPE_TRACE_STATE") != NULL
+                                  ? trace_state
+                                  : NULL };
     park_entry before = { NULL, "", 0 };
     stream *st;
 

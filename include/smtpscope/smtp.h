@@ -370,6 +370,11 @@ typedef struct smtp_opts {
     bool keep_transcript;   /* record C:/S: lines (for -v) */
     bool implicit_tls;      /* TLS from the first byte (port 465) */
     smtp_msg_sink sink;     /* all NULL: messages are only parsed */
+    /* Debugging: called on every change of the client parser's state
+     * with the old and new state's names (curl's smtp_state() tracing);
+     * NULL: no tracing. The names are static strings. */
+    void (*trace)(void *user, const char *from, const char *to);
+    void *trace_user;
 } smtp_opts;
 
 typedef struct smtp_session smtp_session;

@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * smtp_client.c - what the client sends: commands, BDAT chunk bytes, the
- * SASL exchange, and bytes held while a DATA or STARTTLS reply is awaited.
+ * smtp_client.c - the client's command lines: their effect on the model,
+ * the SASL exchange, and junk after a BDAT chunk. BDAT itself is in
+ * smtp_bdat.c, bytes held while a reply is awaited in smtp_hold.c, verb
+ * parsing and the queue of commands awaiting replies in smtp_pending.c.
  *
- * We read the client's bytes the way the server will: after BDAT n the
- * next n bytes are message data whatever they contain; after DATA the
- * message starts only once the server said 354 (a client that does not
- * wait is held, then replayed in the mode the reply chose); after
- * STARTTLS's 220 nothing more is readable. AUTH payloads are never kept:
- * not in the transcript, not in events, not in pending-command text.
+ * AUTH payloads are never kept: not in the transcript, not in events, not
+ * in pending-command text.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,41 +14,6 @@
 
 #include "smtp_internal.h"
 #include "smtpscope/wire.h"
-
-/* ---- small parsers over one line ---- */
-
-static bool is_space(uint8_t c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static size_t skip_spaces(const uint8_t *p, size_t len, size_t i)
-{
-    while (i < len && is_space(p[i]))
-        i++;
-    return i;
-}
-
-static size_t token_end(const uint8_t *p, size_t len, size_t i)
-{
-    while (i < len && !is_space(p[i]))
-        i++;
-    return i;
-}
-
-smtp_verb smtp_verb_parse(const uint8_t *line, size_t len, size_t *args)
-{
-    size_t end = token_end(line, len, 0);
-
-    *args = skip_spaces(line, len, end);
-    for (int v = SMTP_VERB_HELO; v < SMTP_VERB__COUNT; v++) {
-        const char *name = smtp_verb_name((smtp_verb)v);
-
-        if (strlen(name) == end && wire_prefix_ci(line, end, name))
-            return (smtp_verb)v;
-    }
-    return SMTP_VERB_UNKNOWN;
-}
 
 /* "FROM:<a@b> SIZE=10" -> address span and the offset of the parameters.
  * Accepts the sloppy forms servers accept ("FROM: <a@b>", no brackets). */
@@ -63,7 +26,7 @@ static void parse_path(const uint8_t *p, size_t len, size_t i,
     *a0 = *a1 = *rest = len;
     if (!wire_prefix_ci(p + i, len - i, keyword))
         return;
-    i = skip_spaces(p, len, i + klen);
+    i = smtp_skip_spaces(p, len, i + klen);
     if (i < len && p[i] == '<') {
         const uint8_t *gt = memchr(p + i, '>', len - i);
 
@@ -72,7 +35,7 @@ static void parse_path(const uint8_t *p, size_t len, size_t i,
         *rest = gt ? (size_t)(gt - p) + 1 : len;
     } else {
         *a0 = i;
-        *a1 = token_end(p, len, i);
+        *a1 = smtp_token_end(p, len, i);
         *rest = *a1;
     }
 }
@@ -80,8 +43,8 @@ static void parse_path(const uint8_t *p, size_t len, size_t i,
 static void parse_params(smtp_session *s, smtp_txn *t, const uint8_t *p,
                          size_t len, size_t i)
 {
-    for (i = skip_spaces(p, len, i); i < len; i = skip_spaces(p, len, i)) {
-        size_t end = token_end(p, len, i);
+    for (i = smtp_skip_spaces(p, len, i); i < len; i = smtp_skip_spaces(p, len, i)) {
+        size_t end = smtp_token_end(p, len, i);
         const uint8_t *eq = memchr(p + i, '=', end - i);
         size_t klen = eq ? (size_t)(eq - (p + i)) : end - i;
 
@@ -105,43 +68,6 @@ static void parse_params(smtp_session *s, smtp_txn *t, const uint8_t *p,
         }
         i = end;
     }
-}
-
-/* RFC 3030: "BDAT" SP chunk-size [SP "LAST"]; chunk-size = 1*DIGIT.
- * Sizes past INT64_MAX are refused as invalid. */
-static bool parse_bdat(const uint8_t *p, size_t len, size_t i, uint64_t *size,
-                       bool *last)
-{
-    uint64_t v = 0;
-    size_t d = i;
-
-    while (d < len && p[d] >= '0' && p[d] <= '9') {
-        uint64_t digit = (uint64_t)(p[d] - '0');
-
-        if (v > ((uint64_t)INT64_MAX - digit) / 10)
-            return false;
-        v = v * 10 + digit;
-        d++;
-    }
-    if (d == i)
-        return false;
-    *size = v;
-    *last = false;
-    if (d == len)
-        return true;
-    if (!is_space(p[d]))
-        return false;
-    d = skip_spaces(p, len, d);
-    if (d == len)
-        return true;
-    if (len - d >= 4 && wire_prefix_ci(p + d, 4, "LAST")) {
-        d = skip_spaces(p, len, d + 4);
-        if (d == len) {
-            *last = true;
-            return true;
-        }
-    }
-    return false;
 }
 
 /* ---- commands ---- */
@@ -195,7 +121,7 @@ static void on_helo(smtp_session *s, smtp_verb v, const uint8_t *line,
                     size_t len, size_t args)
 {
     smtp_info *in = &s->info;
-    size_t end = token_end(line, len, args);
+    size_t end = smtp_token_end(line, len, args);
 
     /* Kept until the reply: a refusal restores it. */
     free(s->helo_prev);
@@ -203,13 +129,6 @@ static void on_helo(smtp_session *s, smtp_verb v, const uint8_t *line,
     memcpy(s->helo_prev_verb, in->helo_verb, sizeof(s->helo_prev_verb));
     snprintf(in->helo_verb, sizeof(in->helo_verb), "%s", smtp_verb_name(v));
     in->helo_name = smtp_strdup_wire(line + args, end - args);
-}
-
-static smtp_txn *txn_for_message(smtp_session *s, sc_time ts)
-{
-    smtp_txn *t = smtp_txn_cur(s);
-
-    return t != NULL ? t : smtp_txn_new(s, ts);
 }
 
 static void on_mail(smtp_session *s, const uint8_t *line, size_t len,
@@ -256,7 +175,7 @@ static void on_rcpt(smtp_session *s, const uint8_t *line, size_t len,
 
 static void on_data(smtp_session *s, sc_time ts)
 {
-    smtp_txn *t = txn_for_message(s, ts);
+    smtp_txn *t = smtp_txn_for_message(s, ts);
 
     t->used_data = true;
     if (t->method == SMTP_METHOD_NONE)
@@ -277,44 +196,10 @@ static void on_data(smtp_session *s, sc_time ts)
     smtp_set_state(s, SMTP_ST_DATA_WAIT);
 }
 
-/* Returns the event index to fill with the reply code (-1 if none). */
-static int on_bdat(smtp_session *s, const uint8_t *line, size_t len,
-                   size_t args, sc_time ts, int *chunk_idx)
-{
-    uint64_t size;
-    bool last;
-    smtp_txn *t;
-    smtp_chunk *c;
-
-    *chunk_idx = -1;
-    if (!parse_bdat(line, len, args, &size, &last))
-        return smtp_event_add(s, SMTP_EV_BDAT_INVALID, ts, SC_DIR_CLIENT,
-                              SMTP_VERB_BDAT, 0, 0, line + args, len - args);
-    t = txn_for_message(s, ts);
-    t->used_bdat = true;
-    if (t->method == SMTP_METHOD_NONE)
-        t->method = SMTP_METHOD_BDAT;
-    t->declared_total += size;
-    c = smtp_chunk_new(s, t, ts);
-    c->declared = size;
-    c->last = last;
-    *chunk_idx = s->cur_chunk;
-    if (size == 0) {
-        c->end = SMTP_CHUNK_COMPLETE;
-        c->end_time = ts;
-        if (last && s->msg_open && s->msg_txn == s->cur_txn)
-            smtp_msg_end(s, true);      /* BDAT 0 LAST ends the message */
-    } else {
-        s->chunk_left = size;
-        smtp_set_state(s, SMTP_ST_CHUNK);
-    }
-    return -1;
-}
-
 static int on_auth(smtp_session *s, const uint8_t *line, size_t len,
                    size_t args, sc_time ts)
 {
-    size_t mend = token_end(line, len, args);
+    size_t mend = smtp_token_end(line, len, args);
     int ev;
 
     s->info.auth = true;
@@ -366,7 +251,7 @@ static void on_command(smtp_session *s, smtp_verb v, const uint8_t *line,
         on_data(s, ts);
         break;
     case SMTP_VERB_BDAT:
-        ev = on_bdat(s, line, len, args, ts, &chunk);
+        ev = smtp_bdat_command(s, line, len, args, ts, &chunk);
         break;
     case SMTP_VERB_STARTTLS:
         smtp_set_state(s, SMTP_ST_STARTTLS_WAIT);
@@ -497,139 +382,3 @@ void smtp_client_line(smtp_session *s, const uint8_t *line, size_t len,
     on_command(s, v, line, len, args, ts, text);
 }
 
-/* ---- BDAT chunk bytes ---- */
-
-size_t smtp_client_chunk(smtp_session *s, const uint8_t *buf, size_t len,
-                         sc_time ts)
-{
-    uint64_t n = len < s->chunk_left ? len : s->chunk_left;
-    smtp_chunk *c = smtp_chunk_cur(s);
-    smtp_txn *t = smtp_txn_cur(s);
-
-    smtp_msg_bytes(s, buf, (size_t)n);  /* parsed and counted, never stored */
-    if (c != NULL) {
-        if (c->first_byte_time == SC_TIME_NONE)
-            c->first_byte_time = ts;
-        c->received += n;
-    }
-    if (t != NULL)
-        t->bytes += n;
-    s->chunk_left -= n;
-    if (s->chunk_left == 0)
-        smtp_chunk_cut(s, SMTP_CHUNK_COMPLETE, ts, 0);
-    return (size_t)n;
-}
-
-void smtp_chunk_cut(smtp_session *s, smtp_chunk_end how, sc_time ts, int code)
-{
-    smtp_chunk *c = smtp_chunk_cur(s);
-    uint64_t got = c ? c->received : 0, want = c ? c->declared : 0;
-    smtp_event_type et = SMTP_EV__COUNT;
-
-    if (c != NULL) {
-        c->end = how;
-        c->end_time = ts;
-    }
-    if (how != SMTP_CHUNK_COMPLETE)
-        s->msg_cut = true;
-    if (c != NULL && c->last)
-        smtp_msg_end(s, how == SMTP_CHUNK_COMPLETE);
-    smtp_line_mark(smtp_transcript(s, ts, SC_DIR_CLIENT,
-                                   "<chunk data: %llu of %llu bytes%s>",
-                                   (unsigned long long)got,
-                                   (unsigned long long)want,
-                                   how == SMTP_CHUNK_COMPLETE ? ""
-                                                              : ", cut short"),
-                   SMTP_LINE_CHUNK, got, want);
-    s->junk_event = -1;
-    s->junk_chunk_txn = s->cur_txn;
-    s->junk_chunk = s->cur_chunk;
-    if (how == SMTP_CHUNK_COMPLETE) {
-        s->junk = JUNK_AFTER_COMPLETE;
-    } else if (how == SMTP_CHUNK_CUT_REPLY) {
-        s->junk = JUNK_AFTER_CUT;
-        et = SMTP_EV_CHUNK_CUT_BY_REPLY;
-    } else {
-        s->junk = JUNK_NONE;
-        et = SMTP_EV_CHUNK_CUT_BY_END;
-    }
-    if (et != SMTP_EV__COUNT) {
-        int ev = smtp_event_add(s, et, ts, SC_DIR_CLIENT, SMTP_VERB_BDAT, got,
-                                code, NULL, 0);
-        smtp_event *e = smtp_event_at(s, ev);
-
-        if (e != NULL)
-            e->chunk = s->cur_chunk;
-    }
-    s->chunk_left = 0;
-    if (s->state == SMTP_ST_CHUNK)
-        smtp_set_state(s, SMTP_ST_COMMAND);
-}
-
-/* ---- bytes held while a reply decides what they are ---- */
-
-size_t smtp_client_hold(smtp_session *s, const uint8_t *buf, size_t len,
-                        sc_time ts)
-{
-    size_t room;
-
-    if (s->state == SMTP_ST_STARTTLS_WAIT) {
-        smtp_event *e = smtp_event_at(s, s->injection_event);
-
-        /* The excerpt (first injected line) is filled in when the held
-         * bytes are released, so it does not depend on segmentation. */
-        if (e != NULL)
-            e->value += len;
-        else
-            s->injection_event = smtp_event_add(
-                s, SMTP_EV_STARTTLS_INJECTION, ts, SC_DIR_CLIENT,
-                SMTP_VERB_STARTTLS, len, 0, NULL, 0);
-    }
-    if (s->hold == NULL) {
-        s->hold = malloc(SMTP_HOLD_MAX);
-        s->hold_len = 0;
-        s->hold_time = ts;
-    }
-    room = s->hold ? SMTP_HOLD_MAX - s->hold_len : 0;
-    if (len > room && s->state == SMTP_ST_DATA_WAIT) {
-        /* Far more than any command group: the client is sending the
-         * message, so the 354 must have gone by unseen. */
-        smtp_set_state(s, SMTP_ST_DATA);
-        smtp_data_begin(s);
-        smtp_client_release(s, false);
-        return 0;   /* the caller feeds buf again, now as data */
-    }
-    {
-        /* STARTTLS: beyond the cap the bytes are only counted (above). */
-        size_t keep = len < room ? len : room;
-
-        if (keep > 0)
-            memcpy(s->hold + s->hold_len, buf, keep);
-        s->hold_len += keep;
-    }
-    return len;
-}
-
-void smtp_client_release(smtp_session *s, bool discard)
-{
-    uint8_t *held = s->hold;
-    size_t n = s->hold_len;
-    sc_time ts = s->hold_time;
-
-    smtp_event *inj = smtp_event_at(s, s->injection_event);
-
-    if (inj != NULL && held != NULL && n > 0) {
-        const uint8_t *nl = memchr(held, '\n', n);
-        size_t l = nl ? (size_t)(nl - held) : n;
-
-        if (l > 0 && held[l - 1] == '\r')
-            l--;
-        smtp_client_show(s, inj->text, sizeof(inj->text), held, l);
-    }
-    s->hold = NULL;
-    s->hold_len = 0;
-    s->injection_event = -1;
-    if (held != NULL && n > 0 && !discard)
-        smtp_feed_dir(s, SC_DIR_CLIENT, held, n, ts);
-    free(held);
-}

@@ -162,9 +162,33 @@ struct smtp_session {
     int cap_txns, cap_events, cap_transcript;
 };
 
-/* smtp_session.c */
+/* Small scanners over one line (spaces are SP and HTAB). */
+static inline bool smtp_is_space(uint8_t c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static inline size_t smtp_skip_spaces(const uint8_t *p, size_t len, size_t i)
+{
+    while (i < len && smtp_is_space(p[i]))
+        i++;
+    return i;
+}
+
+static inline size_t smtp_token_end(const uint8_t *p, size_t len, size_t i)
+{
+    while (i < len && !smtp_is_space(p[i]))
+        i++;
+    return i;
+}
+
+/* smtp_state.c: names from the X-macro lists; the one state change (a
+ * leaf: calls nothing else in src/smtp/) */
 void smtp_set_state(smtp_session *s, smtp_state st);
 const char *smtp_state_name(smtp_state st);
+
+/* smtp_session.c: dispatch by state. Called from outside the entry
+ * points only to replay held bytes (smtp_hold.c, smtp_starttls.c). */
 void smtp_feed_dir(smtp_session *s, sc_dir dir, const uint8_t *buf,
                    size_t len, sc_time ts);
 
@@ -176,8 +200,9 @@ smtp_event *smtp_event_at(smtp_session *s, int idx);
 smtp_txn *smtp_txn_new(smtp_session *s, sc_time ts);
 void smtp_txn_clear(smtp_txn *t);
 smtp_txn *smtp_txn_cur(smtp_session *s);
+smtp_txn *smtp_txn_for_message(smtp_session *s, sc_time ts);
 bool smtp_txn_last_sent(const smtp_session *s, const smtp_txn *t);
-void smtp_txn_drop(smtp_session *s, int idx, int into);
+bool smtp_txn_drop(smtp_session *s, int idx, int into);
 smtp_txn *smtp_txn_at(smtp_session *s, int idx);
 smtp_chunk *smtp_chunk_new(smtp_session *s, smtp_txn *t, sc_time ts);
 smtp_chunk *smtp_chunk_at(smtp_session *s, int txn, int chunk);
@@ -205,24 +230,39 @@ size_t smtp_line_take(smtp_session *s, sc_dir dir, const uint8_t *buf,
                       size_t len, sc_time ts, line_fn fn);
 void smtp_line_gap(smtp_session *s, sc_dir dir);
 
-/* smtp_client.c */
+/* smtp_client.c: command lines */
 /* Show a client line in the model (transcript, events, pending text):
  * wire_client_text() with `sasl` decided from the session (AUTH state,
  * right after a 334, or a base64-like line that is no command). */
 void smtp_client_show(const smtp_session *s, char *dst, size_t n,
                       const uint8_t *line, size_t len);
-smtp_verb smtp_verb_parse(const uint8_t *line, size_t len, size_t *args);
 void smtp_client_line(smtp_session *s, const uint8_t *line, size_t len,
                       bool too_long, sc_time ts);
+
+/* smtp_bdat.c: BDAT's argument, chunks and their ends */
+/* RFC 3030 chunk-size [SP "LAST"] from line[i]: false when invalid
+ * (no digits, past INT64_MAX, anything else after it). Pure. */
+bool smtp_bdat_parse(const uint8_t *line, size_t len, size_t i,
+                     uint64_t *size, bool *last);
+/* A BDAT command: returns the event whose code its reply fills (-1 if
+ * none); *chunk_idx is the chunk it opened (-1 if none). */
+int smtp_bdat_command(smtp_session *s, const uint8_t *line, size_t len,
+                      size_t args, sc_time ts, int *chunk_idx);
 size_t smtp_client_chunk(smtp_session *s, const uint8_t *buf, size_t len,
                          sc_time ts);
-size_t smtp_client_hold(smtp_session *s, const uint8_t *buf, size_t len,
-                        sc_time ts);
-void smtp_client_release(smtp_session *s, bool discard);
 void smtp_chunk_cut(smtp_session *s, smtp_chunk_end how, sc_time ts,
                     int code);
 
-/* smtp_pending.c: the queue of commands awaiting replies */
+/* smtp_hold.c: client bytes held while a DATA or STARTTLS reply is
+ * awaited; released (replayed or dropped) when it comes */
+size_t smtp_client_hold(smtp_session *s, const uint8_t *buf, size_t len,
+                        sc_time ts);
+void smtp_client_release(smtp_session *s, bool discard);
+
+/* smtp_pending.c: verbs, and the queue of commands awaiting replies */
+smtp_verb smtp_verb_parse(const uint8_t *line, size_t len, size_t *args);
+/* Commands queued for transaction `from` now belong to `into`. */
+void smtp_pending_retarget(smtp_session *s, int from, int into);
 void smtp_pending_push(smtp_session *s, pend_kind kind, smtp_verb verb,
                        sc_time ts, int txn, int chunk, int event,
                        const char *text);

@@ -169,21 +169,16 @@ static void move_rcpts(smtp_txn *from, smtp_txn *to)
 /* A MAIL the server refused opened no transaction (RFC 5321 4.1.1.2: it
  * changes nothing): drop the record made for it, the newest one, and give
  * what was pipelined behind it (recipients, awaited replies, events) to
- * the transaction still open, `into`. */
-void smtp_txn_drop(smtp_session *s, int idx, int into)
+ * the transaction still open, `into`. The caller moves the awaited
+ * replies (smtp_pending_retarget) when this returns true. */
+bool smtp_txn_drop(smtp_session *s, int idx, int into)
 {
     smtp_info *in = &s->info;
     smtp_txn *from = smtp_txn_at(s, idx), *to = smtp_txn_at(s, into);
 
     if (from == NULL || to == NULL || idx != in->ntxns - 1 || into == idx)
-        return;
+        return false;
     move_rcpts(from, to);
-    for (int i = 0; i < s->pend_len; i++) {
-        pending *p = smtp_pending_at(s, i);
-
-        if (p->txn == idx)
-            p->txn = into;
-    }
     for (int i = 0; i < in->nevents; i++)
         if (in->events[i].txn == idx)
             in->events[i].txn = into;
@@ -192,6 +187,7 @@ void smtp_txn_drop(smtp_session *s, int idx, int into)
     smtp_txn_clear(from);
     in->ntxns--;
     in->txns_total--;
+    return true;
 }
 
 static void chunk_init(smtp_chunk *c, sc_time ts)
@@ -338,4 +334,13 @@ void smtp_model_free(smtp_info *in)
     free(in->events);
     free(in->transcript);
     memset(in, 0, sizeof(*in));
+}
+
+/* The transaction a message (DATA or BDAT) belongs to: the open one, or
+ * a new one without MAIL. */
+smtp_txn *smtp_txn_for_message(smtp_session *s, sc_time ts)
+{
+    smtp_txn *t = smtp_txn_cur(s);
+
+    return t != NULL ? t : smtp_txn_new(s, ts);
 }

@@ -1,5 +1,6 @@
 /*
- * smtp_pending.c - the queue of commands awaiting replies (RFC 2920: a
+ * smtp_pending.c - command verbs, and the queue of commands awaiting
+ * replies (RFC 2920: a
  * pipelining client may send many before the first reply; replies come
  * back in order).
  *
@@ -13,8 +14,10 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "smtp_internal.h"
+#include "smtpscope/wire.h"
 
 static pending *at(const smtp_session *s, int i)
 {
@@ -113,4 +116,30 @@ pending *smtp_pending_at(smtp_session *s, int i)
 pending *smtp_pending_last(smtp_session *s)
 {
     return smtp_pending_at(s, s->pend_len - 1);
+}
+
+void smtp_pending_retarget(smtp_session *s, int from, int into)
+{
+    for (int i = 0; i < s->pend_len; i++) {
+        pending *p = at(s, i);
+
+        if (p->txn == from)
+            p->txn = into;
+    }
+}
+
+/* The verb a command line starts with (case-insensitive) and, in *args,
+ * where its arguments start. */
+smtp_verb smtp_verb_parse(const uint8_t *line, size_t len, size_t *args)
+{
+    size_t end = smtp_token_end(line, len, 0);
+
+    *args = smtp_skip_spaces(line, len, end);
+    for (int v = SMTP_VERB_HELO; v < SMTP_VERB__COUNT; v++) {
+        const char *name = smtp_verb_name((smtp_verb)v);
+
+        if (strlen(name) == end && wire_prefix_ci(line, end, name))
+            return (smtp_verb)v;
+    }
+    return SMTP_VERB_UNKNOWN;
 }

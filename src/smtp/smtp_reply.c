@@ -209,7 +209,7 @@ static void on_helo_reply(smtp_session *s, const smtp_reply *r)
     in->ehlo_reply = *r;
 }
 
-/* A reply with no command waiting for it. */
+/* The unmatched-reply handler: a reply with no command waiting for it. */
 static void no_command(smtp_session *s, const smtp_reply *rp, sc_time ts)
 {
     smtp_info *in = &s->info;
@@ -317,6 +317,74 @@ static void on_starttls_reply(smtp_session *s, int code, sc_time ts)
     }
 }
 
+static void on_auth_reply(smtp_session *s, const pending *p, int code)
+{
+    if (code == 334)
+        return;     /* the exchange goes on */
+    event_code(s, p->event, code);
+    if (s->state == SMTP_ST_AUTH)
+        smtp_set_state(s, SMTP_ST_COMMAND);
+}
+
+/* MAIL refused while another transaction was open: the refused one never
+ * existed, and what was pipelined behind it belongs to the open one. */
+static void on_mail_reply(smtp_session *s, const pending *p, smtp_txn *t,
+                          const smtp_reply *r)
+{
+    if (r->code >= 400 && p->prev_txn >= 0) {
+        if (smtp_txn_drop(s, p->txn, p->prev_txn))
+            smtp_pending_retarget(s, p->txn, p->prev_txn);
+    } else if (t != NULL) {
+        t->mail_reply = *r;
+    }
+}
+
+/* A reply matched to the command it answers: one handler per verb. */
+static void on_command_reply(smtp_session *s, const pending *p, smtp_txn *t,
+                             const smtp_reply *r, sc_time ts)
+{
+    smtp_info *in = &s->info;
+
+    if (p->verb == SMTP_VERB_AUTH) {
+        on_auth_reply(s, p, r->code);
+        return;
+    }
+    event_code(s, p->event, r->code);
+    switch (p->verb) {
+    case SMTP_VERB_NONE:
+        if (in->banner.code == 0)
+            in->banner = *r;
+        break;
+    case SMTP_VERB_HELO:
+    case SMTP_VERB_EHLO:
+    case SMTP_VERB_LHLO:
+        on_helo_reply(s, r);
+        break;
+    case SMTP_VERB_MAIL:
+        on_mail_reply(s, p, t, r);
+        break;
+    case SMTP_VERB_RCPT:
+        on_rcpt_reply(t, r);
+        break;
+    case SMTP_VERB_DATA:
+        on_data_reply(s, t, r, ts);
+        break;
+    case SMTP_VERB_BDAT:
+        on_bdat_reply(s, p, t, r, ts);
+        break;
+    case SMTP_VERB_STARTTLS:
+        on_starttls_reply(s, r->code, ts);
+        break;
+    case SMTP_VERB_QUIT:
+        in->quit_reply = *r;
+        break;
+    default:
+        break;
+    }
+}
+
+/* A complete reply: matched to the oldest command awaiting one, or, with
+ * none waiting, judged by no_command. */
 static void on_reply(smtp_session *s, int code, sc_time ts)
 {
     smtp_info *in = &s->info;
@@ -345,49 +413,7 @@ static void on_reply(smtp_session *s, int code, sc_time ts)
         end_txn(s, p.txn);
         return;
     }
-    if (p.verb == SMTP_VERB_AUTH) {
-        if (code != 334) {
-            event_code(s, p.event, code);
-            if (s->state == SMTP_ST_AUTH)
-                smtp_set_state(s, SMTP_ST_COMMAND);
-        }
-        return;
-    }
-    event_code(s, p.event, code);
-    switch (p.verb) {
-    case SMTP_VERB_NONE:
-        if (in->banner.code == 0)
-            in->banner = r;
-        break;
-    case SMTP_VERB_HELO:
-    case SMTP_VERB_EHLO:
-    case SMTP_VERB_LHLO:
-        on_helo_reply(s, &r);
-        break;
-    case SMTP_VERB_MAIL:
-        if (code >= 400 && p.prev_txn >= 0)
-            smtp_txn_drop(s, p.txn, p.prev_txn);
-        else if (t != NULL)
-            t->mail_reply = r;
-        break;
-    case SMTP_VERB_RCPT:
-        on_rcpt_reply(t, &r);
-        break;
-    case SMTP_VERB_DATA:
-        on_data_reply(s, t, &r, ts);
-        break;
-    case SMTP_VERB_BDAT:
-        on_bdat_reply(s, &p, t, &r, ts);
-        break;
-    case SMTP_VERB_STARTTLS:
-        on_starttls_reply(s, code, ts);
-        break;
-    case SMTP_VERB_QUIT:
-        in->quit_reply = r;
-        break;
-    default:
-        break;
-    }
+    on_command_reply(s, &p, t, &r, ts);
 }
 
 /* The greeting (220, or 421/554 refusing the connection: RFC 5321

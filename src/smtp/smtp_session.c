@@ -1,77 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * smtp_session.c - the dissector's entry points: create, feed, gap,
- * finish, read the model; and the one function that changes state.
+ * finish, read the model; and the dispatch of each direction's bytes by
+ * state (smtp_feed_dir, which the held-byte replays re-enter).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "smtp_internal.h"
-
-static const char *const verb_names[] = {
-#define X(name, str) str,
-    SMTP_VERB_LIST(X)
-#undef X
-};
-
-static const char *const event_names[] = {
-#define X(name, kebab, meaning) kebab,
-    SMTP_EVENT_LIST(X)
-#undef X
-};
-
-static const char *const event_meanings[] = {
-#define X(name, kebab, meaning) meaning,
-    SMTP_EVENT_LIST(X)
-#undef X
-};
-
-static const char *const end_names[] = {
-#define X(name, str) str,
-    SMTP_END_LIST(X)
-#undef X
-};
-
-static const char *const state_names[] = {
-#define X(name, str) str,
-    SMTP_STATE_LIST(X)
-#undef X
-};
-
-const char *smtp_verb_name(smtp_verb v)
-{
-    return (unsigned)v < SMTP_VERB__COUNT ? verb_names[v] : "?";
-}
-
-const char *smtp_event_name(smtp_event_type t)
-{
-    return (unsigned)t < SMTP_EV__COUNT ? event_names[t] : "?";
-}
-
-const char *smtp_event_meaning(smtp_event_type t)
-{
-    return (unsigned)t < SMTP_EV__COUNT ? event_meanings[t] : "?";
-}
-
-const char *smtp_end_name(smtp_end e)
-{
-    return (unsigned)e < SMTP_END__COUNT ? end_names[e] : "?";
-}
-
-const char *smtp_state_name(smtp_state st)
-{
-    return (unsigned)st < SMTP_ST__COUNT ? state_names[st] : "?";
-}
-
-/* The only way to change the client parser's state (curl's smtp_state()
- * idea): one place to trace or assert transitions. */
-void smtp_set_state(smtp_session *s, smtp_state st)
-{
-    if (s->state == SMTP_ST_CLOSED)
-        return;
-    s->state = st;
-}
 
 smtp_session *smtp_session_new(const smtp_opts *opts)
 {
@@ -319,5 +256,5 @@ void smtp_session_finish(smtp_session *s, smtp_end how, sc_time ts)
     in->end_time = ts;
     if (in->last_time == SC_TIME_NONE || ts > in->last_time)
         in->last_time = ts;
-    s->state = SMTP_ST_CLOSED;
+    smtp_set_state(s, SMTP_ST_CLOSED);
 }
