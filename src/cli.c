@@ -28,7 +28,7 @@ const cli_option cli_options[] = {
     { NULL, 's', true, "SNAPLEN", "input",
       "live: bytes captured per packet (default 262144)", 0 },
     { NULL, 'B', true, "MIB", "input",
-      "live: kernel capture buffer in MiB (default 32)", 0 },
+      "live: kernel capture buffer in MiB (default 64)", 0 },
     { NULL, 'Z', true, "USER", "input",
       "drop privileges to USER once the input is open", 0 },
     { "idle-timeout", CLI_IDLE, true, "S", "input",

@@ -21,14 +21,20 @@
 #include "capture_internal.h"
 
 #define DEFAULT_SNAPLEN 262144
-#define LIVE_POLL_MS 250            /* how often a quiet live capture wakes */
+/* How often a quiet live capture wakes, and the TPACKET_V3 block
+ * timeout: a block is handed over full or after this long, so a
+ * session's line is written within about this of its last packet (the
+ * live test asks for 1 s). */
+#define LIVE_POLL_MS 250
 #define PROGRESS_EVERY 4096         /* packets between progress calls */
 #define DISPATCH_BATCH 1024
-/* Live: immediate mode makes libpcap use fixed-size ring frames as large
- * as a whole segment (up to the snaplen: 256 KiB on -i any, 64 KiB on
- * loopback or with offloading), so its 2 MiB default holds only 8-32
- * packets and small bursts were dropped. */
-#define DEFAULT_BUFFER_MB 32
+/* Live: immediate mode is off, so libpcap uses TPACKET_V3, whose blocks
+ * pack packets at their real size (immediate mode's TPACKET_V2 frames are
+ * each as large as the snaplen: a 32 MiB ring held a few hundred
+ * packets, and each packet cost a wake-up). 64 MiB holds half a second
+ * of 1 Gbit/s; the ring's pages count in the RSS, which stays under
+ * 128 MB. With --workers the size is shared among the workers' rings. */
+#define DEFAULT_BUFFER_MB 64
 #define DRAIN_BATCHES 64            /* at stop: batches read, at most */
 /* Offline: stdio buffer for the file. libpcap reads through stdio, whose
  * default buffer is one 4 KiB block: 42,600 read() calls for bench/'s
@@ -299,8 +305,7 @@ static int open_live(run *r, char *err, size_t errlen)
     }
     pcap_set_snaplen(r->p, o->snaplen > 0 ? o->snaplen : DEFAULT_SNAPLEN);
     pcap_set_promisc(r->p, 1);
-    pcap_set_timeout(r->p, LIVE_POLL_MS);
-    pcap_set_immediate_mode(r->p, 1);
+    pcap_set_timeout(r->p, LIVE_POLL_MS);       /* the block timeout */
     pcap_set_buffer_size(r->p, (o->buffer_mb > 0 ? o->buffer_mb
                                                   : DEFAULT_BUFFER_MB) *
                                1024 * 1024);
@@ -611,7 +616,7 @@ static int read_live(run *r, char *err, size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE];
     struct pollfd pfd;
-    int n;
+    int n, quiet;
 
     if (pcap_setnonblock(r->p, 1, ebuf) != 0) {
         snprintf(err, errlen, "cannot capture on '%s': %s", r->opts->iface,
@@ -638,12 +643,17 @@ static int read_live(run *r, char *err, size_t errlen)
         }
         live_progress(r);
     }
-    /* Stopped: what the kernel captured before the signal is still read
-     * (immediate mode: it is all in the ring already), bounded. */
-    for (n = 0; n < DRAIN_BATCHES; n++)
+    /* Stopped: what the kernel captured before the signal is still read,
+     * bounded. The block being filled is handed over at the latest at
+     * the block timeout: wait for it (two polls) before giving up. */
+    for (n = 0, quiet = 0; n < DRAIN_BATCHES && quiet < 2; n++) {
         if (pcap_dispatch(r->p, DISPATCH_BATCH, dispatch_cb,
-                          (u_char *)r) <= 0)
+                          (u_char *)r) > 0)
+            continue;
+        quiet++;
+        if (pfd.fd < 0 || poll(&pfd, 1, LIVE_POLL_MS) <= 0)
             break;
+    }
     return 0;
 }
 
