@@ -277,7 +277,11 @@ static void draw_step(FILE *out, const ladder *L, int i)
             i + 1);
     if (needs_tooltip(st))
         tooltip(out, st);
-    fprintf(out, "<text class=\"t\" x=\"6\" y=\"%d\">%s</text>", st->y, clock);
+    /* The time only where it changes (to the millisecond): less ink for
+     * the eye, and less file for a large page. */
+    if (i == 0 || L->steps[i - 1].line->time / 1000 != l->time / 1000)
+        fprintf(out, "<text class=\"t\" x=\"6\" y=\"%d\">%s</text>", st->y,
+                clock);
     if (across)
         band(out, st);
     else
