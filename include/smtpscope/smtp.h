@@ -303,6 +303,26 @@ typedef struct smtp_line {
     uint64_t n1, n2;        /* numbers of a DATA, CHUNK or GAP line */
 } smtp_line;
 
+/* Unanswered commands kept per session with their verb, time and text
+ * (the rest are only counted): enough for every rule and report, which
+ * list at most four. */
+#define SMTP_UNANSWERED_MAX 8
+
+/* What an unanswered entry was waiting on: a command, the end of a
+ * message (the dot line after DATA), or a SASL response. */
+typedef enum smtp_unanswered_kind {
+    SMTP_UNANSWERED_COMMAND = 0,
+    SMTP_UNANSWERED_EOD,
+    SMTP_UNANSWERED_SASL
+} smtp_unanswered_kind;
+
+typedef struct smtp_unanswered {
+    smtp_unanswered_kind kind;
+    smtp_verb verb;
+    sc_time time;
+    char text[80];          /* as shown (AUTH redacted) */
+} smtp_unanswered;
+
 /* ---- the model, read-only for rules and reports ---- */
 typedef struct smtp_info {
     bool partial;                 /* the connection's start was not seen */
@@ -334,11 +354,10 @@ typedef struct smtp_info {
     int nevents;
     uint64_t event_count[SMTP_EV__COUNT]; /* all, including those not kept */
 
-    /* commands still waiting for a reply when the session ended */
+    /* commands still waiting for a reply when the session ended: all
+     * counted, the first SMTP_UNANSWERED_MAX kept (smtp_unanswered_kept) */
     int unanswered;
-    smtp_verb unanswered_verb[8];
-    sc_time unanswered_time[8];
-    char unanswered_text[8][80];
+    smtp_unanswered unanswered_cmds[SMTP_UNANSWERED_MAX];
 
     uint64_t bytes[2];            /* per sc_dir, as fed */
     uint64_t gap_bytes[2];
@@ -351,6 +370,13 @@ typedef struct smtp_info {
     int ntranscript;
     uint64_t transcript_dropped;
 } smtp_info;
+
+/* How many of info->unanswered are kept in unanswered_cmds. */
+static inline int smtp_unanswered_kept(const smtp_info *in)
+{
+    return in->unanswered < SMTP_UNANSWERED_MAX ? in->unanswered
+                                                : SMTP_UNANSWERED_MAX;
+}
 
 /* Where message bytes go besides the parser (--extract), as the dissector
  * reads them: after dot-unstuffing for DATA, the chunks joined for BDAT.

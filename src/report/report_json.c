@@ -349,11 +349,11 @@ cJSON *report_json_session(const report_session *s)
     if (in->txns_total > in->ntxns)
         cJSON_AddNumberToObject(o, "transactions_total", in->txns_total);
     arr = cJSON_AddArrayToObject(o, "unanswered");
-    for (i = 0; i < in->unanswered && i < 8; i++) {
+    for (i = 0; i < smtp_unanswered_kept(in); i++) {
         cJSON *u = cJSON_CreateObject();
 
-        add_str(u, "command", in->unanswered_text[i]);
-        report_add_time(u, "time", in->unanswered_time[i]);
+        add_str(u, "command", in->unanswered_cmds[i].text);
+        report_add_time(u, "time", in->unanswered_cmds[i].time);
         cJSON_AddItemToArray(arr, u);
     }
     cJSON_AddStringToObject(o, "end_state", report_end_state(in->end));

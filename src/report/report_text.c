@@ -397,12 +397,12 @@ void report_text_session(FILE *out, const report_session *s, bool verbose,
     if (in->txns_total > in->ntxns)
         fprintf(out, "  ... %d more transactions\n",
                 in->txns_total - in->ntxns);
-    for (i = 0; i < in->unanswered && i < 8; i++) {
+    for (i = 0; i < smtp_unanswered_kept(in); i++) {
         char cmd[REPORT_CLEAN_MAX];
 
         snprintf(line, sizeof(line), "%s (sent %s)",
-                 report_clean(in->unanswered_text[i], cmd, sizeof(cmd)),
-                 tod(in->unanswered_time[i], tb));
+                 report_clean(in->unanswered_cmds[i].text, cmd, sizeof(cmd)),
+                 tod(in->unanswered_cmds[i].time, tb));
         field(out, 2, "no reply to", line);
     }
     snprintf(line, sizeof(line), "%s at %s%s", report_end_state(in->end),

@@ -254,7 +254,7 @@ void rule_drop_after_bdat(const smtp_info *s, rule_ctx *cx)
 {
     if (!rule_server_dropped(s))
         return;
-    for (int i = 0; i < s->unanswered && i < 8; i++) {
+    for (int i = 0; i < smtp_unanswered_kept(s); i++) {
         char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX];
         char tb[RULE_TOD_STRLEN], te[RULE_TOD_STRLEN], d[RULE_SECS_STRLEN];
         char db[RULE_DOUBT_MAX];
@@ -262,7 +262,7 @@ void rule_drop_after_bdat(const smtp_info *s, rule_ctx *cx)
         const char *doubt;
         sbuf b, h;
 
-        if (s->unanswered_verb[i] != SMTP_VERB_BDAT)
+        if (s->unanswered_cmds[i].verb != SMTP_VERB_BDAT)
             continue;
         /* as for unanswered-command: the evidence is an absence, which a
          * loss anywhere can explain (a lost reply shifts the matching, a
@@ -271,17 +271,17 @@ void rule_drop_after_bdat(const smtp_info *s, rule_ctx *cx)
                                SC_TIME_NONE, "the reply to this BDAT, or "
                                "client bytes that change which command was "
                                "last", db);
-        c = rule_chunk_at_time(s, s->unanswered_time[i], NULL);
+        c = rule_chunk_at_time(s, s->unanswered_cmds[i].time, NULL);
         sb_init(&b, ev, sizeof(ev));
         sb_printf(&b, "'%s' sent at %s was never answered: %s at %s, %s "
-                      "later", s->unanswered_text[i],
-                  rule_tod(s->unanswered_time[i], tb),
+                      "later", s->unanswered_cmds[i].text,
+                  rule_tod(s->unanswered_cmds[i].time, tb),
                   s->end == SMTP_END_CLIENT_CLOSE
                       ? "the client, waiting after its pipelined QUIT, and "
                         "then the server closed the connection"
                       : smtp_end_phrase(s->end),
                   rule_tod(s->end_time, te),
-                  rule_secs(s->end_time - s->unanswered_time[i], d));
+                  rule_secs(s->end_time - s->unanswered_cmds[i].time, d));
         if (c != NULL)
             sb_printf(&b, ", after %llu of %llu chunk bytes",
                       (unsigned long long)c->received,
@@ -292,7 +292,8 @@ void rule_drop_after_bdat(const smtp_info *s, rule_ctx *cx)
                       "advertises CHUNKING it cannot handle. ");
         hint_receiver_no_chunking(&h, rule_detect_sw(s));
         hint_sender_no_bdat(&h, " Or make the sender use DATA: ");
-        rule_raise_doubt(cx, s->unanswered_time[i], doubt, hint, "%s", ev);
+        rule_raise_doubt(cx, s->unanswered_cmds[i].time, doubt, hint, "%s",
+                         ev);
     }
 }
 

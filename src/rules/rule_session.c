@@ -226,9 +226,9 @@ void rule_unanswered_command(const smtp_info *s, rule_ctx *cx)
     sbuf l, h;
 
     sb_init(&l, list, sizeof(list));
-    for (int i = 0; i < s->unanswered && i < 8; i++) {
-        smtp_verb v = s->unanswered_verb[i];
-        sc_time waited = s->end_time - s->unanswered_time[i];
+    for (int i = 0; i < smtp_unanswered_kept(s); i++) {
+        smtp_verb v = s->unanswered_cmds[i].verb;
+        sc_time waited = s->end_time - s->unanswered_cmds[i].time;
 
         /* QUIT unanswered counts only when the server closed or reset
          * without answering it (the client may not wait for its 221). */
@@ -244,15 +244,15 @@ void rule_unanswered_command(const smtp_info *s, rule_ctx *cx)
             continue;   /* the capture, or the client, did not wait */
         if (v == SMTP_VERB_NONE)
             banner = true;
-        if (strcmp(s->unanswered_text[i], "<end of data>") == 0)
+        if (s->unanswered_cmds[i].kind == SMTP_UNANSWERED_EOD)
             eod = true;
         if (first == SC_TIME_NONE)
-            first = s->unanswered_time[i];
+            first = s->unanswered_cmds[i].time;
         if (n < 4)
             sb_printf(&l, "%s'%s' sent at %s (waited %s)", n ? ", " : "",
                       v == SMTP_VERB_NONE ? "<connect>: no greeting"
-                                          : s->unanswered_text[i],
-                      rule_tod(s->unanswered_time[i], tb),
+                                          : s->unanswered_cmds[i].text,
+                      rule_tod(s->unanswered_cmds[i].time, tb),
                       rule_secs(waited, d));
         n++;
     }
@@ -260,7 +260,7 @@ void rule_unanswered_command(const smtp_info *s, rule_ctx *cx)
         return;
     if (n > 4)
         sb_printf(&l, " and %d more", n - 4);
-    if (s->unanswered > 8)
+    if (s->unanswered > SMTP_UNANSWERED_MAX)
         sb_printf(&l, " (%d waiting in all)", s->unanswered);
     /* The evidence is an absence, which any loss can explain: replies
      * match commands in order, so a reply lost anywhere leaves the last

@@ -128,19 +128,19 @@ void rule_starttls_rejected(const smtp_info *s, rule_ctx *cx)
                        "STARTTLS answered %d instead of 220 (%s)", e->code,
                        advs);
     }
-    for (int i = 0; i < s->unanswered && i < 8; i++) {
-        sc_time waited = s->end_time - s->unanswered_time[i];
+    for (int i = 0; i < smtp_unanswered_kept(s); i++) {
+        sc_time waited = s->end_time - s->unanswered_cmds[i].time;
 
-        if (s->unanswered_verb[i] != SMTP_VERB_STARTTLS)
+        if (s->unanswered_cmds[i].verb != SMTP_VERB_STARTTLS)
             continue;
         if ((s->end == SMTP_END_CAPTURE_END || s->end == SMTP_END_EVICTED) &&
             waited < cx->cfg->slow_reply)
             continue;
-        rule_raise_doubt(cx, s->unanswered_time[i], doubt,
+        rule_raise_doubt(cx, s->unanswered_cmds[i].time, doubt,
                    starttls_hint(hint, s, adv),
                    "STARTTLS sent at %s was never answered: %s at %s, %s "
                    "later (%s)",
-                   rule_tod(s->unanswered_time[i], tb),
+                   rule_tod(s->unanswered_cmds[i].time, tb),
                    smtp_end_phrase(s->end), rule_tod(s->end_time, te),
                    rule_secs(waited, d), advs);
     }

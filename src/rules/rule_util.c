@@ -246,8 +246,8 @@ sc_time rule_last_client_before(const smtp_info *s, sc_time t)
                 later(&best, c->end_time, t);
         }
     }
-    for (int i = 0; i < s->unanswered && i < 8; i++)
-        later(&best, s->unanswered_time[i], t);
+    for (int i = 0; i < smtp_unanswered_kept(s); i++)
+        later(&best, s->unanswered_cmds[i].time, t);
     return best;
 }
 
@@ -355,11 +355,11 @@ bool rule_server_dropped(const smtp_info *s)
     /* Lines that are no command among the unanswered: message data read
      * as commands, so where replies belong is not known (a lost 354 or
      * dot line, or a lost 221 after a pipelined ". QUIT"). */
-    for (int i = 0; i < s->unanswered && i < 8; i++) {
-        if (s->unanswered_verb[i] == SMTP_VERB_UNKNOWN)
+    for (int i = 0; i < smtp_unanswered_kept(s); i++) {
+        if (s->unanswered_cmds[i].verb == SMTP_VERB_UNKNOWN)
             return false;
-        if (s->unanswered_verb[i] == SMTP_VERB_QUIT)
-            quit = s->unanswered_time[i];
+        if (s->unanswered_cmds[i].verb == SMTP_VERB_QUIT)
+            quit = s->unanswered_cmds[i].time;
     }
     return quit != SC_TIME_NONE && s->last_server_time != SC_TIME_NONE &&
            s->last_server_time > quit;

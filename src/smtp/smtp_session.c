@@ -241,14 +241,15 @@ void smtp_session_finish(smtp_session *s, smtp_end how, sc_time ts)
         in->first_time = ts;
     /* Whatever is still queued never got its reply. */
     while (smtp_pending_pop(s, &p)) {
-        if (in->unanswered < 8) {
-            int i = in->unanswered;
+        if (in->unanswered < SMTP_UNANSWERED_MAX) {
+            smtp_unanswered *u = &in->unanswered_cmds[in->unanswered];
 
-            in->unanswered_verb[i] = p.verb;
-            in->unanswered_time[i] =
-                p.time == SC_TIME_NONE ? in->first_time : p.time;
-            snprintf(in->unanswered_text[i], sizeof(in->unanswered_text[i]),
-                     "%s", p.text);
+            u->kind = p.kind == PEND_EOD    ? SMTP_UNANSWERED_EOD
+                      : p.kind == PEND_SASL ? SMTP_UNANSWERED_SASL
+                                            : SMTP_UNANSWERED_COMMAND;
+            u->verb = p.verb;
+            u->time = p.time == SC_TIME_NONE ? in->first_time : p.time;
+            snprintf(u->text, sizeof(u->text), "%s", p.text);
         }
         in->unanswered++;
     }

@@ -75,8 +75,8 @@ static void check_invariants(const smtp_info *in)
     }
     for (int i = 0; i < in->ntranscript; i++)
         REQUIRE(shown(in->transcript[i].text));
-    for (int i = 0; i < in->unanswered && i < 8; i++)
-        REQUIRE(shown(in->unanswered_text[i]));
+    for (int i = 0; i < smtp_unanswered_kept(in); i++)
+        REQUIRE(shown(in->unanswered_cmds[i].text));
     REQUIRE(in->helo_name == NULL || shown(in->helo_name));
 }
 

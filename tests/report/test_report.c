@@ -265,8 +265,9 @@ static void test_session_nulls(void)
     memset(&f.txn.reply, 0, sizeof(f.txn.reply));
     f.info.end = SMTP_END_EVICTED;
     f.info.unanswered = 1;
-    f.info.unanswered_time[0] = T0 + 5;
-    snprintf(f.info.unanswered_text[0], sizeof(f.info.unanswered_text[0]),
+    f.info.unanswered_cmds[0].time = T0 + 5;
+    snprintf(f.info.unanswered_cmds[0].text,
+             sizeof(f.info.unanswered_cmds[0].text),
              "QUIT");
     f.flow.family = 6;
     memcpy(f.flow.client_ip, v6c, 16);

@@ -180,11 +180,15 @@ static smtp_event *info_event(smtp_info *s, smtp_event_type type, sc_time t,
 static void info_unanswered(smtp_info *s, smtp_verb v, sc_time t,
                             const char *text)
 {
-    int i = s->unanswered++;
+    smtp_unanswered *u = &s->unanswered_cmds[s->unanswered++];
 
-    s->unanswered_verb[i] = v;
-    s->unanswered_time[i] = t;
-    snprintf(s->unanswered_text[i], sizeof(s->unanswered_text[i]), "%s", text);
+    /* The dissector queues the end of a message as this text; the rules
+     * go by the kind. */
+    u->kind = strcmp(text, "<end of data>") == 0 ? SMTP_UNANSWERED_EOD
+                                                 : SMTP_UNANSWERED_COMMAND;
+    u->verb = v;
+    u->time = t;
+    snprintf(u->text, sizeof(u->text), "%s", text);
 }
 
 static void info_end(smtp_info *s, smtp_end how, sc_time t)

@@ -122,8 +122,8 @@ static inline char *dump(const smtp_info *in)
                   (unsigned long long)e->value, e->code, e->text);
     }
     sb_printf(&b, "unanswered %d", in->unanswered);
-    for (int i = 0; i < in->unanswered && i < 8; i++)
-        sb_printf(&b, " %s", in->unanswered_text[i]);
+    for (int i = 0; i < smtp_unanswered_kept(in); i++)
+        sb_printf(&b, " %s", in->unanswered_cmds[i].text);
     sb_printf(&b, "|end %s|c %llu r %llu|bytes %llu %llu gap %llu %llu",
               smtp_end_name(in->end), (unsigned long long)in->commands,
               (unsigned long long)in->replies,

@@ -276,9 +276,10 @@ static void check_pipelined_drop(const smtp_info *in)
 {
     CHECK(in->quit_sent && in->quit_reply.code == 0);
     CHECK(in->end == SMTP_END_CLIENT_CLOSE);
-    CHECK(in->unanswered == 2 && in->unanswered_verb[0] == SMTP_VERB_BDAT &&
-          in->unanswered_verb[1] == SMTP_VERB_QUIT);
-    CHECK(in->last_server_time > in->unanswered_time[1]);
+    CHECK(in->unanswered == 2 &&
+          in->unanswered_cmds[0].verb == SMTP_VERB_BDAT &&
+          in->unanswered_cmds[1].verb == SMTP_VERB_QUIT);
+    CHECK(in->last_server_time > in->unanswered_cmds[1].time);
 }
 
 /* ---- issue 9 item 10: a capture that starts after the banner ---- */

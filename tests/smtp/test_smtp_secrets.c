@@ -250,8 +250,8 @@ static void check_model(const conv *c, const smtp_info *in)
         no_secret(smtp_event_name(in->events[i].type), in->events[i].text);
     for (i = 0; i < in->ntranscript; i++)
         no_secret("transcript", in->transcript[i].text);
-    for (i = 0; i < in->unanswered && i < 8; i++)
-        no_secret("unanswered", in->unanswered_text[i]);
+    for (i = 0; i < smtp_unanswered_kept(in); i++)
+        no_secret("unanswered", in->unanswered_cmds[i].text);
     CHECK(in->ntranscript > 0);
     if (c->tls) {
         /* the credential went into the TLS session, unseen */
