@@ -532,7 +532,9 @@ static void heading(FILE *out, const report_session *s)
     char tb[SC_TIME_STRLEN], a[REPORT_IPSTRLEN], d[48];
 
     sc_time_format(in->first_time, tb);
-    html_duration(in->end_time != SC_TIME_NONE && in->first_time != SC_TIME_NONE
+    html_duration(in->end_time != SC_TIME_NONE &&
+                  in->first_time != SC_TIME_NONE &&
+                  in->end_time > in->first_time
                   ? in->end_time - in->first_time : 0, d, sizeof(d));
     fprintf(out, "<summary><b>#%" PRIu64 "</b> %s <code>", s->id, tb);
     html_text(out, report_ip(s->flow->family, s->flow->client_ip, a));

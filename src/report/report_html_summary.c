@@ -290,8 +290,12 @@ void html_table_row(FILE *out, const report_session *s, bool exported)
         html_text(out, s->ids->uid);
         fputs("\">", out);
     }
-    fprintf(out, "%.10s %.15s%s</td>", clock, clock + 11,
-            exported ? "</a>" : "");
+    /* "2007-09-17 12:00:00.000000", or "-" when no time was seen */
+    if (strlen(clock) > 11)
+        fprintf(out, "%.10s %.15s", clock, clock + 11);
+    else
+        fputs(clock, out);
+    fprintf(out, "%s</td>", exported ? "</a>" : "");
     endpoint_cell(out, s->flow->family, s->flow->client_ip,
                   s->flow->client_port);
     endpoint_cell(out, s->flow->family, s->flow->server_ip,

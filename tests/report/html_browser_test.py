@@ -177,9 +177,43 @@ def refuses_input(binary, caps):
               % p.returncode)
 
 
+def static_page(binary, caps):
+    """Without a browser: the hostile capture's page holds its markup only
+    escaped, one script and one style, and a CSP whose hashes are theirs."""
+    import base64
+    import hashlib
+    import re
+    with tempfile.TemporaryDirectory(prefix="smtpscope-html-") as tmp:
+        html, _ = run_report(binary, os.path.join(caps, "hostile-markup.pcap"),
+                             tmp)
+        with open(html, encoding="utf-8") as f:
+            page = f.read()
+    check("&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;" in page,
+          "static: the script markup is not in the page escaped")
+    for bad in ("<script>document", "<img", "<svg onload", "onerror=\"",
+                "\u202e"):
+        check(bad not in page, "static: %r in the page" % bad)
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
+    styles = re.findall(r"<style>(.*?)</style>", page, re.S)
+    check(len(scripts) == 1 and len(styles) == 1,
+          "static: %d scripts, %d styles" % (len(scripts), len(styles)))
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"',
+                    page)
+    check(csp is not None and "default-src 'none'" in csp.group(1),
+          "static: no CSP meta tag")
+    for kind, bodies in (("script-src", scripts), ("style-src", styles)):
+        for b in bodies:
+            h = base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()
+            check(csp is not None and
+                  ("%s 'sha256-%s'" % (kind, h)) in csp.group(1),
+                  "static: %s does not name the page's own hash" % kind)
+    check(" style=" not in page, "static: a style attribute")
+
+
 def main():
     binary, caps, gen, outdir = sys.argv[1:5]
     refuses_input(binary, caps)
+    static_page(binary, caps)
     if cdp.find_chromium() is None:
         if os.environ.get("CI") == "true":
             print("FAIL: chromium is not installed (scripts/deps.sh --test); "
