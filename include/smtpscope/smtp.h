@@ -223,6 +223,7 @@ typedef struct smtp_txn {
     /* BDAT */
     smtp_chunk *chunks;                  /* owned; nchunks kept of chunks_total */
     int nchunks;
+    int chunks_cap;                      /* entries allocated in chunks */
     int chunks_total;
     uint64_t declared_total;             /* sum of all BDAT sizes */
     /* both */

@@ -17,9 +17,9 @@
 
 /* "FROM:<a@b> SIZE=10" -> address span and the offset of the parameters.
  * Accepts the sloppy forms servers accept ("FROM: <a@b>", no brackets). */
-static void parse_path(const uint8_t *p, size_t len, size_t i,
-                       const char *keyword, size_t *a0, size_t *a1,
-                       size_t *rest)
+void smtp_path_parse(const uint8_t *p, size_t len, size_t i,
+                     const char *keyword, size_t *a0, size_t *a1,
+                     size_t *rest)
 {
     size_t klen = strlen(keyword);
 
@@ -137,7 +137,7 @@ static void on_mail(smtp_session *s, const uint8_t *line, size_t len,
     smtp_txn *t = smtp_txn_new(s, ts);
     size_t a0, a1, rest;
 
-    parse_path(line, len, args, "FROM:", &a0, &a1, &rest);
+    smtp_path_parse(line, len, args, "FROM:", &a0, &a1, &rest);
     if (a0 < len || a1 > a0)
         t->mail_from = smtp_strdup_wire(line + a0, a1 - a0);
     if (rest < len)
@@ -158,7 +158,7 @@ static void on_rcpt(smtp_session *s, const uint8_t *line, size_t len,
     t->rcpt_total++;
     if (t->nrcpt >= SMTP_RCPT_MAX)
         return;
-    parse_path(line, len, args, "TO:", &a0, &a1, &rest);
+    smtp_path_parse(line, len, args, "TO:", &a0, &a1, &rest);
     {
         char **nr = realloc(t->rcpt, (size_t)(t->nrcpt + 1) * sizeof(char *));
         char *addr;

@@ -34,7 +34,19 @@ size_t smtp_client_hold(smtp_session *s, const uint8_t *buf, size_t len,
         s->hold_len = 0;
         s->hold_time = ts;
     }
-    room = s->hold ? SMTP_HOLD_MAX - s->hold_len : 0;
+    if (s->hold == NULL) {
+        /* Out of memory: the bytes cannot wait for the reply. They are
+         * lost to us as a capture hole would lose them (counted, with a
+         * gap event for the rules' doubt), and the reply still decides
+         * the mode: a full hold means the 354 went by unseen, a failed
+         * allocation means nothing of the kind. */
+        s->info.gap_bytes[SC_DIR_CLIENT] += len;
+        smtp_event_add(s, SMTP_EV_GAP, ts, SC_DIR_CLIENT, SMTP_VERB_NONE, len,
+                       0, NULL, 0);
+        s->line[SC_DIR_CLIENT].resync = buf[len - 1] != '\n';
+        return len;
+    }
+    room = SMTP_HOLD_MAX - s->hold_len;
     if (len > room && s->state == SMTP_ST_DATA_WAIT) {
         /* Far more than any command group: the client is sending the
          * message, so the 354 must have gone by unseen. */

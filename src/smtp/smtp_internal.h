@@ -238,6 +238,13 @@ void smtp_client_show(const smtp_session *s, char *dst, size_t n,
                       const uint8_t *line, size_t len);
 void smtp_client_line(smtp_session *s, const uint8_t *line, size_t len,
                       bool too_long, sc_time ts);
+/* "FROM:<a@b> SIZE=10" from p[i] with keyword "FROM:": the address is
+ * p[*a0..*a1), the parameters start at *rest; all are len when the
+ * keyword is missing. Accepts the sloppy forms servers accept ("FROM:
+ * <a@b>", no brackets, no '>'). Pure. */
+void smtp_path_parse(const uint8_t *p, size_t len, size_t i,
+                     const char *keyword, size_t *a0, size_t *a1,
+                     size_t *rest);
 
 /* smtp_bdat.c: BDAT's argument, chunks and their ends */
 /* RFC 3030 chunk-size [SP "LAST"] from line[i]: false when invalid
@@ -292,6 +299,10 @@ void smtp_msg_gap(smtp_session *s, uint64_t n);
 void smtp_msg_end(smtp_session *s, bool complete);
 
 /* smtp_reply.c */
+/* A reply line's code: three digits, the first 1-5, then SP, '-' (more
+ * lines follow: *more) or the end. False for anything else. Pure. */
+bool smtp_reply_code_parse(const uint8_t *p, size_t len, int *code,
+                           bool *more);
 void smtp_ext_settle(smtp_session *s, bool accepted);
 void smtp_server_line(smtp_session *s, const uint8_t *line, size_t len,
                       bool too_long, sc_time ts);

@@ -200,18 +200,11 @@ static void chunk_init(smtp_chunk *c, sc_time ts)
 
 smtp_chunk *smtp_chunk_new(smtp_session *s, smtp_txn *t, sc_time ts)
 {
-    int cap = t->nchunks;   /* chunks grow by doubling; cap tracks nchunks */
     void *arr = t->chunks;
-    int realcap = 0;
 
     t->chunks_total++;
-    /* capacity is the next power of two >= nchunks (0 when none) */
-    if (cap > 0) {
-        realcap = 4;
-        while (realcap < cap)
-            realcap *= 2;
-    }
-    if (grow(&arr, &realcap, t->nchunks, SMTP_CHUNK_MAX, sizeof(smtp_chunk))) {
+    if (grow(&arr, &t->chunks_cap, t->nchunks, SMTP_CHUNK_MAX,
+             sizeof(smtp_chunk))) {
         t->chunks = arr;
         s->cur_chunk = t->nchunks++;
         chunk_init(&t->chunks[s->cur_chunk], ts);

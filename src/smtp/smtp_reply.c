@@ -13,7 +13,8 @@
 #include "smtp_internal.h"
 #include "smtpscope/wire.h"
 
-static bool parse_code(const uint8_t *p, size_t len, int *code, bool *more)
+bool smtp_reply_code_parse(const uint8_t *p, size_t len, int *code,
+                           bool *more)
 {
     if (len < 3)
         return false;
@@ -536,7 +537,7 @@ void smtp_server_line(smtp_session *s, const uint8_t *line, size_t len,
         smtp_event_add(s, SMTP_EV_LINE_TOO_LONG, ts, SC_DIR_SERVER,
                        SMTP_VERB_NONE, len, 0, line, len);
     smtp_transcript_wire(s, ts, SC_DIR_SERVER, line, len);
-    if (!parse_code(line, len, &code, &more)) {
+    if (!smtp_reply_code_parse(line, len, &code, &more)) {
         smtp_event_add(s, SMTP_EV_BAD_REPLY, ts, SC_DIR_SERVER, SMTP_VERB_NONE,
                        len, 0, line, len);
         return;

@@ -959,6 +959,146 @@ static void test_midstream_tls(void)
     printf("ok midstream-tls\n");
 }
 
+/* ---- allocation failure (nghttp2's failmalloc): the link wraps malloc,
+ * calloc and realloc (tests/smtp/CMakeLists.txt), so the dissector's
+ * allocations can be made to fail: the Nth of a conversation, or every
+ * one of a given size. ---- */
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t k, size_t n);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t k, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+
+static long fm_count;           /* allocations so far */
+static long fm_fail_at = -1;    /* fail this one (0-based); -1: none */
+static size_t fm_fail_size;     /* fail every one of this size; 0: none */
+
+static bool fm_fail(size_t n)
+{
+    long i = fm_count++;
+
+    return i == fm_fail_at || (fm_fail_size != 0 && n == fm_fail_size);
+}
+
+void *__wrap_malloc(size_t n)
+{
+    return fm_fail(n) ? NULL : __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t k, size_t n)
+{
+    return fm_fail(k * n) ? NULL : __real_calloc(k, n);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+    return fm_fail(n) ? NULL : __real_realloc(p, n);
+}
+
+/* One whole run of a conversation that survives a NULL session. */
+static void fm_run(const conv *c)
+{
+    smtp_opts o = { .partial = c->partial, .keep_transcript = true };
+    smtp_session *s = smtp_session_new(&o);
+    sc_time ts = T0;
+
+    for (int i = 0; c->steps[i].who; i++) {
+        const step *st = &c->steps[i];
+
+        ts += 100000;
+        if (st->who == 'G')
+            smtp_session_gap(s, SC_DIR_CLIENT, st->len, ts);
+        else
+            smtp_session_feed(s, st->who == 'S' ? SC_DIR_SERVER
+                                                : SC_DIR_CLIENT,
+                              (const uint8_t *)st->bytes, step_len(st), ts);
+    }
+    smtp_session_finish(s, c->end, ts + 100000);
+    if (s != NULL) {
+        const smtp_info *in = smtp_session_info(s);
+
+        CHECK(in->end == c->end || in->end == SMTP_END_CLIENT_QUIT);
+        CHECK(smtp_unanswered_kept(in) <= SMTP_UNANSWERED_MAX);
+    }
+    smtp_session_free(s);
+}
+
+/* Every allocation of every conversation fails once, in turn: no crash,
+ * no leak (under ASan), the session still ends. */
+static void test_failmalloc(void)
+{
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        long total;
+
+        current = cases[i].name;
+        fm_count = 0;
+        fm_fail_at = -1;
+        fm_run(&cases[i]);
+        total = fm_count;
+        CHECK(total > 0);   /* the wrap is in place */
+        for (long k = 0; k < total; k++) {
+            fm_count = 0;
+            fm_fail_at = k;
+            fm_run(&cases[i]);
+        }
+    }
+    fm_fail_at = -1;
+}
+
+/* A client that sends its message without waiting for DATA's reply, the
+ * hold buffer's allocation failing, and the server refusing DATA: the
+ * refusal decides, so no message is read (the failed allocation once
+ * switched DATA_WAIT straight into DATA and read the refused message). */
+static const step hold_fails[] = {
+    { 'S', "220 mx\r\n", 0 },
+    { 'C', "HELO c\r\n", 0 },
+    { 'S', "250 mx\r\n", 0 },
+    { 'C', "MAIL FROM:<a@x>\r\n", 0 },
+    { 'S', "250 Ok\r\n", 0 },
+    { 'C', "RCPT TO:<b@y>\r\n", 0 },
+    { 'S', "250 Ok\r\n", 0 },
+    { 'C', "DATA\r\nSubject: x\r\n\r\nhi\r\n.\r\n", 0 },
+    { 'S', "554 no\r\n", 0 },
+    { 'C', "QUIT\r\n", 0 },
+    { 'S', "221 bye\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void test_hold_fails(void)
+{
+    conv c = { "hold-alloc-fails", false, hold_fails, SMTP_END_CLIENT_CLOSE,
+               NULL };
+    smtp_opts o = { .keep_transcript = true };
+    smtp_session *s;
+    const smtp_info *in;
+    sc_time ts = T0;
+
+    current = c.name;
+    s = smtp_session_new(&o);
+    fm_fail_size = SMTP_HOLD_MAX;
+    for (int i = 0; hold_fails[i].who; i++) {
+        const step *st = &hold_fails[i];
+
+        ts += 100000;
+        smtp_session_feed(s, st->who == 'S' ? SC_DIR_SERVER : SC_DIR_CLIENT,
+                          (const uint8_t *)st->bytes, step_len(st), ts);
+    }
+    fm_fail_size = 0;
+    smtp_session_finish(s, c.end, ts + 100000);
+    in = smtp_session_info(s);
+    CHECK(in->ntxns == 1);
+    if (in->ntxns == 1) {
+        CHECK(in->txns[0].reply.code == 0 || in->txns[0].reply.code == 554);
+        CHECK(in->txns[0].bytes == 0 && !in->txns[0].data_ended);
+    }
+    CHECK(in->gap_bytes[SC_DIR_CLIENT] == strlen(hold_fails[7].bytes) - 6);
+    CHECK(in->quit_sent && in->quit_reply.code == 221);
+    CHECK(count_events(in, SMTP_EV_REPLY_DURING_DATA) == 0);
+    smtp_session_free(s);
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -969,6 +1109,8 @@ int main(void)
     test_reply_never_ends();
     test_huge_bdat();
     test_many_transactions();
+    test_hold_fails();
+    test_failmalloc();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;
