@@ -456,6 +456,13 @@ void capture_overlap_queued(const uint8_t *kept, const uint8_t *other,
                             size_t n, uint64_t offset, bool kept_first,
                             bool client, capture_anomaly *a);
 
+/* ---- capture_stdin.c ---- */
+
+/* A stream over `in` whose first up to 4 bytes were read into head (*n of
+ * them) and are given back first. Closing it leaves `in` open. NULL when
+ * out of memory. */
+FILE *capture_peek_open(FILE *in, uint8_t head[4], size_t *n);
+
 /* ---- capture_nids.c ---- */
 
 /* Set up libnids for one run. Returns 0, or -1 with err. */

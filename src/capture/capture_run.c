@@ -194,8 +194,8 @@ static pcap_t *open_buffered(run *r, const char *name, char *ebuf)
  * pcapng is read by our own reader (capture_pcapng.c): libpcap 1.10 stops
  * at the first packet of an interface whose link type differs from the
  * first one's, and at a second section header. Told from the first four
- * bytes of a seekable stream (a pipe goes to libpcap, which reads
- * single-link pcapng). Returns 1 when r->ng took f, 0 when not pcapng
+ * bytes of a seekable stream; standard input is peeked at by
+ * open_stdin. Returns 1 when r->ng took f, 0 when not pcapng
  * (f rewound), -1 when out of memory.
  */
 static int try_pcapng(run *r, FILE *f)
@@ -233,6 +233,41 @@ static int open_pcapng(run *r, const char *name)
         r->iobuf = NULL;
     }
     return rc;
+}
+
+/* Standard input: pcapng to our reader, the rest to libpcap, told from
+ * its first bytes without losing them (capture_peek_open). */
+static int open_stdin(run *r, char *err, size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    uint8_t head[4];
+    size_t n = 0;
+    FILE *f = capture_peek_open(stdin, head, &n);
+
+    if (f == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    r->iobuf = malloc(FILE_BUFFER);     /* freed by capture_run */
+    if (r->iobuf != NULL)
+        setvbuf(f, r->iobuf, _IOFBF, FILE_BUFFER);
+    if (n == 4 && capture_pcapng_magic(head)) {
+        r->ng = capture_pcapng_open(f);
+        if (r->ng == NULL) {
+            fclose(f);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        return 0;
+    }
+    r->p = pcap_fopen_offline(f, ebuf);
+    if (r->p == NULL) {
+        fclose(f);
+        snprintf(err, errlen, "cannot read capture '(stdin)': %s",
+                 n == 0 ? "empty input" : ebuf);
+        return -1;
+    }
+    return 0;
 }
 
 static int open_file(run *r, char *err, size_t errlen)
@@ -283,6 +318,8 @@ static int open_file(run *r, char *err, size_t errlen)
             return ng > 0 ? 0 : -1;
         }
     }
+    if (strcmp(name, "-") == 0)
+        return open_stdin(r, err, errlen);
     r->p = open_buffered(r, name, ebuf);
     if (!r->p) {
         snprintf(err, errlen, "cannot read capture '%s': %s",

@@ -204,6 +204,17 @@ def bad_files(tmp, captures):
         fail("stdin-empty", "exit %d, expected 2" % rc)
     one_line("stdin-empty", se, r"cannot read capture '\(stdin\)'")
 
+    # A pcapng of several link types through a pipe: read whole, as from
+    # a file (standard input is peeked at, not rewound).
+    multi = os.path.join(captures, "multi-linktype.pcapng")
+    cat = subprocess.Popen(["cat", multi], stdout=subprocess.PIPE)
+    rc, so, se = run(["-q", "-a", "-j", "-", "-r", "-"], stdin=cat.stdout)
+    cat.stdout.close()
+    cat.wait()
+    n = len(json.loads(so)["sessions"]) if rc == 0 else None
+    if n != 4:
+        fail("stdin-pcapng", "exit %d, %r sessions, want 4: %s" % (rc, n, se))
+
 
 def bad_usage(tmp, captures):
     clean = os.path.join(captures, "clean-data.pcap")
