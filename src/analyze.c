@@ -21,6 +21,7 @@
 
 #include "smtpscope/analyze.h"
 #include "smtpscope/progress.h"
+#include "analyze_gateway.h"
 #include "analyze_park.h"
 
 /* Live: idle connections whose uid is remembered for a second part. */
@@ -63,6 +64,8 @@ typedef struct pipeline {
     bool drawn;                     /* a progress line is on the screen */
     bool text_on_tty;               /* the text report goes to a terminal */
     park *idle;                     /* connections that went idle */
+    gw_pairing *gw;                 /* --other-side: the pairing, or NULL */
+    gw_side_id side;                /* which capture is being read */
 } pipeline;
 
 static double now_sec(void)
@@ -273,6 +276,24 @@ static void on_anomaly(void *ctx, void *stream_, sc_dir dir,
     smtp_session_tcp_note(st->s, dir, a->offset, a->text, ts);
 }
 
+/* --other-side: the session's pairing, and gateway-loss when the
+ * pairing found one (after rules_run: it needs both captures). */
+static void gateway_verdict(pipeline *p, const stream *st, report_session *rs)
+{
+    char uid[FLOWID_UID_LEN];
+    capture_flow flow = st->flow;
+    int before = p->result.nflags;
+
+    flowid_uid(&flow, uid);
+    rs->gateway = gw_find(p->gw, p->side, uid);
+    rs->gateway_peer = rs->gateway ? gw_peer(p->gw, rs->gateway) : NULL;
+    if (rs->gateway != NULL && rs->gateway->loss)
+        rules_raise_external(p->o->rules, "gateway-loss", &p->result,
+                             rs->gateway->loss_time,
+                             rs->gateway->loss_evidence);
+    p->flags += (uint64_t)(p->result.nflags - before);
+}
+
 /* The session ended: rules, report, free. */
 static void finish_stream(pipeline *p, stream *st, smtp_end how, sc_time ts)
 {
@@ -293,6 +314,8 @@ static void finish_stream(pipeline *p, stream *st, smtp_end how, sc_time ts)
     rs.result = &p->result;
     rs.product = rule_server_product(info);
     rs.continues = st->continues[0] != '\0' ? st->continues : NULL;
+    if (p->gw != NULL)
+        gateway_verdict(p, st, &rs);
     /* after a failure only freed: nothing more goes to the file */
     if (p->pcap != NULL &&
         report_pcap_verdict(p->pcap, &st->hold, !p->failed &&
@@ -434,6 +457,55 @@ static int finish_outputs(pipeline *p, const analyze_opts *o,
     return 0;
 }
 
+/* --other-side: read both captures once and pair them. */
+static int start_gateway(pipeline *p, char *err, size_t errlen)
+{
+    p->gw = calloc(1, sizeof(*p->gw));
+    if (p->gw == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (analyze_gateway_pair(p->o, p->gw, err, errlen) < 0) {
+        free(p->gw);
+        p->gw = NULL;
+        return -1;
+    }
+    p->side = GW_OUTSIDE;
+    return 0;
+}
+
+static void stop_gateway(pipeline *p)
+{
+    if (p->gw != NULL)
+        gw_free(p->gw);
+    free(p->gw);
+    p->gw = NULL;
+}
+
+/* --other-side: the inside capture through the same pipeline, after the
+ * outside one (its sessions follow, numbered on); the source and the
+ * capture counters of the report stay the outside's. */
+static int read_inside(pipeline *p, const capture_opts *outside,
+                       const capture_handlers *h, char *err, size_t errlen)
+{
+    capture_opts co = *outside;
+    capture_stats st;
+    capture_stats *keep = p->stats;
+    int rc;
+
+    co.file = p->o->other_side;
+    memset(&st, 0, sizeof(st));
+    p->side = GW_INSIDE;
+    p->stats = &st;
+    p->idle = park_new(p->o->capture.max_streams > 0
+                           ? (size_t)p->o->capture.max_streams
+                           : PARK_OFFLINE_MAX);
+    rc = capture_run(&co, h, &st, err, errlen);
+    drain_park(p);
+    p->stats = keep;
+    return rc;
+}
+
 int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
                 size_t errlen)
 {
@@ -441,6 +513,7 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
     capture_handlers h = { NULL, on_open, on_data, on_gap, on_close, NULL,
                            on_anomaly };
     capture_opts co = o->capture;
+    report_opts ro;
     pipeline *p;
     int rc;
 
@@ -460,7 +533,14 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
     co.stop = p->stop;
     p->t0 = p->last_stats = now_sec();
     p->last_record = SC_TIME_NONE;
-    p->rep = report_new(&o->report, err, errlen);
+    p->rep = NULL;
+    if (o->other_side != NULL && start_gateway(p, err, errlen) < 0) {
+        free(p);
+        return -1;
+    }
+    ro = o->report;
+    ro.gateway = p->gw;
+    p->rep = report_new(&ro, err, errlen);
     if (p->rep != NULL && o->pcap_path != NULL)
         p->pcap = report_pcap_new(o->pcap_path, err, errlen);
     if (p->rep != NULL && (o->pcap_path == NULL || p->pcap != NULL) &&
@@ -472,6 +552,7 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
             fclose(co.stream);
         report_pcap_free(p->pcap);
         report_free(p->rep);
+        stop_gateway(p);
         free(p);
         return -1;
     }
@@ -490,6 +571,8 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
                          : PARK_OFFLINE_MAX);
     rc = capture_run(&co, &h, &res->stats, err, errlen);
     drain_park(p);
+    if (rc == 0 && !p->failed && p->gw != NULL)
+        rc = read_inside(p, &co, &h, err, errlen);
     erase_progress(p);
     if (rc == 1) {                  /* live input failed: finish, then 1 */
         snprintf(p->input_err, sizeof(p->input_err), "%s", err);
@@ -517,6 +600,7 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
     report_free(p->rep);
     report_pcap_free(p->pcap);
     extract_dir_close(p->extract);
+    stop_gateway(p);
     free(p);
     return rc;
 }

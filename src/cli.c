@@ -35,6 +35,10 @@ const cli_option cli_options[] = {
       "close sessions idle S seconds of packet time\n"
       "(default 3900; 0 = never); offline a connection\n"
       "that talks again continues its session", 0 },
+    { "other-side", CLI_OTHER_SIDE, true, "CAPTURE", "input",
+      "-r: the capture of the gateway's other side (-r is\n"
+      "the outside, CAPTURE the inside): sessions are paired\n"
+      "and each pair says what the gateway changed or lost", 0 },
     { "max-streams", CLI_MAX_STREAMS, true, "N", "input",
       "connections followed at once", 0 },
     /* output */

@@ -413,6 +413,7 @@ static void apply_option(int c, const char *arg, const char *typed,
         break;
     case CLI_SENSOR: o->report.sensor = arg; break;
     case CLI_EXTRACT: o->extract_dir = arg; break;
+    case CLI_OTHER_SIDE: o->other_side = arg; break;
     case CLI_FORMAT:
         if (strcmp(arg, "tsv") == 0)
             o->report.format = REPORT_FORMAT_TSV;
@@ -537,6 +538,15 @@ static void finish_args(analyze_opts *o, const cli_state *cs)
     expand_inputs(&o->capture);
     if (o->capture.file != NULL && o->capture.iface != NULL)
         die("-r and -i cannot be used together");
+    if (o->other_side != NULL && o->capture.iface != NULL)
+        die("--other-side with -i (live on both sides) is not built yet; "
+            "use -r OUTSIDE --other-side INSIDE");
+    if (o->other_side != NULL && o->capture.file == NULL)
+        die("--other-side needs -r (the outside capture)");
+    if (o->other_side != NULL &&
+        (strcmp(o->other_side, "-") == 0 ||
+         (o->capture.file != NULL && strcmp(o->capture.file, "-") == 0)))
+        die("--other-side: both captures must be files (each is read twice)");
     if ((json_out && jsonl_out) || (pcap_out && (json_out || jsonl_out)))
         die("%s and %s cannot both write to standard output",
             json_out ? "-j -" : "-w -", jsonl_out ? "--jsonl -" : "-j -");
@@ -549,6 +559,15 @@ static void finish_args(analyze_opts *o, const cli_state *cs)
     check_output_not_input("--jsonl", o->report.jsonl_path, &o->capture);
     check_output_not_input("-w", o->pcap_path, &o->capture);
     check_output_not_input("--html", o->report.html_path, &o->capture);
+    if (o->other_side != NULL) {
+        capture_opts other = o->capture;
+
+        other.file = o->other_side;
+        check_output_not_input("-j", o->report.json_path, &other);
+        check_output_not_input("--jsonl", o->report.jsonl_path, &other);
+        check_output_not_input("-w", o->pcap_path, &other);
+        check_output_not_input("--html", o->report.html_path, &other);
+    }
     /* Standard output carries JSON with "-": no text report then. */
     if (!cs->quiet && !json_out && !jsonl_out && !pcap_out) {
         o->report.text = stdout;

@@ -8,21 +8,28 @@ packets after it move later by the difference); packets and their order are kept
 turn a recording made with a short server timeout (a test Postfix with smtpd_timeout = 5s)
 into what a production server does (smtpd_timeout = 300s) without waiting 5 minutes.
 Classic microsecond pcap, either byte order.
+
+Usage: retime.py --shift SECONDS IN.pcap OUT.pcap
+moves every packet by SECONDS instead (like editcap -t): the two sides of a gateway
+recorded with different clocks (--other-side's clock offset).
 """
 import struct
 import sys
 
+whole = sys.argv[1] == "--shift"
+if whole:
+    del sys.argv[1]
 secs, src, dst = float(sys.argv[1]), sys.argv[2], sys.argv[3]
 data = open(src, "rb").read()
 e = {b"\xd4\xc3\xb2\xa1": "<", b"\xa1\xb2\xc3\xd4": ">"}.get(data[:4])
 if e is None:
     sys.exit("not a microsecond pcap: " + data[:4].hex())
 out = [data[:24]]
-off, prev, shift = 24, None, 0
+off, prev, shift = 24, None, int(round(secs * 1000000)) if whole else 0
 while off + 16 <= len(data):
     ts, tu, incl, orig = struct.unpack(e + "IIII", data[off:off + 16])
     t = ts * 1000000 + tu
-    if prev is not None and t - prev > 1000000:
+    if not whole and prev is not None and t - prev > 1000000:
         shift += int(secs * 1000000) - (t - prev)
     prev = t
     t += shift

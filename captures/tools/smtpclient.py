@@ -386,6 +386,21 @@ def sc_bdat_pipelined_quit(s):
     s.s.close()
 
 
+def sc_gw_bdat(s):
+    """BDAT 2728 LAST with its data, a Message-ID, then QUIT (through gwproxy.py)."""
+    envelope(s, size=2728)
+    s.send(b"BDAT 2728 LAST\r\n" + body(2728, b"gateway"))
+    r = s.reply(timeout=30)
+    after_reply(s, r)
+
+
+def sc_gw_data(s):
+    """DATA with a Message-ID, then QUIT (through gwproxy.py)."""
+    envelope(s, size=2728)
+    send_data(s, b"gateway-data", 2728)
+    s.quit()
+
+
 def sc_data_plain(s):
     """One DATA message, nothing else (for servers with odd replies)."""
     envelope(s, helo=b"client.smtpscope.test")
@@ -419,6 +434,7 @@ SCENARIOS = {
     "auth": sc_auth, "starttls-clear": sc_starttls_clear,
     "auth-login": sc_auth_login, "starttls-auth": sc_starttls_auth,
     "bdat-pipelined-quit": sc_bdat_pipelined_quit, "data-plain": sc_data_plain,
+    "gw-bdat": sc_gw_bdat, "gw-data": sc_gw_data,
     "hostile": sc_hostile,
 }
 for _k in INVALID:

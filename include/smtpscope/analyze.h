@@ -25,6 +25,9 @@ typedef struct analyze_opts {
     const rule_config *rules;       /* borrowed */
     bool keep_transcript;           /* -v */
     const char *extract_dir;        /* --extract DIR, or NULL */
+    const char *other_side;         /* --other-side FILE (the gateway's
+                                       inside; capture.file is the
+                                       outside), or NULL */
     bool progress;                  /* offline progress line on stderr */
     int stats_interval;             /* --stats SECONDS (live), 0 = off */
     volatile sig_atomic_t *hup;     /* SIGHUP seen: reopen --jsonl */

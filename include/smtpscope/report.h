@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include "smtpscope/capture.h"
 #include "smtpscope/flowid.h"
+#include "smtpscope/gateway.h"
 #include "smtpscope/rules.h"
 #include "smtpscope/smtp.h"
 
@@ -40,6 +41,9 @@ typedef struct report_session {
     const char *continues;          /* live: uid of the part before an idle
                                      * timeout of the same connection;
                                      * NULL = none */
+    const gw_session *gateway;      /* --other-side: this session's pairing
+                                     * (NULL without --other-side) */
+    const gw_session *gateway_peer; /* its counterpart, NULL = none */
 } report_session;
 
 typedef enum report_format {
@@ -68,6 +72,8 @@ typedef struct report_opts {
     bool servers_first;             /* text: hold the sessions back (in a
                                      * temporary file) so the servers and
                                      * outcomes print first; not for live */
+    const gw_pairing *gateway;      /* --other-side: the pairing, for the
+                                     * summaries (borrowed), or NULL */
     FILE *json_stream;              /* optional, borrowed: write the -j document
                                      * here (no temporary file, no rename;
                                      * json_path only names it in errors) */

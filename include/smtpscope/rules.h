@@ -70,6 +70,11 @@ int rule_config_set(rule_config *c, const char *id, bool on);
  * (nflags, dropped): the caller may reuse one rule_result. */
 void rules_run(const rule_config *c, const smtp_info *s, rule_result *out);
 
+/* A rule decided outside rules_run (gateway-loss: by the pairing of two
+ * captures): one flag with this evidence, unless the rule is off. */
+void rules_raise_external(const rule_config *c, const char *id,
+                          rule_result *out, sc_time t, const char *evidence);
+
 /* The server's software as its banner or EHLO reply names it ("Postfix",
  * "Symantec Mail Security"), NULL when none is recognized. */
 const char *rule_server_product(const smtp_info *s);

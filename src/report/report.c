@@ -431,6 +431,10 @@ static int json_finish(report *r, const report_source *src,
     fputs(",\n\"summary\": ", f);
     if (put_json(f, report_json_summary(&r->t, st), true) < 0)
         goto fail;
+    if (r->opts.gateway != NULL &&
+        (fputs(",\n\"gateway\": ", f) < 0 ||
+         put_json(f, report_json_gateway_summary(r->opts.gateway), true) < 0))
+        goto fail;
     fputs("\n}\n", f);
     if (fflush(f) != 0 || ferror(f))
         goto fail;
@@ -467,6 +471,8 @@ static int text_first(report *r, const report_source *src)
             src != NULL && src->kind ? src->kind : "file",
             report_clean(src != NULL ? src->name : NULL, name, sizeof(name)));
     report_text_servers(out, &r->t);
+    if (r->opts.gateway != NULL)
+        report_text_gateway(out, r->opts.gateway);
     fputc('\n', out);
     if (r->text_hold == NULL)
         return 0;

@@ -117,6 +117,16 @@ void report_tls_cert_line(const tls_cert *c, char *buf, size_t size);
 void report_tsv_header(FILE *out);
 void report_tsv_session(FILE *out, const report_session *s);
 
+/* report_gateway.c: --other-side. The session's `gateway` object; the
+ * document's gateway summary; line k of the session's text (0 the
+ * pairing, then each difference; false past the last); the first
+ * screen's gateway block. */
+cJSON *report_json_gateway(const report_session *s);
+cJSON *report_json_gateway_summary(const gw_pairing *g);
+bool report_gateway_line(const report_session *s, int k, char *buf,
+                         size_t n);
+void report_text_gateway(FILE *out, const gw_pairing *g);
+
 /* The one line of a session the text report does not show in full. */
 void report_text_line(FILE *out, const report_session *s);
 

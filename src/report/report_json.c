@@ -357,6 +357,8 @@ cJSON *report_json_session(const report_session *s)
         cJSON_AddItemToArray(arr, u);
     }
     cJSON_AddStringToObject(o, "end_state", report_end_state(in->end));
+    if (s->gateway != NULL)
+        cJSON_AddItemToObject(o, "gateway", report_json_gateway(s));
     if (s->pcap_over_cap)
         cJSON_AddBoolToObject(o, "pcap_over_cap", true);
     if (in->end == SMTP_END_EVICTED)

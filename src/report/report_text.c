@@ -409,6 +409,9 @@ void report_text_session(FILE *out, const report_session *s, bool verbose,
              tod(end, tb),
              in->end == SMTP_END_EVICTED ? " (stream table full)" : "");
     field(out, 2, "ended", line);
+    for (i = 0; s->gateway != NULL &&
+                report_gateway_line(s, i, line, sizeof(line)); i++)
+        field(out, 2, i ? "" : "gateway", line);
     text_flags(out, s->result);
     if (verbose)
         text_transcript(out, in);

@@ -107,6 +107,13 @@ static const rule_def table[] = {
       "message data with bytes above 127 sent to a server that did not "
       "advertise 8BITMIME, or without BODY=8BITMIME/BINARYMIME (RFC 6152)",
       rule_8bit_without_8bitmime },
+    { "gateway-loss", RULE_SEV_ERROR,
+      "with --other-side: a message, chunk or command that the gateway "
+      "accepted on one side did not reach the other side, or reached it "
+      "changed (evidence: both sides' lines and times); extensions a "
+      "gateway adds or removes are differences, not losses (masking is "
+      "esmtp-masked)",
+      rule_gateway_loss },
     { "message-header-missing", RULE_SEV_INFO,
       "the message lacks From: or Date: (required by RFC 5322) or "
       "Message-ID: (large receivers reject such mail)",
@@ -220,6 +227,30 @@ void rules_run(const rule_config *c, const smtp_info *s, rule_result *out)
         cx.rule = &table[i];
         table[i].fn(s, &cx);
     }
+}
+
+/* gateway-loss needs both captures: the pairing (src/gateway) decides,
+ * after rules_run, and raises it here when it is enabled. */
+void rule_gateway_loss(const smtp_info *s, rule_ctx *cx)
+{
+    (void)s;
+    (void)cx;
+}
+
+void rules_raise_external(const rule_config *c, const char *id,
+                          rule_result *out, sc_time t, const char *evidence)
+{
+    rule_ctx cx;
+    const rule_def *r = rule_find(id);
+
+    if (r == NULL)
+        return;
+    cx.cfg = c;
+    cx.rule = r;
+    cx.out = out;
+    if (c != NULL && c->enabled != NULL && !c->enabled[r - table])
+        return;
+    rule_raise(&cx, t, NULL, "%s", evidence);
 }
 
 void rules_list(FILE *out)

@@ -235,6 +235,7 @@ void rule_esmtp_masked(const smtp_info *s, rule_ctx *cx);
 void rule_malformed_reply(const smtp_info *s, rule_ctx *cx);
 /* rule_tcp.c */
 void rule_tcp_inconsistent(const smtp_info *s, rule_ctx *cx);
+void rule_gateway_loss(const smtp_info *s, rule_ctx *cx);
 
 /* Default --slow-reply. */
 #define RULE_SLOW_REPLY_DEFAULT (30 * SC_USEC_PER_SEC)

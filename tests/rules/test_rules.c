@@ -1392,6 +1392,7 @@ static void test_table(void)
         { "starttls-failed", RULE_SEV_ERROR },
         { "tls-weak", RULE_SEV_WARNING },
         { "8bit-without-8bitmime", RULE_SEV_WARNING },
+        { "gateway-loss", RULE_SEV_ERROR },
         { "message-header-missing", RULE_SEV_INFO },
         { "tcp-inconsistent", RULE_SEV_WARNING },
     };

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * gateway.h - both sides of an SMTP-inspecting gateway (--other-side).
+ *
+ * A gateway terminates TCP: the sender talks to it on one connection (the
+ * outside capture), it talks to the receiver on another (the inside
+ * capture). Each finished session of either side is kept as a small
+ * summary (gw_session: what pairing needs, never the message), then
+ * gw_pair matches transactions across the sides - by Message-ID when the
+ * message was seen on both, else by envelope (MAIL FROM + RCPT set)
+ * within GW_WINDOW of the estimated clock offset - and lists per pair
+ * what the gateway changed or lost. Pure functions, no I/O: the caller
+ * (analyze.c) feeds the sessions and prints the verdicts. Memory: a
+ * summary per session, at most GW_TXN_MAX transactions each.
+ */
+#ifndef SMTPSCOPE_GATEWAY_H
+#define SMTPSCOPE_GATEWAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "smtpscope/flowid.h"
+#include "smtpscope/smtp.h"
+
+#define GW_TXN_MAX 16               /* transactions kept per session */
+#define GW_DIFF_MAX 12              /* differences kept per session */
+#define GW_TEXT_MAX 160             /* one side's text in a difference */
+#define GW_ID_MAX 160               /* Message-ID, MAIL FROM kept */
+/* envelope pairs: the inside MAIL within this of the outside one (after
+ * the clock offset is taken out) */
+#define GW_WINDOW (120 * SC_USEC_PER_SEC)
+/* clocks further apart than this are not looked for */
+#define GW_OFFSET_MAX ((sc_time)86400 * SC_USEC_PER_SEC)
+/* a median delta below this is the gateway's own delay, not a clock
+ * offset: the clocks are taken as the same */
+#define GW_SAME_CLOCK (2 * SC_USEC_PER_SEC)
+/* envelope pairs weighed for the offset when no Message-ID pairs */
+#define GW_CANDIDATES 1024
+
+typedef enum gw_side_id { GW_OUTSIDE = 0, GW_INSIDE = 1 } gw_side_id;
+
+/* One transaction, as much as pairing and the differences need. */
+typedef struct gw_txn {
+    sc_time start;                  /* MAIL FROM */
+    char mail_from[GW_ID_MAX];      /* filtered by the dissector */
+    uint64_t rcpt_hash;             /* order-free hash of the RCPT set */
+    int nrcpt;
+    char message_id[GW_ID_MAX];     /* "" when none seen */
+    smtp_method method;
+    char cmd[48];                   /* "BDAT 2728 LAST", "DATA", "" */
+    sc_time cmd_time;               /* the last DATA/BDAT command */
+    uint64_t declared;              /* BDAT sizes, summed */
+    uint64_t bytes;                 /* message bytes seen */
+    uint64_t gap_bytes;             /* message bytes the capture lost */
+    bool complete;                  /* every byte of the message arrived */
+    int reply_code;                 /* final reply, 0 = none */
+    sc_time reply_time;
+    char reply_text[80];
+    /* pairing (gw_pair) */
+    int peer_session, peer_txn;     /* -1 = none */
+    bool by_message_id;
+} gw_txn;
+
+typedef struct gw_diff {
+    const char *what;   /* "method", "chunk bytes", "command", "extension",
+                           "reply", "message" (CONTRACT.md) */
+    char outside[GW_TEXT_MAX];
+    char inside[GW_TEXT_MAX];
+    sc_time time;       /* outside's clock */
+} gw_diff;
+
+typedef struct gw_session {
+    char uid[FLOWID_UID_LEN];
+    gw_side_id side;
+    sc_time first;
+    bool ehlo;                      /* an EHLO reply was seen */
+    unsigned ext_flags;             /* SMTP_EXT_* */
+    char end[16];                   /* how it ended (smtp_end_name) */
+    sc_time end_time;
+    gw_txn *txn;                    /* owned */
+    int ntxn;
+    /* gw_pair's verdict */
+    int peer;                       /* index on the other side, -1 = none */
+    const char *paired_by;          /* "message_id", "envelope+time", NULL */
+    bool has_delay;
+    double delay_s;                 /* inside MAIL - outside MAIL - offset */
+    gw_diff diff[GW_DIFF_MAX];
+    int ndiff;
+    bool loss;                      /* raise gateway-loss (outside side) */
+    sc_time loss_time;
+    char loss_evidence[480];
+} gw_session;
+
+typedef struct gw_sideset {
+    gw_session *s;                  /* owned */
+    size_t n, cap;
+} gw_sideset;
+
+typedef struct gw_pairing {
+    gw_sideset side[2];
+    bool have_offset;
+    double offset_s;                /* inside clock - outside clock */
+    int offset_pairs;               /* pairs the median was taken over */
+    /* messages: accepted outside, delivered inside, lost */
+    uint64_t msgs_in, msgs_out, msgs_lost;
+} gw_pairing;
+
+/* Keep a finished session's summary. Returns 0, -1 out of memory. */
+int gw_add(gw_pairing *g, gw_side_id side, const char *uid,
+           const smtp_info *s);
+/* Pair and compare the sides (after every gw_add). */
+void gw_pair(gw_pairing *g);
+/* A session's verdict by uid; NULL when not kept. */
+const gw_session *gw_find(const gw_pairing *g, gw_side_id side,
+                          const char *uid);
+/* The peer of a paired session, NULL when none. */
+const gw_session *gw_peer(const gw_pairing *g, const gw_session *s);
+/* Text lines for the report's first screen (messages in, out, lost and
+ * each loss). Returns a malloc'd string or NULL. */
+char *gw_summary_text(const gw_pairing *g);
+void gw_free(gw_pairing *g);
+
+#endif

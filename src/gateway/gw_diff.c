@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * gw_diff.c - what the gateway changed or lost between a pair, the
+ * gateway-loss verdict with both sides' lines and times, and the summary
+ * lines of the report's first screen.
+ *
+ * A loss is a message the gateway accepted from the sender (final reply
+ * 2xx, every byte received) that the receiver did not accept whole; a
+ * message whose bytes the capture lost on either side is a difference,
+ * never a loss (no error rests on lost bytes). Other bytes counts through
+ * a gateway that delivered both are a "message" difference: gateways add
+ * header fields.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw_internal.h"
+
+static const char *tod(sc_time t, char buf[SC_TIME_STRLEN])
+{
+    char full[SC_TIME_STRLEN];
+
+    if (t == SC_TIME_NONE || t == 0) {
+        snprintf(buf, SC_TIME_STRLEN, "?");
+        return buf;
+    }
+    sc_time_format(t, full);
+    snprintf(buf, SC_TIME_STRLEN, "%.15s", strlen(full) >= 26 ? full + 11
+                                                              : full);
+    return buf;
+}
+
+static gw_diff *add(gw_session *s, const char *what, sc_time t)
+{
+    gw_diff *d;
+
+    if (s->ndiff >= GW_DIFF_MAX)
+        return NULL;
+    d = &s->diff[s->ndiff++];
+    memset(d, 0, sizeof(*d));
+    d->what = what;
+    d->time = t;
+    return d;
+}
+
+static void put(char *dst, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void put(char *dst, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(dst, GW_TEXT_MAX, fmt, ap);
+    va_end(ap);
+}
+
+static bool accepted(const gw_txn *t)
+{
+    return t->reply_code / 100 == 2 && t->complete;
+}
+
+static const struct { unsigned flag; const char *name; } exts[] = {
+    { SMTP_EXT_CHUNKING, "CHUNKING" }, { SMTP_EXT_BINARYMIME, "BINARYMIME" },
+    { SMTP_EXT_STARTTLS, "STARTTLS" }, { SMTP_EXT_PIPELINING, "PIPELINING" },
+    { SMTP_EXT_8BITMIME, "8BITMIME" }, { SMTP_EXT_SMTPUTF8, "SMTPUTF8" },
+    { SMTP_EXT_SIZE, "SIZE" }, { SMTP_EXT_DSN, "DSN" },
+    { SMTP_EXT_AUTH, "AUTH" },
+};
+
+static void diff_ext(gw_session *o, const gw_session *in)
+{
+    unsigned x;
+
+    if (!o->ehlo || !in->ehlo)
+        return;
+    x = o->ext_flags ^ in->ext_flags;
+    for (size_t k = 0; k < sizeof(exts) / sizeof(exts[0]); k++) {
+        gw_diff *d;
+
+        if (!(x & exts[k].flag) || (d = add(o, "extension", o->first)) == NULL)
+            continue;
+        put(d->outside, "%s %s", exts[k].name,
+            o->ext_flags & exts[k].flag ? "offered" : "not offered");
+        put(d->inside, "%s %s", exts[k].name,
+            in->ext_flags & exts[k].flag ? "offered" : "not offered");
+    }
+}
+
+/* "BDAT 2728 LAST at 03:18:12.123456, 2728 bytes, 250 Ok at ..." */
+static void side_text(char *dst, const gw_txn *t, const gw_session *s)
+{
+    char a[SC_TIME_STRLEN], b[SC_TIME_STRLEN], r[120];
+
+    if (t->reply_code != 0)
+        snprintf(r, sizeof(r), "%d %s at %s", t->reply_code, t->reply_text,
+                 tod(t->reply_time, b));
+    else
+        snprintf(r, sizeof(r), "no reply (%s at %s)", s->end,
+                 tod(s->end_time, b));
+    if (t->cmd[0] == '\0') {
+        put(dst, "no DATA or BDAT; %s", r);
+        return;
+    }
+    if (t->method == SMTP_METHOD_BDAT)
+        put(dst, "%s at %s, %" PRIu64 " of %" PRIu64 " bytes, %s", t->cmd,
+            tod(t->cmd_time, a), t->bytes, t->declared, r);
+    else
+        put(dst, "%s at %s, %" PRIu64 " bytes, %s", t->cmd,
+            tod(t->cmd_time, a), t->bytes, r);
+}
+
+static void loss(gw_pairing *g, gw_session *o, const gw_txn *a,
+                 const gw_txn *b, const gw_session *in)
+{
+    char t1[SC_TIME_STRLEN], t2[SC_TIME_STRLEN], inside[GW_TEXT_MAX];
+
+    o->loss = true;
+    o->loss_time = a->reply_time;
+    g->msgs_lost++;
+    if (b == NULL) {
+        snprintf(o->loss_evidence, sizeof(o->loss_evidence),
+                 "the gateway accepted %s (%" PRIu64 " bytes%s%s) from the "
+                 "sender at %s (%d %s at %s) and no transaction with its "
+                 "Message-ID or envelope appeared on the inside",
+                 a->cmd, a->bytes, a->message_id[0] ? ", Message-ID " : "",
+                 a->message_id, tod(a->cmd_time, t1), a->reply_code,
+                 a->reply_text, tod(a->reply_time, t2));
+        return;
+    }
+    side_text(inside, b, in);
+    snprintf(o->loss_evidence, sizeof(o->loss_evidence),
+             "the gateway accepted %s (%" PRIu64 " bytes) from the sender at "
+             "%s (%d %s at %s) and passed %s to the receiver: inside %s "
+             "(inside session %s, inside clock)", a->cmd, a->bytes,
+             tod(a->cmd_time, t1), a->reply_code, a->reply_text,
+             tod(a->reply_time, t2), b->bytes == 0 ? "nothing" : "only part",
+             inside, in->uid);
+}
+
+/* One transaction pair's differences (method, bytes, reply) and loss. */
+static void diff_txn(gw_pairing *g, gw_session *o, const gw_txn *a,
+                     const gw_txn *b, const gw_session *in)
+{
+    bool lost_bytes = a->gap_bytes > 0 || b->gap_bytes > 0;
+    gw_diff *d;
+
+    if (a->method != SMTP_METHOD_NONE && b->method != SMTP_METHOD_NONE &&
+        a->method != b->method && (d = add(o, "method", a->cmd_time))) {
+        put(d->outside, "%s", a->cmd);
+        put(d->inside, "%s", b->cmd);
+    }
+    if (accepted(a) && !(b->complete && b->bytes == a->bytes) &&
+        (d = add(o, a->method == SMTP_METHOD_BDAT ? "chunk bytes" : "message",
+                 a->cmd_time))) {
+        put(d->outside, "%" PRIu64 " bytes accepted", a->bytes);
+        put(d->inside, "%" PRIu64 " bytes delivered%s", b->bytes,
+            b->complete ? "" : " (incomplete)");
+    }
+    if (a->reply_code / 100 == 2 && b->reply_code / 100 != 2 &&
+        (d = add(o, "reply", a->reply_time))) {
+        side_text(d->outside, a, o);
+        side_text(d->inside, b, in);
+    }
+    if (accepted(a) && a->reply_code / 100 == 2)
+        g->msgs_in++;
+    if (accepted(b))
+        g->msgs_out++;
+    if (accepted(a) && !accepted(b) && !lost_bytes)
+        loss(g, o, a, b, in);
+}
+
+void gw_diff_session(gw_pairing *g, gw_session *o, gw_session *in)
+{
+    diff_ext(o, in);
+    for (int t = 0; t < o->ntxn; t++) {
+        const gw_txn *a = &o->txn[t];
+
+        if (a->peer_session == o->peer)
+            diff_txn(g, o, a, &in->txn[a->peer_txn], in);
+    }
+    /* the inside session shows the same differences */
+    memcpy(in->diff, o->diff, sizeof(o->diff));
+    in->ndiff = o->ndiff;
+}
+
+void gw_diff_unpaired(gw_pairing *g, gw_session *o)
+{
+    for (int t = 0; t < o->ntxn; t++) {
+        const gw_txn *a = &o->txn[t];
+        gw_diff *d;
+
+        if (a->peer_session >= 0 || !accepted(a))
+            continue;
+        g->msgs_in++;
+        if ((d = add(o, "message", a->cmd_time)) != NULL) {
+            put(d->outside, "%s, %" PRIu64 " bytes accepted", a->cmd,
+                a->bytes);
+            put(d->inside, "never seen");
+        }
+        if (a->gap_bytes == 0)
+            loss(g, o, a, NULL, NULL);
+    }
+}
+
+char *gw_summary_text(const gw_pairing *g)
+{
+    const gw_sideset *o = &g->side[GW_OUTSIDE];
+    size_t cap = 1024 + o->n * 600, n;
+    char *buf = malloc(cap);
+
+    if (buf == NULL)
+        return NULL;
+    n = (size_t)snprintf(buf, cap, "Gateway (--other-side): %" PRIu64
+                         " message(s) in from the sender, %" PRIu64
+                         " out to the receiver, %" PRIu64 " lost",
+                         g->msgs_in, g->msgs_out, g->msgs_lost);
+    if (g->have_offset)
+        n += (size_t)snprintf(buf + n, cap - n, "; inside clock %+.3f s "
+                              "from outside (median of %d pair(s))\n",
+                              g->offset_s, g->offset_pairs);
+    else
+        n += (size_t)snprintf(buf + n, cap - n, "; no pair, no clock "
+                              "offset\n");
+    for (size_t i = 0; i < o->n && n < cap; i++)
+        if (o->s[i].loss)
+            n += (size_t)snprintf(buf + n, cap - n, "  LOST (%s): %s\n",
+                                  o->s[i].uid, o->s[i].loss_evidence);
+    return buf;
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * gw_session.c - a finished session's summary for the gateway pairing:
+ * envelope, Message-ID, method, bytes and final reply per transaction,
+ * and the extensions offered. Copies only: the smtp_info is freed after.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smtpscope/gateway.h"
+
+/* FNV-1a of an address, case-folded (the domain is case-free, and a
+ * gateway may change the local part's case too rarely to matter). */
+static uint64_t addr_hash(const char *a)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (; a != NULL && *a != '\0'; a++) {
+        h ^= (unsigned char)tolower((unsigned char)*a);
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* The last DATA or BDAT command, as sent. */
+static void txn_cmd(gw_txn *g, const smtp_txn *t)
+{
+    if (t->method == SMTP_METHOD_BDAT && t->nchunks > 0) {
+        const smtp_chunk *c = &t->chunks[t->nchunks - 1];
+
+        snprintf(g->cmd, sizeof(g->cmd), "BDAT %" PRIu64 "%s", c->declared,
+                 c->last ? " LAST" : "");
+        g->cmd_time = c->cmd_time;
+    } else if (t->used_data) {
+        snprintf(g->cmd, sizeof(g->cmd), "DATA");
+        g->cmd_time = t->data_cmd_time;
+    }
+}
+
+/* Every byte of the message arrived: DATA up to its dot, or every BDAT
+ * chunk whole up to LAST. */
+static bool txn_complete(const smtp_txn *t)
+{
+    if (t->method == SMTP_METHOD_DATA)
+        return t->data_ended && t->gap_bytes == 0;
+    if (t->method != SMTP_METHOD_BDAT || t->nchunks == 0 ||
+        t->nchunks != t->chunks_total || !t->chunks[t->nchunks - 1].last)
+        return false;
+    for (int i = 0; i < t->nchunks; i++)
+        if (t->chunks[i].end != SMTP_CHUNK_COMPLETE ||
+            t->chunks[i].received != t->chunks[i].declared)
+            return false;
+    return true;
+}
+
+static void txn_fill(gw_txn *g, const smtp_txn *t)
+{
+    memset(g, 0, sizeof(*g));
+    g->peer_session = g->peer_txn = -1;
+    g->start = t->start;
+    snprintf(g->mail_from, sizeof(g->mail_from), "%s",
+             t->mail_from != NULL ? t->mail_from : "");
+    for (int i = 0; i < t->nrcpt; i++)
+        g->rcpt_hash += addr_hash(t->rcpt[i]);      /* order-free */
+    g->nrcpt = t->nrcpt;
+    if (t->message != NULL && t->message->message_id != NULL)
+        snprintf(g->message_id, sizeof(g->message_id), "%s",
+                 t->message->message_id);
+    g->method = t->method;
+    txn_cmd(g, t);
+    g->declared = t->declared_total;
+    g->bytes = t->bytes;
+    g->gap_bytes = t->gap_bytes;
+    g->complete = txn_complete(t);
+    g->reply_code = t->reply.code;
+    g->reply_time = t->reply.time;
+    snprintf(g->reply_text, sizeof(g->reply_text), "%s", t->reply.text);
+}
+
+int gw_add(gw_pairing *g, gw_side_id side, const char *uid,
+           const smtp_info *s)
+{
+    gw_sideset *ss = &g->side[side];
+    gw_session *gs;
+    int n = s->ntxns < GW_TXN_MAX ? s->ntxns : GW_TXN_MAX;
+
+    if (ss->n == ss->cap) {
+        size_t cap = ss->cap ? ss->cap * 2 : 16;
+        gw_session *p = realloc(ss->s, cap * sizeof(*p));
+
+        if (p == NULL)
+            return -1;
+        ss->s = p;
+        ss->cap = cap;
+    }
+    gs = &ss->s[ss->n];
+    memset(gs, 0, sizeof(*gs));
+    gs->txn = n > 0 ? calloc((size_t)n, sizeof(gw_txn)) : NULL;
+    if (n > 0 && gs->txn == NULL)
+        return -1;
+    snprintf(gs->uid, sizeof(gs->uid), "%s", uid);
+    gs->side = side;
+    gs->first = s->first_time;
+    gs->ehlo = s->ehlo_reply.code / 100 == 2;
+    gs->ext_flags = s->ext_flags;
+    snprintf(gs->end, sizeof(gs->end), "%s", smtp_end_name(s->end));
+    gs->end_time = s->end_time;
+    gs->peer = -1;
+    for (int i = 0; i < n; i++)
+        txn_fill(&gs->txn[i], &s->txns[i]);
+    gs->ntxn = n;
+    ss->n++;
+    return 0;
+}
+
+const gw_session *gw_find(const gw_pairing *g, gw_side_id side,
+                          const char *uid)
+{
+    const gw_sideset *ss = &g->side[side];
+
+    for (size_t i = 0; i < ss->n; i++)
+        if (strcmp(ss->s[i].uid, uid) == 0)
+            return &ss->s[i];
+    return NULL;
+}
+
+const gw_session *gw_peer(const gw_pairing *g, const gw_session *s)
+{
+    const gw_sideset *o = &g->side[!s->side];
+
+    return s->peer >= 0 && (size_t)s->peer < o->n ? &o->s[s->peer] : NULL;
+}
+
+void gw_free(gw_pairing *g)
+{
+    for (int k = 0; k < 2; k++) {
+        for (size_t i = 0; i < g->side[k].n; i++)
+            free(g->side[k].s[i].txn);
+        free(g->side[k].s);
+        g->side[k].s = NULL;
+        g->side[k].n = g->side[k].cap = 0;
+    }
+}

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test_gateway.c - the pairing of two sides of a gateway (src/gateway)
+ * over hand-built sessions (smtp_info values as smtp.h documents them):
+ * by Message-ID, by envelope within the window, the clock offset, a
+ * message seen only outside, two messages with one envelope, BDAT
+ * relayed as DATA (a method difference, no loss), lost capture bytes
+ * (no loss), and a faithful pair (nothing).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smtpscope/gateway.h"
+#include "check.h"
+
+#define SEC(s) ((sc_time)((s) * 1000000.0))
+static const sc_time T0 = INT64_C(1190030400) * 1000000;
+
+/* One message to keep alive while a session points at it. */
+static mime_message msgs[16];
+static int nmsgs;
+
+typedef struct spec {
+    double at;                  /* MAIL time, s after T0 */
+    const char *from, *rcpt, *msgid;
+    smtp_method method;
+    uint64_t bytes, received, gap;
+    int code;                   /* final reply, 0 none */
+} spec;
+
+/* A session with one transaction as the dissector would leave it. */
+static smtp_info *session(const spec *p, unsigned ext)
+{
+    smtp_info *s = calloc(1, sizeof(*s));
+    smtp_txn *t = calloc(1, sizeof(*t));
+
+    s->first_time = T0 + SEC(p->at) - SEC(0.5);
+    s->end_time = T0 + SEC(p->at + 10);
+    s->end = SMTP_END_CLIENT_QUIT;
+    s->ehlo_reply.code = 250;
+    s->ext_flags = ext;
+    s->txns = t;
+    s->ntxns = s->txns_total = 1;
+    t->start = T0 + SEC(p->at);
+    t->mail_from = strdup(p->from);
+    t->rcpt = calloc(1, sizeof(char *));
+    t->rcpt[0] = strdup(p->rcpt);
+    t->nrcpt = 1;
+    t->method = p->method;
+    t->bytes = p->received;
+    t->gap_bytes = p->gap;
+    t->reply.code = p->code;
+    t->reply.time = t->start + SEC(0.1);
+    snprintf(t->reply.text, sizeof(t->reply.text), "%s",
+             p->code == 250 ? "Ok" : "timeout exceeded");
+    if (p->method == SMTP_METHOD_DATA) {
+        t->used_data = true;
+        t->data_cmd_time = t->start + SEC(0.02);
+        t->data_ended = p->received == p->bytes;
+    } else {
+        t->used_bdat = true;
+        t->chunks = calloc(1, sizeof(smtp_chunk));
+        t->nchunks = t->chunks_total = 1;
+        t->chunks[0].declared = p->bytes;
+        t->chunks[0].received = p->received;
+        t->chunks[0].gap = p->gap;
+        t->chunks[0].last = true;
+        t->chunks[0].cmd_time = t->start + SEC(0.02);
+        t->chunks[0].end = p->received == p->bytes ? SMTP_CHUNK_COMPLETE
+                                                   : SMTP_CHUNK_CUT_REPLY;
+        t->declared_total = p->bytes;
+    }
+    if (p->msgid != NULL && nmsgs < 16) {
+        msgs[nmsgs].message_id = (char *)p->msgid;
+        t->message = &msgs[nmsgs++];
+    }
+    return s;
+}
+
+static void session_free(smtp_info *s)
+{
+    smtp_txn *t = &s->txns[0];
+
+    free(t->mail_from);
+    free(t->rcpt[0]);
+    free(t->rcpt);
+    free(t->chunks);
+    free(t);
+    free(s);
+}
+
+static void add(gw_pairing *g, gw_side_id side, const char *uid,
+                const spec *p, unsigned ext)
+{
+    smtp_info *s = session(p, ext);
+
+    CHECK(gw_add(g, side, uid, s) == 0);
+    session_free(s);
+}
+
+static const unsigned EXT = SMTP_EXT_PIPELINING | SMTP_EXT_CHUNKING;
+#define BDAT SMTP_METHOD_BDAT
+#define DATA SMTP_METHOD_DATA
+
+static const gw_session *out_(const gw_pairing *g, const char *uid)
+{
+    return gw_find(g, GW_OUTSIDE, uid);
+}
+
+static void test_message_id(void)
+{
+    gw_pairing g;
+    /* the gateway rewrote MAIL FROM (SRS): only the Message-ID agrees */
+    spec o = { 10, "a@x.org", "b@y.org", "<m1@x>", BDAT, 500, 500, 0, 250 };
+    spec i = { 10.3, "SRS0=ab=x.org=a@gw.org", "b@y.org", "<m1@x>", BDAT,
+               500, 500, 0, 250 };
+
+    current = "message_id";
+    memset(&g, 0, sizeof(g));
+    add(&g, GW_OUTSIDE, "Cout", &o, EXT);
+    add(&g, GW_INSIDE, "Cin", &i, EXT);
+    gw_pair(&g);
+    CHECK(out_(&g, "Cout")->peer == 0);
+    CHECK(strcmp(out_(&g, "Cout")->paired_by, "message_id") == 0);
+    CHECK(strcmp(gw_peer(&g, out_(&g, "Cout"))->uid, "Cin") == 0);
+    CHECK(out_(&g, "Cout")->ndiff == 0);      /* faithful: nothing */
+    CHECK(!out_(&g, "Cout")->loss);
+    CHECK(g.msgs_in == 1 && g.msgs_out == 1 && g.msgs_lost == 0);
+    gw_free(&g);
+}
+
+/* The seed: BDAT accepted outside, nothing of it inside, 421 inside. */
+static void test_envelope_loss(void)
+{
+    gw_pairing g;
+    spec o = { 10, "a@x.org", "b@y.org", "<m1@x>", BDAT, 2728, 2728, 0,
+               250 };
+    spec i = { 10.01, "a@x.org", "B@Y.ORG", NULL, BDAT, 2728, 0, 0, 421 };
+    const gw_session *s;
+
+    current = "envelope loss";
+    memset(&g, 0, sizeof(g));
+    add(&g, GW_OUTSIDE, "Cout", &o, EXT);
+    add(&g, GW_INSIDE, "Cin", &i, EXT);
+    gw_pair(&g);
+    s = out_(&g, "Cout");
+    CHECK(s->peer == 0 && strcmp(s->paired_by, "envelope+time") == 0);
+    CHECK(s->loss);
+    CHECK(strstr(s->loss_evidence, "accepted BDAT 2728 LAST") != NULL);
+    CHECK(strstr(s->loss_evidence, "passed nothing to the receiver") != NULL);
+    CHECK(s->ndiff == 2);
+    CHECK(strcmp(s->diff[0].what, "chunk bytes") == 0);
+    CHECK(strcmp(s->diff[1].what, "reply") == 0);
+    CHECK(strstr(s->diff[1].inside, "421") != NULL);
+    CHECK(gw_find(&g, GW_INSIDE, "Cin")->ndiff == 2);
+    CHECK(!gw_find(&g, GW_INSIDE, "Cin")->loss);  /* raised outside */
+    CHECK(g.msgs_lost == 1 && g.msgs_out == 0);
+    gw_free(&g);
+}
+
+/* Inside clock 1 h ahead; delays 0.1, 0.2, 0.3 s: the offset is the
+ * median (3600.2), each delay relative to it. */
+static void test_clock_offset(void)
+{
+    gw_pairing g;
+    static const char *ids[3] = { "<a@x>", "<b@x>", "<c@x>" };
+    char uo[3][8] = { "Co0", "Co1", "Co2" }, ui[3][8] = { "Ci0", "Ci1",
+                                                         "Ci2" };
+
+    current = "clock offset";
+    memset(&g, 0, sizeof(g));
+    for (int k = 0; k < 3; k++) {
+        spec o = { 100.0 * k, "a@x.org", "b@y.org", ids[k], DATA, 300, 300,
+                   0, 250 };
+        spec i = { 100.0 * k + 3600 + 0.1 * (k + 1), "a@x.org", "b@y.org",
+                   NULL, DATA, 300, 300, 0, 250 };
+
+        add(&g, GW_OUTSIDE, uo[k], &o, EXT);
+        add(&g, GW_INSIDE, ui[2 - k], &i, EXT);   /* other order inside */
+    }
+    gw_pair(&g);
+    CHECK(g.have_offset && g.offset_pairs == 3);
+    CHECK(g.offset_s > 3600.199 && g.offset_s < 3600.201);
+    for (int k = 0; k < 3; k++) {
+        const gw_session *s = out_(&g, uo[k]);
+
+        CHECK(s->peer >= 0 && strcmp(gw_peer(&g, s)->uid, ui[2 - k]) == 0);
+        CHECK(strcmp(s->paired_by, "envelope+time") == 0);
+        CHECK(s->delay_s > 0.1 * (k - 1) - 0.001 &&
+              s->delay_s < 0.1 * (k - 1) + 0.001);
+    }
+    gw_free(&g);
+}
+
+/* Seen only outside: no peer, a "message" difference, a loss; a later
+ * inside message with the same envelope but its own Message-ID, or out
+ * of the window, is no pair. */
+static void test_only_outside(void)
+{
+    gw_pairing g;
+    spec o = { 10, "a@x.org", "b@y.org", "<m1@x>", DATA, 300, 300, 0, 250 };
+    spec other = { 11, "a@x.org", "b@y.org", "<m2@x>", DATA, 300, 300, 0,
+                   250 };
+    spec o2 = { 20, "c@x.org", "d@y.org", NULL, DATA, 300, 300, 0, 250 };
+    spec late = { 20 + 121, "c@x.org", "d@y.org", NULL, DATA, 300, 300, 0,
+                  250 };
+    spec anchor = { 500, "e@x.org", "f@y.org", "<m3@x>", DATA, 10, 10, 0,
+                    250 };
+    const gw_session *s;
+
+    current = "only outside";
+    memset(&g, 0, sizeof(g));
+    add(&g, GW_OUTSIDE, "Cout", &o, EXT);
+    add(&g, GW_OUTSIDE, "Cout2", &o2, EXT);
+    add(&g, GW_OUTSIDE, "Canchor", &anchor, EXT);
+    add(&g, GW_INSIDE, "Cother", &other, EXT);
+    add(&g, GW_INSIDE, "Clate", &late, EXT);
+    add(&g, GW_INSIDE, "Canchor-in", &anchor, EXT);
+    gw_pair(&g);
+    s = out_(&g, "Cout");
+    CHECK(s->peer < 0 && gw_peer(&g, s) == NULL && s->paired_by == NULL);
+    CHECK(s->loss);
+    CHECK(strstr(s->loss_evidence, "no transaction with its Message-ID or "
+                 "envelope appeared on the inside") != NULL);
+    CHECK(s->ndiff == 1 && strcmp(s->diff[0].what, "message") == 0);
+    CHECK(strcmp(s->diff[0].inside, "never seen") == 0);
+    CHECK(out_(&g, "Cout2")->peer < 0 && out_(&g, "Cout2")->loss);
+    CHECK(gw_find(&g, GW_INSIDE, "Cother")->peer < 0);
+    CHECK(out_(&g, "Canchor")->peer >= 0);
+    CHECK(g.offset_s == 0.0);
+    CHECK(g.msgs_lost == 2);
+    gw_free(&g);
+}
+
+/* BDAT outside, DATA inside, the same bytes; CHUNKING only outside. */
+static void test_bdat_to_data(void)
+{
+    gw_pairing g;
+    spec o = { 10, "a@x.org", "b@y.org", "<m1@x>", BDAT, 900, 900, 0, 250 };
+    spec i = { 10.2, "a@x.org", "b@y.org", "<m1@x>", DATA, 900, 900, 0,
+               250 };
+    const gw_session *s;
+
+    current = "bdat to data";
+    memset(&g, 0, sizeof(g));
+    add(&g, GW_OUTSIDE, "Cout", &o, EXT);
+    add(&g, GW_INSIDE, "Cin", &i, SMTP_EXT_PIPELINING);
+    gw_pair(&g);
+    s = out_(&g, "Cout");
+    CHECK(!s->loss && s->ndiff == 2);
+    CHECK(strcmp(s->diff[0].what, "extension") == 0);
+    CHECK(strcmp(s->diff[0].outside, "CHUNKING offered") == 0);
+    CHECK(strcmp(s->diff[0].inside, "CHUNKING not offered") == 0);
+    CHECK(strcmp(s->diff[1].what, "method") == 0);
+    CHECK(strcmp(s->diff[1].outside, "BDAT 900 LAST") == 0);
+    CHECK(strcmp(s->diff[1].inside, "DATA") == 0);
+    gw_free(&g);
+}
+
+/* The inside capture lost bytes of the message: a difference, never a
+ * loss (no error on bytes the capture lost). */
+static void test_capture_gap(void)
+{
+    gw_pairing g;
+    spec o = { 10, "a@x.org", "b@y.org", NULL, BDAT, 900, 900, 0, 250 };
+    spec i = { 10.2, "a@x.org", "b@y.org", NULL, BDAT, 900, 400, 500, 0 };
+
+    current = "capture gap";
+    memset(&g, 0, sizeof(g));
+    add(&g, GW_OUTSIDE, "Cout", &o, EXT);
+    add(&g, GW_INSIDE, "Cin", &i, EXT);
+    gw_pair(&g);
+    CHECK(out_(&g, "Cout")->peer == 0);
+    CHECK(!out_(&g, "Cout")->loss && g.msgs_lost == 0);
+    CHECK(out_(&g, "Cout")->ndiff >= 1);
+    gw_free(&g);
+}
+
+int main(void)
+{
+    test_message_id();
+    test_envelope_loss();
+    test_clock_offset();
+    test_only_outside();
+    test_bdat_to_data();
+    test_capture_gap();
+    if (failures)
+        fprintf(stderr, "%d failure(s)\n", failures);
+    return failures != 0;
+}
