@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "smtpscope/capture.h"   /* CAPTURE_DEFAULT_PORTS_TEXT */
 #include "smtpscope/cli.h"
 
 #define HELP_COLUMN 21              /* where help text starts in --help */
@@ -21,7 +22,7 @@ const cli_option cli_options[] = {
     { NULL, 'f', true, "EXPR", "input",
       "extra BPF filter, ANDed with the port filter", 0 },
     { NULL, 'p', true, "PORTS", "input",
-      "SMTP ports, comma list (default 25,587,2525,465);\n"
+      "SMTP ports, comma list (default " CAPTURE_DEFAULT_PORTS_TEXT ");\n"
       "on 465 (smtps) TLS starts at the first byte;\n"
       "'any': SMTP on any port, told from a new\n"
       "connection's first bytes (-p 25,any combines)", 0 },

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* common.c - time formatting shared by every module. */
+/* common.c - time and address formatting shared by every module. */
+#include <arpa/inet.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "smtpscope/common.h"
@@ -52,5 +54,13 @@ char *sc_duration_format(sc_time d, char buf[SC_DURATION_STRLEN])
     snprintf(buf, SC_DURATION_STRLEN, "%s%llu.%06llu", sign,
              (unsigned long long)(u / 1000000u),
              (unsigned long long)(u % 1000000u));
+    return buf;
+}
+
+char *sc_ip_format(int family, const uint8_t ip[16], char buf[SC_IPSTRLEN])
+{
+    if (inet_ntop(family == 6 ? AF_INET6 : AF_INET, ip, buf, SC_IPSTRLEN) ==
+        NULL)
+        snprintf(buf, SC_IPSTRLEN, "?");
     return buf;
 }

@@ -592,8 +592,7 @@ static void finish_args(analyze_opts *o, const cli_state *cs)
 
 int main(int argc, char **argv)
 {
-    static const uint16_t default_ports[] = { 25, 587, 2525,
-                                              SMTP_IMPLICIT_TLS_PORT };
+    static const uint16_t default_ports[] = CAPTURE_DEFAULT_PORTS;
     analyze_opts o;
     analyze_result res;
     rule_config rules;

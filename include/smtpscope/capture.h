@@ -47,7 +47,13 @@ typedef struct capture_flow {
 } capture_flow;
 
 /* "192.0.2.1" or "2001:db8::1"; buf of at least 46 bytes. */
-#define CAPTURE_IPSTRLEN 46
+/* The SMTP ports watched when -p is not given: relay, submission, the
+ * common alternative, implicit TLS. The text is the same list for --help:
+ * keep the two together. */
+#define CAPTURE_DEFAULT_PORTS { 25, 587, 2525, SMTP_IMPLICIT_TLS_PORT }
+#define CAPTURE_DEFAULT_PORTS_TEXT "25,587,2525,465"
+
+#define CAPTURE_IPSTRLEN SC_IPSTRLEN   /* sc_ip_format (common.h) */
 char *capture_ip_format(int family, const uint8_t ip[16], char buf[CAPTURE_IPSTRLEN]);
 
 /* One packet as read (pcap record header fields and the captured bytes),

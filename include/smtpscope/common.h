@@ -35,4 +35,9 @@ char *sc_time_format(sc_time t, char buf[SC_TIME_STRLEN]);
 #define SC_DURATION_STRLEN 32
 char *sc_duration_format(sc_time d, char buf[SC_DURATION_STRLEN]);
 
+/* An address as text (family 4 or 6, the address in the first 4 or 16
+ * bytes of ip): inet_ntop's form, "?" if it fails. Returns buf. */
+#define SC_IPSTRLEN 46
+char *sc_ip_format(int family, const uint8_t ip[16], char buf[SC_IPSTRLEN]);
+
 #endif

@@ -33,7 +33,7 @@
 #define QUEUE_MARGIN 512                    /* its per-packet overhead */
 #define TAIL_ACK_MAX (UINT32_C(1) << 20)    /* see fill_acked */
 
-static const uint16_t default_ports[] = { 25, 587, 2525, 465 };
+static const uint16_t default_ports[] = CAPTURE_DEFAULT_PORTS;
 
 static struct {
     const capture_opts *opts;

@@ -47,10 +47,7 @@
 char *capture_ip_format(int family, const uint8_t ip[16],
                         char buf[CAPTURE_IPSTRLEN])
 {
-    if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, ip, buf,
-                   CAPTURE_IPSTRLEN))
-        snprintf(buf, CAPTURE_IPSTRLEN, "?");
-    return buf;
+    return sc_ip_format(family, ip, buf);
 }
 
 typedef struct run {

@@ -81,7 +81,7 @@ void report_servers_free(report_totals *t);
 char *report_clean(const char *s, char *buf, size_t bufsize);
 
 /* "192.0.2.1" / "2001:db8::1" for a flow's address; buf >= 46 bytes. */
-#define REPORT_IPSTRLEN 46
+#define REPORT_IPSTRLEN SC_IPSTRLEN     /* sc_ip_format (common.h) */
 const char *report_ip(int family, const uint8_t ip[16],
                       char buf[REPORT_IPSTRLEN]);
 

@@ -27,11 +27,7 @@ char *report_clean(const char *s, char *buf, size_t bufsize)
 const char *report_ip(int family, const uint8_t ip[16],
                       char buf[REPORT_IPSTRLEN])
 {
-    int af = family == 6 ? AF_INET6 : AF_INET;
-
-    if (inet_ntop(af, ip, buf, REPORT_IPSTRLEN) == NULL)
-        snprintf(buf, REPORT_IPSTRLEN, "?");
-    return buf;
+    return sc_ip_format(family, ip, buf);
 }
 
 const char *report_end_state(smtp_end e)

@@ -72,7 +72,7 @@ static void timeout_flag(const smtp_info *s, rule_ctx *cx, sc_time t,
         sb_printf(&b, ", answering DATA sent at %s",
                   rule_tod(x->data_cmd_time, tc));
     } else if (verb != SMTP_VERB_NONE) {
-        sb_printf(&b, ", answering %s", rule_verb_name(verb));
+        sb_printf(&b, ", answering %s", smtp_verb_name(verb));
     } else {
         sb_printf(&b, ", unsolicited (no command was waiting)");
     }

@@ -142,29 +142,19 @@ void sb_printf(sbuf *b, const char *fmt, ...)
         b->len = b->cap - 1;      /* cut: the buffer is full */
 }
 
+/* "12:00:00.000000Z": the time of day of sc_time_format's RFC 3339
+ * form, so the time split lives in common.c only. */
 const char *rule_tod(sc_time t, char buf[RULE_TOD_STRLEN])
 {
-    int64_t sec, usec;
-    time_t tt;
-    struct tm tm;
+    char full[SC_TIME_STRLEN];
+    const char *tpos;
 
-    if (t == SC_TIME_NONE) {
+    if (t == SC_TIME_NONE ||
+        (tpos = strchr(sc_time_format(t, full), 'T')) == NULL) {
         snprintf(buf, RULE_TOD_STRLEN, "?");
         return buf;
     }
-    sec = t / SC_USEC_PER_SEC;
-    usec = t % SC_USEC_PER_SEC;
-    if (usec < 0) {
-        usec += SC_USEC_PER_SEC;
-        sec--;
-    }
-    tt = (time_t)sec;
-    if (gmtime_r(&tt, &tm) == NULL) {
-        snprintf(buf, RULE_TOD_STRLEN, "?");
-        return buf;
-    }
-    snprintf(buf, RULE_TOD_STRLEN, "%02d:%02d:%02d.%06dZ", tm.tm_hour,
-             tm.tm_min, tm.tm_sec, (int)usec);
+    snprintf(buf, RULE_TOD_STRLEN, "%s", tpos + 1);
     return buf;
 }
 
@@ -193,17 +183,6 @@ void rule_mail_text(const smtp_txn *t, char *buf, size_t size)
 {
     snprintf(buf, size, "MAIL FROM:<%s>",
              t->mail_from != NULL ? t->mail_from : "");
-}
-
-const char *rule_verb_name(smtp_verb v)
-{
-    static const char *const names[] = {
-#define X(name, str) str,
-        SMTP_VERB_LIST(X)
-#undef X
-    };
-
-    return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "?";
 }
 
 static void later(sc_time *best, sc_time cand, sc_time t)

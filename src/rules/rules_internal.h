@@ -114,7 +114,6 @@ void rule_bdat_text(const smtp_chunk *c, char *buf, size_t size);
 /* "MAIL FROM:<a@b>" or "MAIL FROM:<>" for a transaction. */
 void rule_mail_text(const smtp_txn *t, char *buf, size_t size);
 /* A verb's name from smtp.h's list (sc_smtp is not linked here). */
-const char *rule_verb_name(smtp_verb v);
 /* The latest client activity the model records at or before t
  * (SC_TIME_NONE if none): command times, chunk bytes, client events,
  * transcript lines. */
