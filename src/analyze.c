@@ -454,6 +454,8 @@ static int finish_outputs(pipeline *p, const analyze_opts *o,
         snprintf(err, errlen, "%s", ferr);
         return -1;
     }
+    if (p->pcap != NULL && err[0] == '\0')
+        report_pcap_warning(p->pcap, err, errlen);
     return 0;
 }
 

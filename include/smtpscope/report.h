@@ -172,7 +172,12 @@ int report_pcap_finish(report_pcap *w, const capture_stats *st, char *err,
 /* Frees; without a successful finish, removes the temporary file. */
 void report_pcap_free(report_pcap *w);
 
-/* Packets and sessions written so far. */
+/* Packets written so far. */
 uint64_t report_pcap_packets(const report_pcap *w);
+
+/* A capture that mixes link types (pcapng): packets of any but the first
+ * are not written. True with a one-line warning in buf when that
+ * happened. */
+bool report_pcap_warning(const report_pcap *w, char *buf, size_t n);
 
 #endif

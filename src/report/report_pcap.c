@@ -34,8 +34,12 @@ struct report_pcap {
     char *tmp;                      /* owned: temporary path, NULL = stdout */
     pcap_t *dead;                   /* for the link type and snap length */
     pcap_dumper_t *dumper;          /* NULL until the header is written */
+    int dlt;                        /* the file's link type */
     size_t held_total;
     uint64_t packets;
+    uint64_t other_link;            /* packets of another link type, not
+                                     * written (pcapng input mixing them) */
+    int other_dlt;                  /* the first such link type */
     bool finished;
 };
 
@@ -83,6 +87,7 @@ static int open_dumper(report_pcap *w, const capture_stats *st, char *err,
 {
     if (w->dumper != NULL)
         return 0;
+    w->dlt = st->dlt;
     w->dead = pcap_open_dead(st->dlt, st->snaplen > 0 ? st->snaplen
                                                       : 262144);
     if (w->dead != NULL)
@@ -146,6 +151,12 @@ int report_pcap_packet(report_pcap *w, report_pcap_hold **hp,
 
     if (open_dumper(w, st, err, errlen) < 0)
         return -1;
+    if (pkt->dlt != w->dlt) {
+        /* a pcap file has one link type: its frames would be misread */
+        if (w->other_link++ == 0)
+            w->other_dlt = pkt->dlt;
+        return 0;
+    }
     if (h == NULL && (h = *hp = calloc(1, sizeof(*h))) == NULL)
         goto nomem;
     if (!h->over_cap && (h->bytes + size > REPORT_PCAP_HOLD_MAX ||
@@ -223,6 +234,21 @@ int report_pcap_finish(report_pcap *w, const capture_stats *st, char *err,
 uint64_t report_pcap_packets(const report_pcap *w)
 {
     return w->packets;
+}
+
+bool report_pcap_warning(const report_pcap *w, char *buf, size_t n)
+{
+    const char *other = pcap_datalink_val_to_name(w->other_dlt);
+    const char *first = pcap_datalink_val_to_name(w->dlt);
+
+    if (w->other_link == 0)
+        return false;
+    snprintf(buf, n, "-w %s: %llu packets of link type %s not written (a "
+             "pcap file holds one link type: %s, the capture's first); their "
+             "sessions are incomplete there", w->path,
+             (unsigned long long)w->other_link, other ? other : "?",
+             first ? first : "?");
+    return true;
 }
 
 void report_pcap_free(report_pcap *w)

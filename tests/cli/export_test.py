@@ -225,6 +225,18 @@ def test_write(tmp):
                                              len(again),
                                              len(over | flagged)))
 
+    # pcapng mixing link types: a pcap file has one; the others' packets are
+    # not written, with a warning; what is written re-analyzes the same
+    src = os.path.join(CAPS, "multi-linktype.pcapng")
+    if os.path.exists(src):
+        want = digest(sessions(["-r", src]))
+        rc, _, err = run(["-r", src, "-q", "-a", "-w", out])
+        got = digest(sessions(["-r", out]))
+        if rc != 0 or b"not written" not in err or not got or \
+                any(want.get(u) != d for u, d in got.items()):
+            fail(case, "multi-linktype: exit %d %r; %d of %d sessions, "
+                 "some differ" % (rc, err, len(got), len(want)))
+
     # -w onto a FIFO (as onto /dev/null) writes into it: the FIFO stays a
     # FIFO, not replaced by a renamed regular file
     fifo = os.path.join(tmp, "fifo")
