@@ -21,11 +21,11 @@
 # build/src/smtpscope) and cc for the generator.
 #
 # Environment: SESSIONS (5000), LOOPS (5), SEED (1), SC_ARGS ("", e.g.
-#   "-B 128"; "--workers 2" once it exists), SMTPSCOPE (build/src/smtpscope),
+#   "--workers 2" or "-B 128"), SMTPSCOPE (build/src/smtpscope),
 #   REPLAY_TIMEOUT (seconds per replay, 900).
 # Examples:
 #   sudo bench/live.sh 1000                          # 1 Gbit/s, 5 loops
-#   sudo SC_ARGS="-B 128" bench/live.sh 1000 1500
+#   sudo SC_ARGS="--workers 2" bench/live.sh 1000 1500
 #   sudo LOOPS=1 bench/live.sh 100                   # a quick check
 set -u
 

@@ -32,6 +32,10 @@ const cli_option cli_options[] = {
       "live: kernel capture buffer in MiB (default 64)", 0 },
     { NULL, 'Z', true, "USER", "input",
       "drop privileges to USER once the input is open", 0 },
+    { "workers", CLI_WORKERS, true, "N", "input",
+      "live: N capture processes sharing the interface\n"
+      "(PACKET_FANOUT, flow hash); 'auto' = cores;\n"
+      "with N > 1 only --jsonl is written (default 1)", 0 },
     { "idle-timeout", CLI_IDLE, true, "S", "input",
       "close sessions idle S seconds of packet time\n"
       "(default 3900; 0 = never); offline a connection\n"

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <dirent.h>
 #include <unistd.h>
 
@@ -256,6 +257,7 @@ typedef struct cli_state {
     bool quiet;                     /* -q */
     int fail_on;                    /* --fail-on severity, -1 = none */
     unsigned fail_outcomes;         /* --fail-on lost|rejected: 1 << status */
+    int workers;                    /* --workers, 1 = none */
 } cli_state;
 
 /* A name onto a growing list (the list lives for the whole run). */
@@ -412,6 +414,16 @@ static void apply_option(int c, const char *arg, const char *typed,
             "--community-id-seed", arg, 0, 65535);
         break;
     case CLI_SENSOR: o->report.sensor = arg; break;
+    case CLI_WORKERS:
+        cs->workers = strcmp(arg, "auto") == 0
+                          ? (int)sysconf(_SC_NPROCESSORS_ONLN)
+                          : (int)parse_long("--workers", arg, 1,
+                                            CAPTURE_WORKERS_MAX);
+        if (cs->workers < 1)
+            cs->workers = 1;
+        if (cs->workers > CAPTURE_WORKERS_MAX)
+            cs->workers = CAPTURE_WORKERS_MAX;
+        break;
     case CLI_EXTRACT: o->extract_dir = arg; break;
     case CLI_OTHER_SIDE: o->other_side = arg; break;
     case CLI_FORMAT:
@@ -588,6 +600,136 @@ static void finish_args(analyze_opts *o, const cli_state *cs)
      * they end. */
     o->report.servers_first = o->capture.iface == NULL;
     o->progress = o->capture.iface == NULL && isatty(STDERR_FILENO);
+    if (cs->workers > 1 && o->capture.iface == NULL)
+        die("--workers: needs -i (live capture)");
+    if (cs->workers > 1 && (o->report.json_path || o->pcap_path ||
+                            o->extract_dir || o->report.html_path ||
+                            o->report.text))
+        die("--workers %d: several processes write only --jsonl (one whole "
+            "line per session); leave out -j, -w, --extract, --html and "
+            "add -q", cs->workers);
+}
+
+/* --workers: the parent forwards these to every worker. */
+static pid_t worker_pids[CAPTURE_WORKERS_MAX];
+static int nworker_pids;
+
+static void on_forward(int sig)
+{
+    for (int i = 0; i < nworker_pids; i++)
+        kill(worker_pids[i], sig);
+}
+
+/* One worker's outcome, sent to the parent through a pipe. */
+typedef struct worker_out {
+    int rc;
+    analyze_result res;
+    char err[512];
+} worker_out;
+
+static void add_result(analyze_result *sum, const analyze_result *r)
+{
+    capture_stats *a = &sum->stats;
+    const capture_stats *b = &r->stats;
+
+    sum->sessions += r->sessions;
+    sum->flagged += r->flagged;
+    if (r->max_severity > sum->max_severity)
+        sum->max_severity = r->max_severity;
+    for (int k = 0; k < OUTCOME__COUNT; k++)
+        sum->outcomes[k] += r->outcomes[k];
+    a->packets += b->packets;
+    a->bytes += b->bytes;
+    a->smtp_packets += b->smtp_packets;
+    a->skipped += b->skipped;
+    for (int k = 0; k < CAPTURE_SKIP__COUNT; k++)
+        a->not_analyzed[k] += b->not_analyzed[k];
+    a->truncated += b->truncated;
+    a->streams += b->streams;
+    a->streams_partial += b->streams_partial;
+    a->streams_lost += b->streams_lost;
+    a->gaps += b->gaps;
+    a->gap_bytes += b->gap_bytes;
+    a->ps_recv += b->ps_recv;
+    a->ps_drop += b->ps_drop;
+    a->ps_ifdrop += b->ps_ifdrop;
+    a->live = true;
+}
+
+/* A worker: its own pipeline on its own socket; the outcome to fd. */
+static void __attribute__((noreturn))
+worker_main(analyze_opts *o, struct pcap *handle, int fd)
+{
+    worker_out w;
+
+    memset(&w, 0, sizeof(w));
+    o->capture.handle = handle;
+    o->capture.drop_user = NULL;        /* the parent dropped them */
+    w.rc = analyze_run(o, &w.res, w.err, sizeof(w.err));
+    if (write(fd, &w, sizeof(w)) != (ssize_t)sizeof(w))
+        _exit(EXIT_USAGE);
+    _exit(0);
+}
+
+/*
+ * --workers N: the sockets opened here (privileges dropped after), one
+ * forked worker per socket; SIGINT, SIGTERM and SIGHUP forwarded; the
+ * workers' counters added up. analyze_run's contract.
+ */
+static int run_workers(analyze_opts *o, int n, analyze_result *res,
+                       char *err, size_t errlen)
+{
+    struct pcap *h[CAPTURE_WORKERS_MAX];
+    int fds[CAPTURE_WORKERS_MAX], p[2], rc = 0;
+    struct sigaction sa;
+    worker_out w;
+
+    memset(res, 0, sizeof(*res));
+    res->max_severity = -1;
+    if (capture_workers_open(&o->capture, n, h, err, errlen) != 0 ||
+        (o->capture.drop_user &&
+         capture_drop_privileges(o->capture.drop_user, err, errlen) != 0))
+        return -1;
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sa.sa_handler = on_forward;
+    for (int i = 0; i < n; i++) {
+        if (pipe(p) != 0 || (worker_pids[i] = fork()) < 0) {
+            snprintf(err, errlen, "--workers: %s", strerror(errno));
+            on_forward(SIGTERM);
+            n = i;
+            rc = -1;
+            break;
+        }
+        if (worker_pids[i] == 0) {
+            close(p[0]);
+            worker_main(o, h[i], p[1]);
+        }
+        close(p[1]);
+        fds[i] = p[0];
+        nworker_pids = i + 1;
+    }
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    for (int i = 0; i < n; i++) {
+        while (waitpid(worker_pids[i], NULL, 0) < 0 && errno == EINTR)
+            ;
+        if (read(fds[i], &w, sizeof(w)) != (ssize_t)sizeof(w)) {
+            snprintf(err, errlen, "--workers: worker %d ended abnormally",
+                     i + 1);
+            rc = -1;
+        } else {
+            add_result(res, &w.res);
+            if (w.rc != 0 && rc >= 0) {
+                snprintf(err, errlen, "%s", w.err);
+                rc = w.rc;
+            }
+        }
+        close(fds[i]);
+    }
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -596,7 +738,7 @@ int main(int argc, char **argv)
     analyze_opts o;
     analyze_result res;
     rule_config rules;
-    cli_state cs = { false, -1, 0 };
+    cli_state cs = { false, -1, 0, 1 };
     int i, rc;
     char err[512];
 
@@ -618,7 +760,10 @@ int main(int argc, char **argv)
     o.hup = &hup_flag;
     install_signals();
 
-    rc = analyze_run(&o, &res, err, sizeof(err));
+    if (cs.workers > 1)
+        rc = run_workers(&o, cs.workers, &res, err, sizeof(err));
+    else
+        rc = analyze_run(&o, &res, err, sizeof(err));
     rule_config_free(&rules);
     if (rc < 0) {
         fprintf(stderr, "smtpscope: %s\n", err);

@@ -168,6 +168,10 @@ typedef struct capture_opts {
      * bytes, for the fuzzer) instead of opening file; file only names it
      * in messages. capture_run (and analyze_run) always close it. */
     FILE *stream;
+    /* --workers: a live socket the parent opened (filter set, in its
+     * fanout group); capture_run reads it instead of opening iface, and
+     * closes it */
+    struct pcap *handle;
 } capture_opts;
 
 /*
@@ -251,5 +255,20 @@ typedef struct capture_stats {
  */
 int capture_run(const capture_opts *opts, const capture_handlers *h,
                 capture_stats *stats, char *err, size_t errlen);
+
+/* -Z USER: setgroups, setgid, setuid to USER's. 0, or -1 with err. */
+int capture_drop_privileges(const char *user, char *err, size_t errlen);
+
+/* The live buffer's default size, MiB (-B); --workers shares it. */
+#define CAPTURE_LIVE_BUFFER_MB 64
+#define CAPTURE_WORKERS_MAX 64
+
+/*
+ * --workers N: open N sockets on opts->iface (each with the port filter
+ * and opts->buffer_mb / N), joined in one PACKET_FANOUT group hashing by
+ * flow, into handles[0..n-1]. 0, or -1 with err (nothing left open).
+ */
+int capture_workers_open(const capture_opts *opts, int n,
+                         struct pcap **handles, char *err, size_t errlen);
 
 #endif

@@ -395,6 +395,13 @@ FILE *capture_pcapng_file(const capture_pcapng *p);
 int capture_pcapng_next(capture_pcapng *p, capture_pcapng_packet *pk,
                         char *err, size_t errlen);
 
+/* ---- capture_run.c: a live socket for capture_workers.c ---- */
+
+/* pcap_create/activate on opts->iface with the port filter applied and
+ * the link type checked; NULL with err. */
+pcap_t *capture_live_open(const capture_opts *opts, char *err,
+                          size_t errlen);
+
 /* ---- capture_files.c: a rotation set read as one capture ---- */
 
 /* A packet's time, clamped so hostile timestamps cannot overflow

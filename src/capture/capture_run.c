@@ -34,7 +34,7 @@
  * packets, and each packet cost a wake-up). 64 MiB holds half a second
  * of 1 Gbit/s; the ring's pages count in the RSS, which stays under
  * 128 MB. With --workers the size is shared among the workers' rings. */
-#define DEFAULT_BUFFER_MB 64
+#define DEFAULT_BUFFER_MB CAPTURE_LIVE_BUFFER_MB
 #define DRAIN_BATCHES 64            /* at stop: batches read, at most */
 /* Offline: stdio buffer for the file. libpcap reads through stdio, whose
  * default buffer is one 4 KiB block: 42,600 read() calls for bench/'s
@@ -365,7 +365,7 @@ static int open_live(run *r, char *err, size_t errlen)
 }
 
 /* -Z USER: give up root once the input (file or interface) is open. */
-static int drop_privileges(const char *user, char *err, size_t errlen)
+int capture_drop_privileges(const char *user, char *err, size_t errlen)
 {
     struct passwd *pw = getpwnam(user);
 
@@ -691,6 +691,32 @@ static int read_live(run *r, char *err, size_t errlen)
     return 0;
 }
 
+pcap_t *capture_live_open(const capture_opts *opts, char *err,
+                          size_t errlen)
+{
+    capture_stats st;
+    run r;
+    int dlt;
+
+    memset(&r, 0, sizeof r);
+    r.opts = opts;
+    r.st = &st;
+    if (open_live(&r, err, errlen) != 0)
+        goto fail;
+    dlt = pcap_datalink(r.p);
+    if (!capture_link_supported(dlt)) {
+        snprintf(err, errlen, "unsupported link type %d", dlt);
+        goto fail;
+    }
+    if (apply_filter(&r, err, errlen) != 0)
+        goto fail;
+    return r.p;
+fail:
+    if (r.p != NULL)
+        pcap_close(r.p);
+    return NULL;
+}
+
 /* -f compiled once against Ethernet, so that a bad filter fails before
  * any packet when the link types are learned per packet (pcapng, a
  * rotation set). 0 or -1 (err). */
@@ -758,7 +784,7 @@ static int run_learned(run *r, const capture_handlers *h, char *err,
                                    &r->file_size, err, errlen)) == NULL)
         goto out;
     if (opts->drop_user &&
-        drop_privileges(opts->drop_user, err, errlen) != 0)
+        capture_drop_privileges(opts->drop_user, err, errlen) != 0)
         goto out;
     if (capture_nids_start(opts, h, r->st, err, errlen) != 0)
         goto out;
@@ -796,7 +822,11 @@ int capture_run(const capture_opts *opts, const capture_handlers *h,
         return run_learned(&r, h, err, errlen);
     if (opts->file || opts->stream)
         rc = open_file(&r, err, errlen);
-    else if (opts->iface)
+    else if (opts->handle != NULL) {
+        r.p = opts->handle;
+        stats->live = true;
+        rc = 0;
+    } else if (opts->iface)
         rc = open_live(&r, err, errlen);
     else {
         snprintf(err, errlen, "no capture file or interface given");
@@ -820,11 +850,11 @@ int capture_run(const capture_opts *opts, const capture_handlers *h,
             snprintf(err, errlen, "unsupported link type %d", r.dlt);
         goto fail;
     }
-    if (apply_filter(&r, err, errlen) != 0)
+    if (opts->handle == NULL && apply_filter(&r, err, errlen) != 0)
         goto fail;
     /* -Z: as soon as the input is open, file or interface alike. */
     if (opts->drop_user &&
-        drop_privileges(opts->drop_user, err, errlen) != 0)
+        capture_drop_privileges(opts->drop_user, err, errlen) != 0)
         goto fail;
     if (capture_nids_start(opts, h, stats, err, errlen) != 0)
         goto fail;
