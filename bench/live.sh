@@ -6,7 +6,7 @@
 # (lb0 -> lb1), the bench capture (bench/gen_capture.c, SESSIONS sessions)
 # rewritten to 127.0.0.0/8 (tcprewrite --pnat) is replayed into lb0 with
 #   tcpreplay --mbps R --loop LOOPS --unique-ip
-# while smtpscope -i lb1 -q -a --jsonl - SC_ARGS captures lb1. For each
+# while smtpscope -i lb1 -q -a --jsonl FILE SC_ARGS captures lb1. For each
 # rate it prints: the rate tcpreplay reached, kernel drops, sessions
 # reported against the offline count x LOOPS, CPU per packet (user+system
 # of smtpscope from wait4 / packets read) against the offline run on the
@@ -103,24 +103,42 @@ def iso_to_epoch(s):
         tzinfo=datetime.timezone.utc).timestamp()
 
 
-def reader(stream, out):
-    """Each --jsonl line: (arrival wall time, record)."""
-    for line in stream:
-        t = time.time()
-        try:
-            out.append((t, json.loads(line)))
-        except ValueError:
-            pass
+def reader(path, out, done):
+    """Tails the --jsonl file: each line's (arrival wall time, record),
+    to within the 5 ms poll. A file, not a pipe: with --workers a line
+    longer than PIPE_BUF could mix with another worker's on a pipe."""
+    while not os.path.exists(path) and not done.is_set():
+        time.sleep(0.005)
+    with open(path) as f:
+        part = ''
+        while True:
+            chunk = f.readline()
+            if chunk:
+                part += chunk
+                if part.endswith('\n'):
+                    t = time.time()
+                    try:
+                        out.append((t, json.loads(part)))
+                    except ValueError:
+                        pass
+                    part = ''
+                continue
+            if done.is_set():
+                return
+            time.sleep(0.005)
 
 
 def one_rate(rate, off_sessions, off_us):
     err_path = '/tmp/%s-stderr' % ns
+    jsonl = '/tmp/%s-%s.jsonl' % (ns, rate)
     with open(err_path, 'w') as err:
-        argv = nse + [exe, '-i', 'lb1', '-q', '-a', '--jsonl', '-',
+        argv = nse + [exe, '-i', 'lb1', '-q', '-a', '--jsonl', jsonl,
                       '--stats', '1'] + shlex.split(sc_args)
-        p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err)
+        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
     lines = []
-    th = threading.Thread(target=reader, args=(p.stdout, lines), daemon=True)
+    done = threading.Event()
+    th = threading.Thread(target=reader, args=(jsonl, lines, done),
+                          daemon=True)
     th.start()
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and 'packets' not in open(
@@ -140,9 +158,12 @@ def one_rate(rate, off_sessions, off_us):
         if time.monotonic() > deadline:
             p.kill()
         time.sleep(0.05)
-    th.join(10)
+    time.sleep(0.1)
+    done.set()
+    th.join(30)
     err = open(err_path).read()
     os.unlink(err_path)
+    os.unlink(jsonl)
     m = re.search(r'(\d+) packets, (\d+) sessions, (\d+) flagged; received '
                   r'(\d+), dropped (\d+) by the kernel', err)
     packets = int(m.group(1)) if m else 0

@@ -546,6 +546,7 @@ static void finish_args(analyze_opts *o, const cli_state *cs)
     bool jsonl_out = o->report.jsonl_path &&
                      strcmp(o->report.jsonl_path, "-") == 0;
     bool pcap_out = o->pcap_path && strcmp(o->pcap_path, "-") == 0;
+    struct stat sb;
 
     expand_inputs(&o->capture);
     if (o->capture.file != NULL && o->capture.iface != NULL)
@@ -608,6 +609,10 @@ static void finish_args(analyze_opts *o, const cli_state *cs)
         die("--workers %d: several processes write only --jsonl (one whole "
             "line per session); leave out -j, -w, --extract, --html and "
             "add -q", cs->workers);
+    if (cs->workers > 1 && jsonl_out &&
+        (fstat(STDOUT_FILENO, &sb) != 0 || !S_ISREG(sb.st_mode)))
+        die("--workers %d: --jsonl - on a pipe could mix two workers' lines "
+            "longer than %d bytes; give a file", cs->workers, PIPE_BUF);
 }
 
 /* --workers: the parent forwards these to every worker. */

@@ -129,6 +129,10 @@ def main():
              'the exit summary adds up the workers: %s' %
              (m.group(0) if m else err.strip()[-200:])),
         ]
+        pipe = run(*nse, exe, '-i', 'lw1', '--workers', '2', '-q', '-a',
+                   '--jsonl', '-', check=False, timeout=30)
+        checks.append((pipe.returncode == 2 and b'pipe' in pipe.stderr,
+                       '--jsonl - on a pipe refused (long lines could mix)'))
         for ok, what in checks:
             print(('ok   ' if ok else 'FAIL ') + what)
             if not ok:
