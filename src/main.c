@@ -30,6 +30,7 @@
 
 #include "smtpscope/analyze.h"
 #include "smtpscope/cli.h"
+#include "smtpscope/wire.h"
 
 #ifndef SMTPSCOPE_DEMO_CAPTURE
 #define SMTPSCOPE_DEMO_CAPTURE "/usr/local/share/smtpscope/seed-bdat-timeout.pcap"
@@ -162,6 +163,22 @@ static long parse_long(const char *opt, const char *s, long lo, long hi)
     if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
         die("%s: '%s' is not a number from %ld to %ld", opt, s, lo, hi);
     return v;
+}
+
+/* --sensor: a name every JSON lines record carries, so a log store can
+ * group by it; an empty one, or one with control bytes or invalid UTF-8
+ * (which would make the records invalid JSON), is refused. */
+static const char *parse_sensor(const char *s)
+{
+    char shown[REPORT_SENSOR_MAX + 4];
+    size_t len = strlen(s);
+
+    wire_text_copy(shown, sizeof(shown), (const uint8_t *)s, len,
+                   REPORT_SENSOR_MAX);
+    if (len == 0 || len > REPORT_SENSOR_MAX || strcmp(shown, s) != 0)
+        die("--sensor: '%s' is not a name of 1 to %d printable "
+            "characters", shown, REPORT_SENSOR_MAX);
+    return s;
 }
 
 /* Seconds (fractions allowed), 0 .. one year, as sc_time. */
@@ -413,7 +430,7 @@ static void apply_option(int c, const char *arg, const char *typed,
         o->report.community_seed = (uint16_t)parse_long(
             "--community-id-seed", arg, 0, 65535);
         break;
-    case CLI_SENSOR: o->report.sensor = arg; break;
+    case CLI_SENSOR: o->report.sensor = parse_sensor(arg); break;
     case CLI_WORKERS:
         cs->workers = strcmp(arg, "auto") == 0
                           ? (int)sysconf(_SC_NPROCESSORS_ONLN)

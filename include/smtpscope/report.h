@@ -54,6 +54,7 @@ typedef enum report_format {
 
 /* Text wraps here unless the caller gives the terminal's width. */
 #define REPORT_TEXT_WIDTH 79
+#define REPORT_SENSOR_MAX 255      /* --sensor: longest name accepted */
 
 typedef struct report_opts {
     FILE *text;                     /* text report stream; NULL for -q */

@@ -361,9 +361,10 @@ void report_text_session(FILE *out, const report_session *s, bool verbose,
         snprintf(line, sizeof(line), "%s", sc_time_format(in->first_time, tb));
     field(out, 2, "start", line);
     if (s->ids != NULL) {
-        snprintf(line, sizeof(line), "%s  community_id %s", s->ids->uid,
-                 s->ids->community_id);
-        field(out, 2, "uid", line);
+        /* Each id on its own labelled line: on one line, the width
+         * wrapped the community_id away from its label. */
+        field(out, 2, "uid", s->ids->uid);
+        field(out, 2, "community_id", s->ids->community_id);
         field(out, 2, "filter", s->ids->filter);
     }
     if (s->pcap_over_cap)

@@ -237,6 +237,54 @@ def bad_usage(tmp, captures):
     ]
     for case, args, pattern in cases:
         refused(case, args, pattern)
+    second_wave_usage(tmp, clean)
+
+
+def second_wave_usage(tmp, clean):
+    """Bad values of the second wave's options: exit 2, one line, and no
+    other output left behind (the -j, --jsonl, -w and --html files of
+    the same run are not created)."""
+    d = os.path.join(tmp, "second-wave")
+    os.mkdir(d)
+    a_file = os.path.join(d, "a-file")
+    with open(a_file, "w") as f:
+        f.write("x")
+    nodir = os.path.join(d, "no", "such", "dir")
+    outs = ["-j", os.path.join(d, "o.json"), "--jsonl",
+            os.path.join(d, "o.jsonl"), "-w", os.path.join(d, "o.pcap")]
+    cases = [
+        ("format-xml", ["--format", "xml"], r"--format: 'xml'"),
+        ("cid-seed-negative", ["--community-id-seed", "-1"],
+         r"--community-id-seed: '-1'"),
+        ("cid-seed-big", ["--community-id-seed", "70000"],
+         r"--community-id-seed: '70000'"),
+        ("p-any-zero", ["-p", "any,0"], r"-p: 'any,0'"),
+        ("extract-onto-file", ["--extract", a_file], r"--extract"),
+        ("html-no-dir", ["--html", os.path.join(nodir, "r.html")],
+         r"cannot write .*r\.html"),
+        ("w-no-dir", ["-w", os.path.join(nodir, "r.pcap")],
+         r"cannot write .*r\.pcap"),
+        ("sensor-empty", ["--sensor", ""], r"--sensor: ''"),
+        ("sensor-control", ["--sensor", "a\tb"], r"--sensor: 'a\\x09b'"),
+        ("sensor-bad-utf8", ["--sensor", os.fsdecode(b"\xff")],
+         r"--sensor: '\\xff'"),
+    ]
+    for case, args, pattern in cases:
+        # the case's own -w replaces ours
+        extra = []
+        for i in range(0, len(outs), 2):
+            if outs[i] not in args:
+                extra += outs[i:i + 2]
+        refused(case, ["-q", "-r", clean] + args + extra, pattern)
+        left = sorted(set(os.listdir(d)) - {"a-file"})
+        if left:
+            fail(case, "left behind: %s" % left)
+            for n in left:
+                path = os.path.join(d, n)
+                if os.path.isdir(path):
+                    shutil.rmtree(path)
+                else:
+                    os.unlink(path)
 
 
 def never_clobber(tmp, captures):

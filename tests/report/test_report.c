@@ -559,6 +559,22 @@ static void test_text(void)
     CHECK(strstr(t, "  12:05:00.000000 S: 451 Timeout") != NULL);
     CHECK(strstr(t, "... 5 more lines") != NULL);
     free(t);
+
+    /* uid and community_id each on a labelled line: on one line the
+     * wrap put the community_id on the next line, away from its label */
+    {
+        report_ids ids;
+
+        report_ids_fill(&ids, &f.flow, 0);
+        f.rs.ids = &ids;
+        t = text_of(&f.rs, false);
+        CHECK(strstr(t, "\n  uid ") != NULL &&
+              strstr(t, ids.uid) != NULL);
+        CHECK(strstr(t, "\n  community_id    1:") != NULL);
+        CHECK(strstr(t, "community_id\n") == NULL);
+        free(t);
+        f.rs.ids = NULL;
+    }
 }
 
 static void test_text_summary(void)
