@@ -185,7 +185,8 @@ static void idb_options(capture_pcapng *p, wire_cursor c,
     uint64_t off;
 
     while (rd16(p, &c, &code) && rd16(p, &c, &olen) && code != 0) {
-        if (!wire_sub(&c, olen, &val) || !wire_skip(&c, (4 - olen % 4) % 4))
+        if (!wire_sub(&c, olen, &val) ||
+            !wire_skip(&c, (4u - olen % 4u) % 4u))
             return;
         if (code == OPT_TSRESOL && wire_u8(&val, &v) && tsresol(v) != 0)
             in->units = tsresol(v);

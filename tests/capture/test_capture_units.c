@@ -136,8 +136,10 @@ static void check_conns(void)
     uint32_t i;
 
     current = "connection table";
-    if (t == NULL || capture_conns_init(t, 4096) != 0) {
-        CHECK(!"init");
+    bool init_ok = t != NULL && capture_conns_init(t, 4096) == 0;
+
+    CHECK(init_ok);
+    if (!init_ok) {
         free(t);
         return;
     }
@@ -189,8 +191,11 @@ static void check_recent(void)
     int op;
 
     current = "recently closed";
-    if (t == NULL || ref == NULL || capture_conns_init(t, 1024) != 0) {
-        CHECK(!"init");
+    bool init_ok = t != NULL && ref != NULL &&
+                   capture_conns_init(t, 1024) == 0;
+
+    CHECK(init_ok);
+    if (!init_ok) {
         free(t);
         free(ref);
         return;
