@@ -200,8 +200,9 @@ static void end_cols(FILE *out, const report_session *s)
             ;
         if (k == i)
             fprintf(out, "%s%s", i ? "," : "", rule_id(d));
-        if ((int)rule_def_severity(d) > max)
-            max = (int)rule_def_severity(d);
+        /* the flag's own: an uncertain one is info, whatever the rule */
+        if ((int)res->flags[i].severity > max)
+            max = (int)res->flags[i].severity;
     }
     col(out, rule_severity_name((rule_severity)max));
     fputc('\n', out);
