@@ -720,14 +720,21 @@ static int run_workers(analyze_opts *o, int n, analyze_result *res,
         if (pipe(p) != 0 || (worker_pids[i] = fork()) < 0) {
             snprintf(err, errlen, "--workers: %s", strerror(errno));
             on_forward(SIGTERM);
+            for (int j = i; j < n; j++)
+                pcap_close(h[j]);
             n = i;
             rc = -1;
             break;
         }
         if (worker_pids[i] == 0) {
             close(p[0]);
+            for (int j = i + 1; j < n; j++)     /* the later workers' */
+                pcap_close(h[j]);
             worker_main(o, h[i], p[1]);
         }
+        /* the worker holds its socket now; the parent's copy goes (the
+         * socket, its fanout membership and promiscuity stay with it) */
+        pcap_close(h[i]);
         close(p[1]);
         fds[i] = p[0];
         nworker_pids = i + 1;

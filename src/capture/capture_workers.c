@@ -26,13 +26,17 @@ int capture_workers_open(const capture_opts *opts, int n, pcap_t **handles,
 {
     capture_opts one = *opts;
     /* one group id for this run's sockets: the parent's pid */
-    int group = (int)(getpid() & 0xffff), i, arg;
+    uint32_t group = (uint32_t)getpid() & 0xffff, arg;
+    int i;
 
     one.buffer_mb = (opts->buffer_mb > 0 ? opts->buffer_mb
                                          : CAPTURE_LIVE_BUFFER_MB) / n;
     if (one.buffer_mb < 1)
         one.buffer_mb = 1;
-    arg = group | (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16;
+    /* type and flags in the high 16 bits (the defrag flag is bit 31:
+     * unsigned arithmetic) */
+    arg = group |
+          (uint32_t)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16;
     for (i = 0; i < n; i++) {
         handles[i] = capture_live_open(&one, err, errlen);
         if (handles[i] == NULL)
