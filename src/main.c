@@ -773,7 +773,7 @@ int main(int argc, char **argv)
 
     atexit(close_stdout);
     if (argc > 1 && strcmp(argv[1], "iis-options") == 0)
-        return rule_iis_options_main(argc - 1, argv + 1);
+        return cli_iis_options_main(argc - 1, argv + 1);
 
     memset(&o, 0, sizeof(o));
     if (rule_config_init(&rules) < 0)

@@ -61,4 +61,8 @@ void cli_option_label(const cli_option *o, char *buf, size_t buflen);
 /* --help: the usage lines and every option, grouped, from the table. */
 void cli_usage(FILE *out);
 
+/* smtpscope iis-options VALUE [--without VERB,...] (src/iis_options.c):
+ * a command of its own, not a rule; returns the exit status. */
+int cli_iis_options_main(int argc, char **argv);
+
 #endif

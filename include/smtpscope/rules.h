@@ -82,7 +82,5 @@ const char *rule_server_product(const smtp_info *s);
 /* --list-rules: "id  severity  meaning", one per line. */
 void rules_list(FILE *out);
 
-/* smtpscope iis-options VALUE [--without VERB,...]; returns exit status. */
-int rule_iis_options_main(int argc, char **argv);
 
 #endif

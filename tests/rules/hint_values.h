@@ -26,6 +26,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "smtpscope/cli.h"   /* cli_iis_options_main */
+
 #include "smtpscope/rules.h"
 
 /* The token after position p (skipping spaces and one '='), cut at space
@@ -73,7 +75,7 @@ static int hint_iis_accepts(const char *list)
     devnull = open("/dev/null", O_WRONLY);
     dup2(devnull, STDOUT_FILENO);
     dup2(devnull, STDERR_FILENO);
-    rc = rule_iis_options_main(4, argv);
+    rc = cli_iis_options_main(4, argv);
     fflush(stdout);
     fflush(stderr);
     dup2(saved, STDOUT_FILENO);

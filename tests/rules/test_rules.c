@@ -1496,7 +1496,7 @@ static int iis(char *out, size_t outsz, char *err, size_t errsz, ...)
     o2 = dup(2);
     dup2(fileno(fo), 1);
     dup2(fileno(fe), 2);
-    rc = rule_iis_options_main(argc, argv);
+    rc = cli_iis_options_main(argc, argv);
     fflush(stdout);
     fflush(stderr);
     dup2(o1, 1);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * rule_iis.c - `smtpscope iis-options VALUE [--without VERB,...]`: decode
+ * iis_options.c - `smtpscope iis-options VALUE [--without VERB,...]`: decode
  * the IIS SMTP service's (and Exchange 2000/2003's) metabase property
  * SmtpInboundCommandSupportOptions into the ESMTP verbs it advertises, and
  * compute the value with some verbs removed - the fix for a receiver that
@@ -16,12 +16,13 @@
  * (0x1, 0x2000, 0x4000, 0x10000, 0x40000) are not documented: they are
  * shown as such and kept, never guessed.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "rules_internal.h"
+#include "smtpscope/cli.h"
 
 static const struct iis_verb {
     const char *name;
@@ -171,7 +172,7 @@ static void print_bits(uint32_t value)
  * Returns the exit status: 0, or 2 on bad input (one line on stderr).
  * The last line with --without is "new value: N".
  */
-int rule_iis_options_main(int argc, char **argv)
+int cli_iis_options_main(int argc, char **argv)
 {
     const char *value_arg = NULL;
     uint32_t value, without = 0, removed, result;
