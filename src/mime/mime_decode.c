@@ -11,23 +11,45 @@
 #include <pthread.h>
 #include <string.h>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define B64_AVX2 1
+#endif
+
 #include "mime_internal.h"
 
 #define DEC_OUT 4096    /* decoded bytes buffered before each hash update */
 
-static const int8_t b64_table[256] = {
-    ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6,
-    ['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12,
-    ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18,
-    ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,
-    ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30,
-    ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36,
-    ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
-    ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48,
-    ['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54,
-    ['2'] = 55, ['3'] = 56, ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60,
-    ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
-};
+/* The base64 alphabet (RFC 2045 table 1): X(character, value). */
+#define B64_ALPHABET(X) \
+    X('A', 0) X('B', 1) X('C', 2) X('D', 3) X('E', 4) X('F', 5) \
+    X('G', 6) X('H', 7) X('I', 8) X('J', 9) X('K', 10) X('L', 11) \
+    X('M', 12) X('N', 13) X('O', 14) X('P', 15) X('Q', 16) X('R', 17) \
+    X('S', 18) X('T', 19) X('U', 20) X('V', 21) X('W', 22) X('X', 23) \
+    X('Y', 24) X('Z', 25) X('a', 26) X('b', 27) X('c', 28) X('d', 29) \
+    X('e', 30) X('f', 31) X('g', 32) X('h', 33) X('i', 34) X('j', 35) \
+    X('k', 36) X('l', 37) X('m', 38) X('n', 39) X('o', 40) X('p', 41) \
+    X('q', 42) X('r', 43) X('s', 44) X('t', 45) X('u', 46) X('v', 47) \
+    X('w', 48) X('x', 49) X('y', 50) X('z', 51) X('0', 52) X('1', 53) \
+    X('2', 54) X('3', 55) X('4', 56) X('5', 57) X('6', 58) X('7', 59) \
+    X('8', 60) X('9', 61) X('+', 62) X('/', 63)
+
+#define B64_ONE(c, v) [c] = (v) + 1,
+static const int8_t b64_table[256] = { B64_ALPHABET(B64_ONE) };
+
+/* One table per position in a group of 4: the character's 6 bits already
+ * shifted into place, plus a marker bit of its own (24..27), so the 4
+ * lookups OR'd together hold the 3 decoded bytes and, in bits 24..27,
+ * 0xf exactly when all 4 characters are in the alphabet (0 elsewhere). */
+#define B64_D0(c, v) [c] = (uint32_t)(v) << 18 | 1u << 24,
+#define B64_D1(c, v) [c] = (uint32_t)(v) << 12 | 1u << 25,
+#define B64_D2(c, v) [c] = (uint32_t)(v) << 6 | 1u << 26,
+#define B64_D3(c, v) [c] = (uint32_t)(v) | 1u << 27,
+static const uint32_t b64_d0[256] = { B64_ALPHABET(B64_D0) };
+static const uint32_t b64_d1[256] = { B64_ALPHABET(B64_D1) };
+static const uint32_t b64_d2[256] = { B64_ALPHABET(B64_D2) };
+static const uint32_t b64_d3[256] = { B64_ALPHABET(B64_D3) };
+#define B64_GROUP_OK (0xfu << 24)
 
 /* The table holds value + 1 so that 0 means "not in the alphabet". */
 int mime_b64_value(uint8_t c)
@@ -85,40 +107,92 @@ static size_t b64_one(decoder *d, uint8_t c, uint8_t *out, size_t o)
     return o;
 }
 
-/* Two base64 characters at once: pair[a | b << 8] is their 12 bits, or
- * 0xffff when either is not in the alphabet. Built on first use (128 KB,
- * of which the ~12 KB of valid pairs are what a decode touches). */
-static uint16_t pair[65536];
-static pthread_once_t pair_once = PTHREAD_ONCE_INIT;
-
-static void pair_init(void)
+#ifdef B64_AVX2
+/* 32 base64 characters -> 24 bytes per step while all 32 are in the
+ * alphabet (Mula and Lemire's AVX2 method, classified by ranges): the
+ * 64 characters before each line break are 2 steps. Returns the bytes
+ * written to out (cap is out's room, 8 more than written are touched);
+ * *used gets the characters consumed. Stops at anything unusual, which
+ * the caller decodes the slow way. */
+__attribute__((target("avx2")))
+static size_t b64_avx2(const uint8_t *p, size_t n, uint8_t *out, size_t cap,
+                       size_t *used)
 {
-    for (unsigned i = 0; i < 65536; i++) {
-        int a = b64_table[i & 0xff] - 1, b = b64_table[i >> 8] - 1;
+    size_t i = 0, o = 0;
 
-        pair[i] = a < 0 || b < 0 ? 0xffff : (uint16_t)(a << 6 | b);
+    while (i + 32 <= n && o + 32 <= cap) {
+        __m256i in = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+        __m256i up = _mm256_and_si256(_mm256_cmpgt_epi8(in, _mm256_set1_epi8('A' - 1)),
+                                      _mm256_cmpgt_epi8(_mm256_set1_epi8('Z' + 1), in));
+        __m256i lo = _mm256_and_si256(_mm256_cmpgt_epi8(in, _mm256_set1_epi8('a' - 1)),
+                                      _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), in));
+        __m256i dg = _mm256_and_si256(_mm256_cmpgt_epi8(in, _mm256_set1_epi8('0' - 1)),
+                                      _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), in));
+        __m256i pl = _mm256_cmpeq_epi8(in, _mm256_set1_epi8('+'));
+        __m256i sl = _mm256_cmpeq_epi8(in, _mm256_set1_epi8('/'));
+        __m256i ok = _mm256_or_si256(_mm256_or_si256(up, lo),
+                                     _mm256_or_si256(dg, _mm256_or_si256(pl, sl)));
+        __m256i off, v;
+
+        if ((uint32_t)_mm256_movemask_epi8(ok) != 0xffffffffu)
+            break;
+        /* The classes are disjoint: each byte gets its one offset. */
+        off = _mm256_or_si256(
+            _mm256_or_si256(_mm256_and_si256(up, _mm256_set1_epi8(-65)),
+                            _mm256_and_si256(lo, _mm256_set1_epi8(-71))),
+            _mm256_or_si256(_mm256_and_si256(dg, _mm256_set1_epi8(4)),
+                            _mm256_or_si256(_mm256_and_si256(pl, _mm256_set1_epi8(19)),
+                                            _mm256_and_si256(sl, _mm256_set1_epi8(16)))));
+        v = _mm256_add_epi8(in, off);
+        /* a,b,c,d (6 bits each) -> a<<18|b<<12|c<<6|d per 32-bit lane,
+         * then its 3 bytes high first, packed to 24 contiguous bytes. */
+        v = _mm256_maddubs_epi16(v, _mm256_set1_epi32(0x01400140));
+        v = _mm256_madd_epi16(v, _mm256_set1_epi32(0x00011000));
+        v = _mm256_shuffle_epi8(v, _mm256_setr_epi8(
+            2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,
+            2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1));
+        v = _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7));
+        _mm256_storeu_si256((__m256i *)(void *)(out + o), v);
+        o += 24;
+        i += 32;
     }
+    *used = i;
+    return o;
 }
 
+static bool b64_avx2_ok(void)
+{
+    return __builtin_cpu_supports("avx2");
+}
+#endif
+
 /* Base64 is most of the bytes of most mail: whole groups of 4 alphabet
- * characters (19 per 76-column line) are decoded two pairs at a time;
- * the line break and anything unusual go through b64_one. */
+ * characters (19 per 76-column line) are decoded with 4 lookups and one
+ * test per group; the line break and anything unusual go through b64_one. */
 static void feed_b64(decoder *d, const uint8_t *p, size_t n)
 {
     uint8_t out[DEC_OUT];
     size_t o = 0, i = 0;
+#ifdef B64_AVX2
+    bool avx2 = b64_avx2_ok();
+#endif
 
-    pthread_once(&pair_once, pair_init);    /* capture workers may be threads */
     while (i < n && !d->b64_end) {
         if (d->bits == 0) {
-            while (i + 4 <= n && o + 3 <= sizeof(out)) {
-                uint32_t x = pair[p[i] | (unsigned)p[i + 1] << 8];
-                uint32_t y = pair[p[i + 2] | (unsigned)p[i + 3] << 8];
-                uint32_t v;
+#ifdef B64_AVX2
+            if (avx2 && i + 32 <= n) {
+                size_t used;
 
-                if ((x | y) & 0x8000)
+                o += b64_avx2(p + i, n - i, out + o, sizeof(out) - o, &used);
+                i += used;
+            }
+#endif
+            while (i + 4 <= n && o + 3 <= sizeof(out)) {
+                uint32_t v = b64_d0[p[i]] | b64_d1[p[i + 1]] |
+                             b64_d2[p[i + 2]] | b64_d3[p[i + 3]];
+
+                if ((v & B64_GROUP_OK) != B64_GROUP_OK)
                     break;
-                v = x << 12 | y;
                 out[o] = (uint8_t)(v >> 16);
                 out[o + 1] = (uint8_t)(v >> 8);
                 out[o + 2] = (uint8_t)v;
