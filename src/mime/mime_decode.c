@@ -107,54 +107,106 @@ static size_t b64_one(decoder *d, uint8_t c, uint8_t *out, size_t o)
     return o;
 }
 
-#ifdef B64_AVX2
-/* 32 base64 characters -> 24 bytes per step while all 32 are in the
- * alphabet (Mula and Lemire's AVX2 method, classified by ranges): the
- * 64 characters before each line break are 2 steps. Returns the bytes
- * written to out (cap is out's room, 8 more than written are touched);
- * *used gets the characters consumed. Stops at anything unusual, which
- * the caller decodes the slow way. */
-__attribute__((target("avx2")))
-static size_t b64_avx2(const uint8_t *p, size_t n, uint8_t *out, size_t cap,
-                       size_t *used)
+/* One group of 4 alphabet characters to 3 bytes; false (nothing
+ * written) when any of the 4 is outside the alphabet. */
+static inline bool b64_group(const uint8_t *p, uint8_t *out)
+{
+    uint32_t v = b64_d0[p[0]] | b64_d1[p[1]] | b64_d2[p[2]] | b64_d3[p[3]];
+
+    if ((v & B64_GROUP_OK) != B64_GROUP_OK)
+        return false;
+    out[0] = (uint8_t)(v >> 16);
+    out[1] = (uint8_t)(v >> 8);
+    out[2] = (uint8_t)v;
+    return true;
+}
+
+/* The usual shape of a base64 body, on a group boundary: groups of 4
+ * and <CR><LF> line breaks (skipped here as b64_one would skip them: not
+ * in the alphabet, and no group is open). Returns the bytes written to
+ * out (cap is out's room); *used gets the characters consumed. Stops at
+ * anything else, which the caller decodes the slow way. */
+static size_t b64_lines(const uint8_t *p, size_t n, uint8_t *out, size_t cap,
+                        size_t *used)
 {
     size_t i = 0, o = 0;
 
-    while (i + 32 <= n && o + 32 <= cap) {
-        __m256i in = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
-        __m256i up = _mm256_and_si256(_mm256_cmpgt_epi8(in, _mm256_set1_epi8('A' - 1)),
-                                      _mm256_cmpgt_epi8(_mm256_set1_epi8('Z' + 1), in));
-        __m256i lo = _mm256_and_si256(_mm256_cmpgt_epi8(in, _mm256_set1_epi8('a' - 1)),
-                                      _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), in));
-        __m256i dg = _mm256_and_si256(_mm256_cmpgt_epi8(in, _mm256_set1_epi8('0' - 1)),
-                                      _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), in));
-        __m256i pl = _mm256_cmpeq_epi8(in, _mm256_set1_epi8('+'));
-        __m256i sl = _mm256_cmpeq_epi8(in, _mm256_set1_epi8('/'));
-        __m256i ok = _mm256_or_si256(_mm256_or_si256(up, lo),
-                                     _mm256_or_si256(dg, _mm256_or_si256(pl, sl)));
-        __m256i off, v;
-
-        if ((uint32_t)_mm256_movemask_epi8(ok) != 0xffffffffu)
+    while (o + 3 <= cap) {
+        if (i + 4 <= n && b64_group(p + i, out + o)) {
+            i += 4;
+            o += 3;
+        } else if (i + 2 <= n && p[i] == '\r' && p[i + 1] == '\n') {
+            i += 2;
+        } else {
             break;
-        /* The classes are disjoint: each byte gets its one offset. */
-        off = _mm256_or_si256(
-            _mm256_or_si256(_mm256_and_si256(up, _mm256_set1_epi8(-65)),
-                            _mm256_and_si256(lo, _mm256_set1_epi8(-71))),
-            _mm256_or_si256(_mm256_and_si256(dg, _mm256_set1_epi8(4)),
-                            _mm256_or_si256(_mm256_and_si256(pl, _mm256_set1_epi8(19)),
-                                            _mm256_and_si256(sl, _mm256_set1_epi8(16)))));
-        v = _mm256_add_epi8(in, off);
-        /* a,b,c,d (6 bits each) -> a<<18|b<<12|c<<6|d per 32-bit lane,
-         * then its 3 bytes high first, packed to 24 contiguous bytes. */
-        v = _mm256_maddubs_epi16(v, _mm256_set1_epi32(0x01400140));
-        v = _mm256_madd_epi16(v, _mm256_set1_epi32(0x00011000));
-        v = _mm256_shuffle_epi8(v, _mm256_setr_epi8(
-            2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,
-            2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1));
-        v = _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7));
-        _mm256_storeu_si256((__m256i *)(void *)(out + o), v);
-        o += 24;
-        i += 32;
+        }
+    }
+    *used = i;
+    return o;
+}
+
+#ifdef B64_AVX2
+/* 32 base64 characters -> 24 bytes written at out (32 touched), or false
+ * (nothing written) when any of the 32 is outside the alphabet: Mula and
+ * Lemire's AVX2 method, the characters classified by ranges. */
+__attribute__((target("avx2")))
+static inline bool b64_block(const uint8_t *p, uint8_t *out)
+{
+    __m256i in = _mm256_loadu_si256((const __m256i *)(const void *)p);
+    __m256i up = _mm256_and_si256(_mm256_cmpgt_epi8(in, _mm256_set1_epi8('A' - 1)),
+                                  _mm256_cmpgt_epi8(_mm256_set1_epi8('Z' + 1), in));
+    __m256i lo = _mm256_and_si256(_mm256_cmpgt_epi8(in, _mm256_set1_epi8('a' - 1)),
+                                  _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), in));
+    __m256i dg = _mm256_and_si256(_mm256_cmpgt_epi8(in, _mm256_set1_epi8('0' - 1)),
+                                  _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), in));
+    __m256i pl = _mm256_cmpeq_epi8(in, _mm256_set1_epi8('+'));
+    __m256i sl = _mm256_cmpeq_epi8(in, _mm256_set1_epi8('/'));
+    __m256i ok = _mm256_or_si256(_mm256_or_si256(up, lo),
+                                 _mm256_or_si256(dg, _mm256_or_si256(pl, sl)));
+    __m256i off, v;
+
+    if ((uint32_t)_mm256_movemask_epi8(ok) != 0xffffffffu)
+        return false;
+    /* The classes are disjoint: each byte gets its one offset. */
+    off = _mm256_or_si256(
+        _mm256_or_si256(_mm256_and_si256(up, _mm256_set1_epi8(-65)),
+                        _mm256_and_si256(lo, _mm256_set1_epi8(-71))),
+        _mm256_or_si256(_mm256_and_si256(dg, _mm256_set1_epi8(4)),
+                        _mm256_or_si256(_mm256_and_si256(pl, _mm256_set1_epi8(19)),
+                                        _mm256_and_si256(sl, _mm256_set1_epi8(16)))));
+    v = _mm256_add_epi8(in, off);
+    /* a,b,c,d (6 bits each) -> a<<18|b<<12|c<<6|d per 32-bit lane,
+     * then its 3 bytes high first, packed to 24 contiguous bytes. */
+    v = _mm256_maddubs_epi16(v, _mm256_set1_epi32(0x01400140));
+    v = _mm256_madd_epi16(v, _mm256_set1_epi32(0x00011000));
+    v = _mm256_shuffle_epi8(v, _mm256_setr_epi8(
+        2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,
+        2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1));
+    v = _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7));
+    _mm256_storeu_si256((__m256i *)(void *)out, v);
+    return true;
+}
+
+/* b64_lines 32 characters at a time where it can: a 76-column line is
+ * 2 blocks, 3 groups and the line break. */
+__attribute__((target("avx2")))
+static size_t b64_lines_avx2(const uint8_t *p, size_t n, uint8_t *out,
+                             size_t cap, size_t *used)
+{
+    size_t i = 0, o = 0;
+
+    while (o + 32 <= cap) {
+        if (i + 32 <= n && b64_block(p + i, out + o)) {
+            i += 32;
+            o += 24;
+        } else if (i + 4 <= n && b64_group(p + i, out + o)) {
+            i += 4;
+            o += 3;
+        } else if (i + 2 <= n && p[i] == '\r' && p[i + 1] == '\n') {
+            i += 2;
+        } else {
+            break;
+        }
     }
     *used = i;
     return o;
@@ -166,13 +218,14 @@ static bool b64_avx2_ok(void)
 }
 #endif
 
-/* Base64 is most of the bytes of most mail: whole groups of 4 alphabet
- * characters (19 per 76-column line) are decoded with 4 lookups and one
- * test per group; the line break and anything unusual go through b64_one. */
+/* Base64 is most of the bytes of most mail: the usual shape goes through
+ * b64_lines (b64_lines_avx2 where the CPU has AVX2); padding, bare line
+ * breaks, stray characters and a group split between calls go through
+ * b64_one. */
 static void feed_b64(decoder *d, const uint8_t *p, size_t n)
 {
     uint8_t out[DEC_OUT];
-    size_t o = 0, i = 0;
+    size_t o = 0, i = 0, used;
 #ifdef B64_AVX2
     bool avx2 = b64_avx2_ok();
 #endif
@@ -180,25 +233,14 @@ static void feed_b64(decoder *d, const uint8_t *p, size_t n)
     while (i < n && !d->b64_end) {
         if (d->bits == 0) {
 #ifdef B64_AVX2
-            if (avx2 && i + 32 <= n) {
-                size_t used;
-
-                o += b64_avx2(p + i, n - i, out + o, sizeof(out) - o, &used);
+            if (avx2) {
+                o += b64_lines_avx2(p + i, n - i, out + o, sizeof(out) - o,
+                                    &used);
                 i += used;
             }
 #endif
-            while (i + 4 <= n && o + 3 <= sizeof(out)) {
-                uint32_t v = b64_d0[p[i]] | b64_d1[p[i + 1]] |
-                             b64_d2[p[i + 2]] | b64_d3[p[i + 3]];
-
-                if ((v & B64_GROUP_OK) != B64_GROUP_OK)
-                    break;
-                out[o] = (uint8_t)(v >> 16);
-                out[o + 1] = (uint8_t)(v >> 8);
-                out[o + 2] = (uint8_t)v;
-                o += 3;
-                i += 4;
-            }
+            o += b64_lines(p + i, n - i, out + o, sizeof(out) - o, &used);
+            i += used;
         }
         if (o + 3 > sizeof(out)) {
             emit(d, out, o);
