@@ -86,26 +86,25 @@ size_t smtp_data_take(smtp_session *s, const uint8_t *buf, size_t len,
         uint8_t c;
 
         if (s->dpos == DP_MID) {
-            const uint8_t *lf = memchr(buf + i, '\n', len - i);
-            size_t lim = lf ? (size_t)(lf - buf) : len;
-            const uint8_t *cr = memchr(buf + i, '\r', lim - i);
+            /* Every event here needs a dot, and base64 has none: from
+             * DP_MID, bytes without a dot only move between DP_MID,
+             * DP_CR, DP_CRLF and DP_LF, and which of those holds after
+             * a byte depends on that byte and the one before only. So
+             * jump to 2 bytes before the next dot (or the end): the
+             * machine reads those 2 from DP_MID and is exact again. */
+            const uint8_t *dot = memchr(buf + i, '.', len - i);
+            size_t k = dot ? (size_t)(dot - buf) : len;
 
-            i = cr ? (size_t)(cr - buf) : lim;
-            if (i >= len)
-                break;
-            /* The usual line end: <CR><LF> and a byte that starts no
-             * dot, CR or LF. The machine below would go DP_CR, DP_CRLF
-             * and back to DP_MID on these three bytes; skip them. */
-            if (i + 1 == lim && i + 2 < len && buf[i + 2] != '.' &&
-                buf[i + 2] != '\r' && buf[i + 2] != '\n') {
-                i += 3;
-                continue;
-            }
+            if (k >= i + 2)
+                i = k - 2;
         }
         c = buf[i++];
         switch (s->dpos) {
         case DP_MID:
-            s->dpos = c == '\r' ? DP_CR : DP_LF;
+            if (c == '\r')
+                s->dpos = DP_CR;
+            else if (c == '\n')
+                s->dpos = DP_LF;
             break;
         case DP_CR:
             if (c == '\n') {
