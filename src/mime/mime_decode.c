@@ -187,26 +187,25 @@ static inline bool b64_block(const uint8_t *p, uint8_t *out)
     return true;
 }
 
-/* b64_lines 32 characters at a time where it can: a 76-column line is
- * 2 blocks, 3 groups and the line break. */
+/* b64_lines 32 characters at a time where it can; where a block does
+ * not fit (a line break in it), b64_lines takes the next 32 at most. */
 __attribute__((target("avx2")))
 static size_t b64_lines_avx2(const uint8_t *p, size_t n, uint8_t *out,
                              size_t cap, size_t *used)
 {
-    size_t i = 0, o = 0;
+    size_t i = 0, o = 0, k, w;
 
     while (o + 32 <= cap) {
         if (i + 32 <= n && b64_block(p + i, out + o)) {
             i += 32;
             o += 24;
-        } else if (i + 4 <= n && b64_group(p + i, out + o)) {
-            i += 4;
-            o += 3;
-        } else if (i + 2 <= n && p[i] == '\r' && p[i + 1] == '\n') {
-            i += 2;
-        } else {
-            break;
+            continue;
         }
+        w = b64_lines(p + i, n - i < 32 ? n - i : 32, out + o, cap - o, &k);
+        if (k == 0)
+            break;
+        i += k;
+        o += w;
     }
     *used = i;
     return o;
