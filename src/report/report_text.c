@@ -533,12 +533,14 @@ void report_text_servers(FILE *out, const report_totals *t)
     if (t->servers_over > 0)
         fprintf(out, "  ... %" PRIu64 " sessions with servers not tracked\n",
                 t->servers_over);
+    /* The totals, labelled as such: at a server's indent, a bare
+     * "messages" read as one more server, or as the last one's. */
     o = 0;
     for (int k = 0; k < OUTCOME__COUNT && o < sizeof(line); k++)
         o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%" PRIu64 " %s",
                               k ? ", " : "", t->outcomes[k],
                               outcome_name((outcome_status)k));
-    field(out, 2, "messages", line);
+    field(out, 2, "all messages", line);
     free(order);
 }
 

@@ -54,6 +54,9 @@ def main():
           "its flags are missing:\n" + text)
     check("seed", "0 delivered, 1 deferred, 0 rejected, 0 lost, 0 unknown"
           in text, "the outcome counts are missing:\n" + text)
+    check("seed", "  all messages    0 delivered, 1 deferred, 0 rejected, "
+          "0 lost, 0 unknown" in top,
+          "the totals are not labelled as all messages:\n" + text)
     check("seed", len(top) <= 24, "%d lines before the sessions" % len(top))
     check("seed", any(l.startswith("=== session 1") for l in lines),
           "no session block after the summary")
