@@ -496,6 +496,8 @@ static int read_inside(pipeline *p, const capture_opts *outside,
     int rc;
 
     co.file = p->o->other_side;
+    co.files = NULL;                /* a -r set is the outside's only */
+    co.nfiles = 0;
     memset(&st, 0, sizeof(st));
     p->side = GW_INSIDE;
     p->stats = &st;

@@ -87,6 +87,10 @@ static int read_side(const analyze_opts *o, const char *file, gw_side_id side,
     capture_stats st;
 
     co.file = file;
+    if (side == GW_INSIDE) {        /* a -r set is the outside's only */
+        co.files = NULL;
+        co.nfiles = 0;
+    }
     co.iface = NULL;
     co.stream = NULL;
     co.idle_timeout = 0;            /* one summary per connection */

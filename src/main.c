@@ -593,6 +593,8 @@ static void finish_args(analyze_opts *o, const cli_state *cs)
         capture_opts other = o->capture;
 
         other.file = o->other_side;
+        other.files = NULL;
+        other.nfiles = 0;
         check_output_not_input("-j", o->report.json_path, &other);
         check_output_not_input("--jsonl", o->report.jsonl_path, &other);
         check_output_not_input("-w", o->pcap_path, &other);

@@ -45,4 +45,45 @@ check(re.search(r"passed nothing to the receiver: inside BDAT 2728 LAST at "
 f = first_screen("gw-faithful")
 check("1 message(s) in from the sender, 1 out to the receiver, 0 lost" in f, "faithful counts")
 check("LOST" not in f, "faithful: no LOST line")
+
+# -r as a rotation set (two files): the inside is still the one --other-side file
+import os
+import shutil
+import struct
+import tempfile
+
+tmp = tempfile.mkdtemp()
+try:
+    data = open(f"{CAP}/gw-swallow-bdat-outside.pcap", "rb").read()
+    pk, off = [], 24
+    while off + 16 <= len(data):
+        incl = struct.unpack("<IIII", data[off:off + 16])[2]
+        pk.append(data[off:off + 16 + incl])
+        off += 16 + incl
+    half = len(pk) // 2
+    for name, part in (("a.pcap", pk[:half]), ("b.pcap", pk[half:])):
+        open(os.path.join(tmp, name), "wb").write(data[:24] + b"".join(part))
+    r = subprocess.run([BIN, "-r", tmp, "--other-side", f"{CAP}/gw-swallow-bdat-inside.pcap"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    check(r.returncode == 0 and b"0 out to the receiver" in r.stdout and
+          b"passed nothing to the receiver" in r.stdout, "rotation set outside")
+    # an output naming the other side's capture is refused, the capture kept
+    inside = os.path.join(tmp, "inside.pcap")
+    shutil.copy(f"{CAP}/gw-swallow-bdat-inside.pcap", inside)
+    before = open(inside, "rb").read()
+    for opt in ("-j", "--jsonl", "-w", "--html"):
+        r = subprocess.run([BIN, "-q", "-r", f"{CAP}/gw-swallow-bdat-outside.pcap",
+                            "--other-side", inside, opt, inside],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        check(r.returncode == 2 and r.stderr.count(b"\n") == 1, "refused " + opt)
+        check(open(inside, "rb").read() == before, "inside kept with " + opt)
+    r = subprocess.run([BIN, "-i", "lo", "--other-side", "eth1"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=60)
+    check(r.returncode == 2 and b"not built yet" in r.stderr, "-i refused")
+    r = subprocess.run([BIN, "-r", f"{CAP}/gw-faithful-outside.pcap", "--other-side",
+                        os.path.join(tmp, "missing.pcap")], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=60)
+    check(r.returncode == 2 and r.stderr.count(b"\n") == 1, "missing inside")
+finally:
+    shutil.rmtree(tmp)
 sys.exit(1 if fails else 0)
