@@ -123,11 +123,12 @@ static inline bool b64_group(const uint8_t *p, uint8_t *out)
 
 /* The usual shape of a base64 body, on a group boundary: groups of 4
  * and <CR><LF> line breaks (skipped here as b64_one would skip them: not
- * in the alphabet, and no group is open). Returns the bytes written to
- * out (cap is out's room); *used gets the characters consumed. Stops at
- * anything else, which the caller decodes the slow way. */
+ * in the alphabet, and no group is open); with one_line, it returns
+ * after the first line break. Returns the bytes written to out (cap is
+ * out's room); *used gets the characters consumed. Stops at anything
+ * else, which the caller decodes the slow way. */
 static size_t b64_lines(const uint8_t *p, size_t n, uint8_t *out, size_t cap,
-                        size_t *used)
+                        bool one_line, size_t *used)
 {
     size_t i = 0, o = 0;
 
@@ -137,6 +138,8 @@ static size_t b64_lines(const uint8_t *p, size_t n, uint8_t *out, size_t cap,
             o += 3;
         } else if (i + 2 <= n && p[i] == '\r' && p[i + 1] == '\n') {
             i += 2;
+            if (one_line)
+                break;
         } else {
             break;
         }
@@ -188,7 +191,7 @@ static inline bool b64_block(const uint8_t *p, uint8_t *out)
 }
 
 /* b64_lines 32 characters at a time where it can; where a block does
- * not fit (a line break in it), b64_lines takes the next 32 at most. */
+ * not fit (a line break in it), b64_lines takes the rest of the line. */
 __attribute__((target("avx2")))
 static size_t b64_lines_avx2(const uint8_t *p, size_t n, uint8_t *out,
                              size_t cap, size_t *used)
@@ -201,7 +204,7 @@ static size_t b64_lines_avx2(const uint8_t *p, size_t n, uint8_t *out,
             o += 24;
             continue;
         }
-        w = b64_lines(p + i, n - i < 32 ? n - i : 32, out + o, cap - o, &k);
+        w = b64_lines(p + i, n - i, out + o, cap - o, true, &k);
         if (k == 0)
             break;
         i += k;
@@ -238,7 +241,8 @@ static void feed_b64(decoder *d, const uint8_t *p, size_t n)
                 i += used;
             }
 #endif
-            o += b64_lines(p + i, n - i, out + o, sizeof(out) - o, &used);
+            o += b64_lines(p + i, n - i, out + o, sizeof(out) - o, false,
+                           &used);
             i += used;
         }
         if (o + 3 > sizeof(out)) {
