@@ -76,6 +76,9 @@ static void check_same(const mime_message *a, const mime_message *b)
     }
 }
 
+/* libFuzzer calls it; declared here as libFuzzer has no header. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     mime_parser *p, *w;

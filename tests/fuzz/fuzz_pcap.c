@@ -27,6 +27,8 @@
 static FILE *devnull;
 static rule_config rules;
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -36,6 +38,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         abort();
     return 0;
 }
+
+/* libFuzzer calls it; declared here as libFuzzer has no header. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

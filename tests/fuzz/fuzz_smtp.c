@@ -80,6 +80,9 @@ static void check_invariants(const smtp_info *in)
     REQUIRE(in->helo_name == NULL || shown(in->helo_name));
 }
 
+/* libFuzzer calls it; declared here as libFuzzer has no header. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const smtp_end ends[] = {

@@ -63,6 +63,9 @@ static void check_invariants(const tls_info *in)
     require_printable(b, sizeof(b));
 }
 
+/* libFuzzer calls it; declared here as libFuzzer has no header. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     tls_conn *t = tls_conn_new(NULL, NULL, size > 0 && (data[0] & 0x80));
