@@ -77,6 +77,9 @@ report_pcap *report_pcap_new(const char *path, char *err, size_t errlen)
             free(w);
             return NULL;
         }
+        /* The packets as read hold what the reports redact (a cleartext
+         * AUTH's base64 is the password): owner only, as --extract. */
+        (void)fchmod(fileno(w->f), 0600);
     }
     return w;
 }

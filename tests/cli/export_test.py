@@ -184,6 +184,11 @@ def test_write(tmp):
     if pcap_header(out) != pcap_header(cap):
         fail(case, "snaplen/link type %r, input %r"
              % (pcap_header(out), pcap_header(cap)))
+    # the packets as read hold what the reports redact (a cleartext
+    # AUTH's password): the file is the owner's only, whatever the umask
+    if os.stat(out).st_mode & 0o077:
+        fail(case, "-w file mode %o, want 0600"
+             % (os.stat(out).st_mode & 0o777))
     rc, _, err = run(["-r", cap, "-q", "-a", "-w", out])
     again = digest(sessions(["-r", out]))
     if rc != 0 or again != every:
