@@ -93,7 +93,25 @@ size_t wire_text_copy(char *dst, size_t dstsize, const uint8_t *src,
     room = dstsize - 1;
     while (i < n) {
         char u[4];
-        size_t ulen, used = unit(src + i, n - i, u, &ulen);
+        size_t ulen, used, run = 0;
+
+        /* Most wire text is printable ASCII: a run of it is copied at
+         * once (each byte its own unit, so each end a boundary). */
+        while (i + run < n && o + run < room && src[i + run] >= 0x20 &&
+               src[i + run] < 0x7f)
+            run++;
+        if (run > 0) {
+            memcpy(dst + o, src + i, run);
+            o += run;
+            i += run;
+            /* the last of the run's ends that leaves room for "..." */
+            if (room >= 3 && o <= room - 3)
+                mark = o;
+            else if (room >= 3 && o - run < room - 3)
+                mark = room - 3;
+            continue;
+        }
+        used = unit(src + i, n - i, u, &ulen);
 
         if (o + ulen > room) {
             cut = true;
