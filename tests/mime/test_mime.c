@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "smtpscope/mime.h"
 #include "check.h"
 
@@ -396,12 +398,86 @@ static void test_limits(void)
     free(msg);
 }
 
+/* Long base64 the way mailers write it (76 columns, <CR><LF>), in other
+ * widths, and with a stray character: the fast paths (32-character
+ * blocks, 4-character groups, the line break skipped in place) must give
+ * the bytes that were encoded, fed whole and in odd pieces. */
+static void b64_encode(const uint8_t *in, size_t n, size_t width, char *out)
+{
+    static const char al[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 0, col = 0;
+
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 |
+                     (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) |
+                     (i + 2 < n ? in[i + 2] : 0);
+        char g[4] = { al[v >> 18], al[(v >> 12) & 63],
+                      i + 1 < n ? al[(v >> 6) & 63] : '=',
+                      i + 2 < n ? al[v & 63] : '=' };
+
+        for (int k = 0; k < 4; k++) {
+            if (col == width) {
+                out[o++] = '\r';
+                out[o++] = '\n';
+                col = 0;
+            }
+            out[o++] = g[k];
+            col++;
+        }
+    }
+    memcpy(out + o, "\r\n", 3);
+}
+
+static void test_base64_long(void)
+{
+    static const size_t widths[] = { 76, 64, 72, 4, 30 };
+    enum { RAW = 5000 };
+    static uint8_t raw[RAW];
+    static char msg[200 + RAW * 4];
+    uint8_t want[32];
+    unsigned int wlen = 32;
+    uint32_t x = 12345;
+    char hex[65], whex[65];
+
+    current = "base64_long";
+    for (size_t i = 0; i < RAW; i++) {
+        x = x * 1103515245u + 12345u;
+        raw[i] = (uint8_t)(x >> 16);
+    }
+    EVP_Digest(raw, RAW, want, &wlen, EVP_sha256(), NULL);
+    sha_hex(want, whex);
+    for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]) * 2; w++) {
+        size_t h = (size_t)snprintf(msg, sizeof(msg), "%s",
+            "Content-Type: application/octet-stream; name=r.bin\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n");
+        mime_message *m;
+
+        b64_encode(raw, RAW, widths[w / 2], msg + h);
+        if (w % 2 == 1) {               /* not in the alphabet: skipped */
+            memmove(msg + h + 101, msg + h + 100, strlen(msg + h + 100) + 1);
+            msg[h + 100] = ' ';
+        }
+        for (size_t step = 0; step <= 37; step += 37) {
+            m = feed(msg, strlen(msg), h + 1, step);
+            CHECK(m->nattachments == 1);
+            if (m->nattachments == 1) {
+                sha_hex(m->attachments[0].sha256, hex);
+                CHECK(m->attachments[0].size == RAW &&
+                      strcmp(hex, whex) == 0);
+            }
+            mime_message_free(m);
+        }
+    }
+}
+
 int main(void)
 {
     test_multipart();
     test_encoded_words();
     test_rfc2231();
     test_decoding();
+    test_base64_long();
     test_line_breaks();
     test_header_cap();
     test_gaps_and_8bit();
