@@ -510,6 +510,59 @@ static int read_inside(pipeline *p, const capture_opts *outside,
     return rc;
 }
 
+/* The report, and the -w pcap and --extract directory if asked for; false
+ * (err set) if one of them cannot be opened (those opened stay in p). */
+static bool open_outputs(pipeline *p, const analyze_opts *o, char *err,
+                         size_t errlen)
+{
+    report_opts ro = o->report;
+
+    ro.gateway = p->gw;
+    p->rep = report_new(&ro, err, errlen);
+    if (p->rep != NULL && o->pcap_path != NULL)
+        p->pcap = report_pcap_new(o->pcap_path, err, errlen);
+    if (p->rep != NULL && (o->pcap_path == NULL || p->pcap != NULL) &&
+        o->extract_dir != NULL)
+        p->extract = extract_dir_open(o->extract_dir, err, errlen);
+    return !(p->rep == NULL || (o->pcap_path != NULL && p->pcap == NULL) ||
+             (o->extract_dir != NULL && p->extract == NULL));
+}
+
+/* After the capture: rc of capture_run becomes the run's status. A failed
+ * live input (1) still finishes the outputs, then returns 1. */
+static int finish_run(pipeline *p, const analyze_opts *o, int rc,
+                      const capture_stats *st, char *err, size_t errlen)
+{
+    if (rc == 1) {                  /* live input failed: finish, then 1 */
+        snprintf(p->input_err, sizeof(p->input_err), "%s", err);
+        err[0] = '\0';
+        rc = 0;
+    }
+    if (rc == 0 && p->failed) {
+        snprintf(err, errlen, "%s", p->err);
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = snaplen_check(o, st, err, errlen);
+    if (rc == 0)
+        rc = finish_outputs(p, o, st, err, errlen);
+    if (rc == 0 && p->input_err[0] != '\0') {
+        snprintf(err, errlen, "%s", p->input_err);
+        rc = 1;
+    }
+    return rc;
+}
+
+static void collect_result(pipeline *p, analyze_result *res)
+{
+    res->sessions = report_sessions(p->rep);
+    res->flagged = report_flagged(p->rep);
+    res->max_severity = report_any_flag(p->rep)
+                        ? (int)report_max_severity(p->rep) : -1;
+    for (int k = 0; k < OUTCOME__COUNT; k++)
+        res->outcomes[k] = report_outcome_count(p->rep, k);
+}
+
 int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
                 size_t errlen)
 {
@@ -517,7 +570,6 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
     capture_handlers h = { NULL, on_open, on_data, on_gap, on_close, NULL,
                            on_anomaly };
     capture_opts co = o->capture;
-    report_opts ro;
     pipeline *p;
     int rc;
 
@@ -542,16 +594,7 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
         free(p);
         return -1;
     }
-    ro = o->report;
-    ro.gateway = p->gw;
-    p->rep = report_new(&ro, err, errlen);
-    if (p->rep != NULL && o->pcap_path != NULL)
-        p->pcap = report_pcap_new(o->pcap_path, err, errlen);
-    if (p->rep != NULL && (o->pcap_path == NULL || p->pcap != NULL) &&
-        o->extract_dir != NULL)
-        p->extract = extract_dir_open(o->extract_dir, err, errlen);
-    if (p->rep == NULL || (o->pcap_path != NULL && p->pcap == NULL) ||
-        (o->extract_dir != NULL && p->extract == NULL)) {
+    if (!open_outputs(p, o, err, errlen)) {
         if (co.stream != NULL)
             fclose(co.stream);
         report_pcap_free(p->pcap);
@@ -578,29 +621,8 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
     if (rc == 0 && !p->failed && p->gw != NULL)
         rc = read_inside(p, &co, &h, err, errlen);
     erase_progress(p);
-    if (rc == 1) {                  /* live input failed: finish, then 1 */
-        snprintf(p->input_err, sizeof(p->input_err), "%s", err);
-        err[0] = '\0';
-        rc = 0;
-    }
-    if (rc == 0 && p->failed) {
-        snprintf(err, errlen, "%s", p->err);
-        rc = -1;
-    }
-    if (rc == 0)
-        rc = snaplen_check(o, &res->stats, err, errlen);
-    if (rc == 0)
-        rc = finish_outputs(p, o, &res->stats, err, errlen);
-    if (rc == 0 && p->input_err[0] != '\0') {
-        snprintf(err, errlen, "%s", p->input_err);
-        rc = 1;
-    }
-    res->sessions = report_sessions(p->rep);
-    res->flagged = report_flagged(p->rep);
-    res->max_severity = report_any_flag(p->rep)
-                        ? (int)report_max_severity(p->rep) : -1;
-    for (int k = 0; k < OUTCOME__COUNT; k++)
-        res->outcomes[k] = report_outcome_count(p->rep, k);
+    rc = finish_run(p, o, rc, &res->stats, err, errlen);
+    collect_result(p, res);
     report_free(p->rep);
     report_pcap_free(p->pcap);
     extract_dir_close(p->extract);

@@ -168,25 +168,28 @@ static void print_bits(uint32_t value)
         printf("\n");
 }
 
-/*
- * Returns the exit status: 0, or 2 on bad input (one line on stderr).
- * The last line with --without is "new value: N".
- */
-int cli_iis_options_main(int argc, char **argv)
+/* The command line of iis-options. */
+struct iis_args {
+    const char *value_arg;
+    uint32_t without;
+    bool have_without;
+};
+
+/* Reads argv into *a. Returns -1 to go on, else the exit status: 0 after
+ * --help, 2 on bad input (one line on stderr). */
+static int iis_parse_args(int argc, char **argv, struct iis_args *a)
 {
-    const char *value_arg = NULL;
-    uint32_t value, without = 0, removed, result;
-    bool have_without = false;
-
+    memset(a, 0, sizeof(*a));
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *arg = argv[i];
 
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(usage, stdout);
             return 0;
         }
-        if (strcmp(a, "--without") == 0 || strncmp(a, "--without=", 10) == 0) {
-            const char *list = a[9] == '=' ? a + 10 : NULL;
+        if (strcmp(arg, "--without") == 0 ||
+            strncmp(arg, "--without=", 10) == 0) {
+            const char *list = arg[9] == '=' ? arg + 10 : NULL;
 
             if (list == NULL) {
                 if (i + 1 >= argc) {
@@ -197,43 +200,32 @@ int cli_iis_options_main(int argc, char **argv)
                 }
                 list = argv[++i];
             }
-            if (parse_without(list, &without) < 0)
+            if (parse_without(list, &a->without) < 0)
                 return 2;
-            have_without = true;
+            a->have_without = true;
             continue;
         }
-        if (a[0] == '-' && a[1] != '\0') {
+        if (arg[0] == '-' && arg[1] != '\0') {
             fprintf(stderr, "smtpscope iis-options: unknown option '%s' "
                             "(usage: smtpscope iis-options VALUE [--without "
-                            "VERB,...])\n", a);
+                            "VERB,...])\n", arg);
             return 2;
         }
-        if (value_arg != NULL) {
+        if (a->value_arg != NULL) {
             fprintf(stderr, "smtpscope iis-options: more than one VALUE "
-                            "('%s', '%s')\n", value_arg, a);
+                            "('%s', '%s')\n", a->value_arg, arg);
             return 2;
         }
-        value_arg = a;
+        a->value_arg = arg;
     }
-    if (value_arg == NULL) {
-        fprintf(stderr, "smtpscope iis-options: missing VALUE (usage: "
-                        "smtpscope iis-options VALUE [--without VERB,...])\n");
-        return 2;
-    }
-    if (!parse_u32(value_arg, &value)) {
-        fprintf(stderr, "smtpscope iis-options: '%s' is not a "
-                        "SmtpInboundCommandSupportOptions value (decimal or "
-                        "0x hex, 0 to 4294967295)\n", value_arg);
-        return 2;
-    }
-    printf("SmtpInboundCommandSupportOptions %lu (0x%08lX)%s:\n",
-           (unsigned long)value, (unsigned long)value,
-           value == IIS_DEFAULT ? ", the IIS 6 default" : "");
-    print_bits(value);
-    if (!have_without)
-        return 0;
-    removed = value & without;
-    result = value & ~without;
+    return -1;
+}
+
+/* What --without removes from value, and the resulting value. */
+static void print_without(uint32_t value, uint32_t without)
+{
+    uint32_t removed = value & without, result = value & ~without;
+
     printf("without:\n");
     for (size_t i = 0; i < NVERBS; i++) {
         if (!(without & verbs[i].bit))
@@ -263,5 +255,36 @@ int cli_iis_options_main(int argc, char **argv)
            "Edit), then check that the EHLO reply no longer lists the "
            "verbs (a service restart may be needed: verify)\n");
     printf("new value: %lu\n", (unsigned long)result);
+}
+
+/*
+ * Returns the exit status: 0, or 2 on bad input (one line on stderr).
+ * The last line with --without is "new value: N".
+ */
+int cli_iis_options_main(int argc, char **argv)
+{
+    struct iis_args a;
+    uint32_t value;
+    int rc = iis_parse_args(argc, argv, &a);
+
+    if (rc >= 0)
+        return rc;
+    if (a.value_arg == NULL) {
+        fprintf(stderr, "smtpscope iis-options: missing VALUE (usage: "
+                        "smtpscope iis-options VALUE [--without VERB,...])\n");
+        return 2;
+    }
+    if (!parse_u32(a.value_arg, &value)) {
+        fprintf(stderr, "smtpscope iis-options: '%s' is not a "
+                        "SmtpInboundCommandSupportOptions value (decimal or "
+                        "0x hex, 0 to 4294967295)\n", a.value_arg);
+        return 2;
+    }
+    printf("SmtpInboundCommandSupportOptions %lu (0x%08lX)%s:\n",
+           (unsigned long)value, (unsigned long)value,
+           value == IIS_DEFAULT ? ", the IIS 6 default" : "");
+    print_bits(value);
+    if (a.have_without)
+        print_without(value, a.without);
     return 0;
 }

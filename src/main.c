@@ -369,8 +369,47 @@ static void print_version(void)
     printf("cJSON version %s\n", cJSON_Version());
 }
 
+/* --fail-on: a severity, or the outcomes lost / rejected. */
+static void parse_fail_on(const char *arg, cli_state *cs)
+{
+    int sev = rule_severity_parse(arg);
+
+    if (strcmp(arg, "lost") == 0 || strcmp(arg, "rejected") == 0)
+        cs->fail_outcomes |= 1u << outcome_parse(arg);
+    else if (sev >= 0)
+        cs->fail_on = sev;
+    else
+        die("--fail-on: '%s' is not info, warning, error, critical, "
+            "lost or rejected", arg);
+}
+
+/* --workers: a count or "auto" (the online CPUs), kept in 1..max. */
+static int parse_workers(const char *arg)
+{
+    int n = strcmp(arg, "auto") == 0
+                ? (int)sysconf(_SC_NPROCESSORS_ONLN)
+                : (int)parse_long("--workers", arg, 1, CAPTURE_WORKERS_MAX);
+
+    if (n < 1)
+        n = 1;
+    if (n > CAPTURE_WORKERS_MAX)
+        n = CAPTURE_WORKERS_MAX;
+    return n;
+}
+
+static report_format parse_format(const char *arg)
+{
+    if (strcmp(arg, "tsv") == 0)
+        return REPORT_FORMAT_TSV;
+    if (strcmp(arg, "text") == 0)
+        return REPORT_FORMAT_TEXT;
+    die("--format: '%s' is not text or tsv", arg);
+}
+
 /* One option of the switch; exits for --help, --version, --list-rules
- * and bad values. */
+ * and bad values. One case per option, in one switch on purpose: the
+ * whole option-to-field mapping reads in one place (values needing more
+ * than a line are parsed by the helpers above). */
 static void apply_option(int c, const char *arg, const char *typed,
                          analyze_opts *o, rule_config *rules, cli_state *cs)
 {
@@ -401,18 +440,7 @@ static void apply_option(int c, const char *arg, const char *typed,
     case CLI_LIST_RULES: rules_list(stdout); exit(0);
     case CLI_VERSION: print_version(); exit(0);
     case 'h': cli_usage(stdout); exit(0);
-    case CLI_FAIL_ON: {
-        int sev = rule_severity_parse(arg);
-
-        if (strcmp(arg, "lost") == 0 || strcmp(arg, "rejected") == 0)
-            cs->fail_outcomes |= 1u << outcome_parse(arg);
-        else if (sev >= 0)
-            cs->fail_on = sev;
-        else
-            die("--fail-on: '%s' is not info, warning, error, critical, "
-                "lost or rejected", arg);
-        break;
-    }
+    case CLI_FAIL_ON: parse_fail_on(arg, cs); break;
     case CLI_IDLE:
         o->capture.idle_timeout = parse_seconds("--idle-timeout", arg, true);
         break;
@@ -431,26 +459,10 @@ static void apply_option(int c, const char *arg, const char *typed,
             "--community-id-seed", arg, 0, 65535);
         break;
     case CLI_SENSOR: o->report.sensor = parse_sensor(arg); break;
-    case CLI_WORKERS:
-        cs->workers = strcmp(arg, "auto") == 0
-                          ? (int)sysconf(_SC_NPROCESSORS_ONLN)
-                          : (int)parse_long("--workers", arg, 1,
-                                            CAPTURE_WORKERS_MAX);
-        if (cs->workers < 1)
-            cs->workers = 1;
-        if (cs->workers > CAPTURE_WORKERS_MAX)
-            cs->workers = CAPTURE_WORKERS_MAX;
-        break;
+    case CLI_WORKERS: cs->workers = parse_workers(arg); break;
     case CLI_EXTRACT: o->extract_dir = arg; break;
     case CLI_OTHER_SIDE: o->other_side = arg; break;
-    case CLI_FORMAT:
-        if (strcmp(arg, "tsv") == 0)
-            o->report.format = REPORT_FORMAT_TSV;
-        else if (strcmp(arg, "text") == 0)
-            o->report.format = REPORT_FORMAT_TEXT;
-        else
-            die("--format: '%s' is not text or tsv", arg);
-        break;
+    case CLI_FORMAT: o->report.format = parse_format(arg); break;
     case ':':
         die("option '%s' needs an argument (see --help)", typed);
     default:

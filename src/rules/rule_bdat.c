@@ -122,6 +122,28 @@ static bool chunk_waited(const smtp_chunk *c)
             c->end_time - c->cmd_time >= BDAT_SILENCE_MIN);
 }
 
+/* The preamble bdat-no-payload and the fewer-bytes half of
+ * bdat-size-mismatch share: the chunk was cut and the client waited, and
+ * the doubt from holes does not explain the cut away (*doubt set). */
+static bool chunk_cut_real(const smtp_info *s, const smtp_chunk *c, int t,
+                           char *db, const char **doubt)
+{
+    bool real;
+
+    if (!chunk_cut(c) || !chunk_waited(c))
+        return false;
+    *doubt = chunk_doubt(s, c, t, &real, db);
+    return real;
+}
+
+/* How chunk k of transaction t ended, and data that came after. */
+static void chunk_tail(sbuf *b, const smtp_info *s, const smtp_chunk *c,
+                       int t, int k)
+{
+    chunk_ending(b, s, c);
+    late_data(b, chunk_event(s, SMTP_EV_LATE_CHUNK_DATA, t, k));
+}
+
 void rule_bdat_no_payload(const smtp_info *s, rule_ctx *cx)
 {
     for (int t = 0; t < s->ntxns; t++) {
@@ -132,22 +154,17 @@ void rule_bdat_no_payload(const smtp_info *s, rule_ctx *cx)
             char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX], cmd[48];
             char tb[RULE_TOD_STRLEN], db[RULE_DOUBT_MAX];
             const char *doubt;
-            bool real;
             sbuf b, h;
 
-            if (c->declared == 0 || c->received != 0 || !chunk_cut(c) ||
-                !chunk_waited(c))
-                continue;
-            doubt = chunk_doubt(s, c, t, &real, db);
-            if (!real)
+            if (c->declared == 0 || c->received != 0 ||
+                !chunk_cut_real(s, c, t, db, &doubt))
                 continue;
             rule_bdat_text(c, cmd, sizeof(cmd));
             sb_init(&b, ev, sizeof(ev));
             sb_printf(&b, "%s at %s; 0 of %llu bytes followed ", cmd,
                       rule_tod(c->cmd_time, tb),
                       (unsigned long long)c->declared);
-            chunk_ending(&b, s, c);
-            late_data(&b, chunk_event(s, SMTP_EV_LATE_CHUNK_DATA, t, k));
+            chunk_tail(&b, s, c, t, k);
             sb_init(&h, hint, sizeof(hint));
             sb_printf(&h, "The chunk data never arrived here: a gateway or "
                           "SMTP-inspecting firewall on the path likely "
@@ -160,41 +177,31 @@ void rule_bdat_no_payload(const smtp_info *s, rule_ctx *cx)
     }
 }
 
-void rule_bdat_size_mismatch(const smtp_info *s, rule_ctx *cx)
+/* bdat-size-mismatch, fewer: part of the chunk, then the reply / close /
+ * end */
+static void size_fewer(const smtp_info *s, rule_ctx *cx)
 {
-    char fewer_hint[RULE_HINT_MAX], more_hint[RULE_HINT_MAX];
-    sbuf fh, mh;
-    char ev[RULE_EVIDENCE_MAX], cmd[48], tb[RULE_TOD_STRLEN];
-    char te[RULE_TOD_STRLEN], db[RULE_DOUBT_MAX];
-    const char *doubt;
-    bool real;
-    sbuf b;
+    char hint[RULE_HINT_MAX];
+    sbuf h;
 
-    sb_init(&fh, fewer_hint, sizeof(fewer_hint));
-    hint_sender_no_bdat(&fh,
+    sb_init(&h, hint, sizeof(hint));
+    hint_sender_no_bdat(&h,
         "The sender announced more bytes than it wrote, or something on the "
         "path cut the chunk. Check the sending software (a size counted "
         "before line-ending conversion) and any SMTP-inspecting device; "
         "until fixed, make the sender use DATA: ");
-    sb_init(&mh, more_hint, sizeof(more_hint));
-    hint_sender_no_bdat(&mh,
-        "The sender wrote more bytes than its BDAT size: it counts the "
-        "message differently from what it sends (LF counted, CRLF sent, or "
-        "dot-stuffing applied, which RFC 3030 forbids in BDAT data). The "
-        "surplus is read as commands, which can corrupt or split the "
-        "message. Fix or update the sending MTA, or make it use DATA: ");
-    /* fewer: part of the chunk, then the reply / close / end */
     for (int t = 0; t < s->ntxns; t++) {
         const smtp_txn *x = &s->txns[t];
 
         for (int k = 0; k < x->nchunks; k++) {
             const smtp_chunk *c = &x->chunks[k];
+            char ev[RULE_EVIDENCE_MAX], cmd[48], tb[RULE_TOD_STRLEN];
+            char db[RULE_DOUBT_MAX];
+            const char *doubt;
+            sbuf b;
 
             if (c->received == 0 || c->received >= c->declared ||
-                !chunk_cut(c) || !chunk_waited(c))
-                continue;
-            doubt = chunk_doubt(s, c, t, &real, db);
-            if (!real)
+                !chunk_cut_real(s, c, t, db, &doubt))
                 continue;
             rule_bdat_text(c, cmd, sizeof(cmd));
             sb_init(&b, ev, sizeof(ev));
@@ -203,15 +210,60 @@ void rule_bdat_size_mismatch(const smtp_info *s, rule_ctx *cx)
                       (unsigned long long)c->received,
                       (unsigned long long)c->declared,
                       (unsigned long long)(c->declared - c->received));
-            chunk_ending(&b, s, c);
-            late_data(&b, chunk_event(s, SMTP_EV_LATE_CHUNK_DATA, t, k));
-            rule_raise_doubt(cx, c->cmd_time, doubt, fewer_hint, "%s", ev);
+            chunk_tail(&b, s, c, t, k);
+            rule_raise_doubt(cx, c->cmd_time, doubt, hint, "%s", ev);
         }
     }
-    /* more: text after a complete chunk that is not a command */
+}
+
+/* The evidence of one junk-after-chunk event; c is its chunk or NULL. */
+static void size_more_evidence(sbuf *b, const smtp_event *e,
+                               const smtp_chunk *c)
+{
+    char cmd[48], tb[RULE_TOD_STRLEN], te[RULE_TOD_STRLEN];
+
+    if (c != NULL) {
+        rule_bdat_text(c, cmd, sizeof(cmd));
+        sb_printf(b, "%s at %s was complete, but %llu more bytes "
+                     "beyond the declared %llu followed at %s",
+                  cmd, rule_tod(c->cmd_time, tb),
+                  (unsigned long long)e->value,
+                  (unsigned long long)c->declared,
+                  rule_tod(e->time, te));
+    } else {
+        sb_printf(b, "%llu bytes beyond a complete BDAT chunk followed "
+                     "at %s", (unsigned long long)e->value,
+                  rule_tod(e->time, tb));
+    }
+    sb_printf(b, " (first line '%s'); ", e->text);
+    if (e->code != 0)
+        sb_printf(b, "the server read them as a command and answered "
+                     "%d", e->code);
+    else
+        sb_printf(b, "the server read them as commands (no reply "
+                     "seen)");
+}
+
+/* bdat-size-mismatch, more: text after a complete chunk that is not a
+ * command */
+static void size_more(const smtp_info *s, rule_ctx *cx)
+{
+    char hint[RULE_HINT_MAX];
+    sbuf h;
+
+    sb_init(&h, hint, sizeof(hint));
+    hint_sender_no_bdat(&h,
+        "The sender wrote more bytes than its BDAT size: it counts the "
+        "message differently from what it sends (LF counted, CRLF sent, or "
+        "dot-stuffing applied, which RFC 3030 forbids in BDAT data). The "
+        "surplus is read as commands, which can corrupt or split the "
+        "message. Fix or update the sending MTA, or make it use DATA: ");
     for (int i = 0; i < s->nevents; i++) {
         const smtp_event *e = &s->events[i];
         const smtp_chunk *c = NULL;
+        char ev[RULE_EVIDENCE_MAX], db[RULE_DOUBT_MAX];
+        const char *doubt;
+        sbuf b;
 
         if (e->type != SMTP_EV_JUNK_AFTER_CHUNK)
             continue;
@@ -226,28 +278,15 @@ void rule_bdat_size_mismatch(const smtp_info *s, rule_ctx *cx)
                                e->time, "chunk bytes or the BDAT command "
                                "that announced these bytes", db);
         sb_init(&b, ev, sizeof(ev));
-        if (c != NULL) {
-            rule_bdat_text(c, cmd, sizeof(cmd));
-            sb_printf(&b, "%s at %s was complete, but %llu more bytes "
-                          "beyond the declared %llu followed at %s",
-                      cmd, rule_tod(c->cmd_time, tb),
-                      (unsigned long long)e->value,
-                      (unsigned long long)c->declared,
-                      rule_tod(e->time, te));
-        } else {
-            sb_printf(&b, "%llu bytes beyond a complete BDAT chunk followed "
-                          "at %s", (unsigned long long)e->value,
-                      rule_tod(e->time, tb));
-        }
-        sb_printf(&b, " (first line '%s'); ", e->text);
-        if (e->code != 0)
-            sb_printf(&b, "the server read them as a command and answered "
-                          "%d", e->code);
-        else
-            sb_printf(&b, "the server read them as commands (no reply "
-                          "seen)");
-        rule_raise_doubt(cx, e->time, doubt, more_hint, "%s", ev);
+        size_more_evidence(&b, e, c);
+        rule_raise_doubt(cx, e->time, doubt, hint, "%s", ev);
     }
+}
+
+void rule_bdat_size_mismatch(const smtp_info *s, rule_ctx *cx)
+{
+    size_fewer(s, cx);
+    size_more(s, cx);
 }
 
 void rule_drop_after_bdat(const smtp_info *s, rule_ctx *cx)

@@ -12,95 +12,129 @@
 
 /* ---- smtp-smuggling ---- */
 
+/* What the server did after the first bad end-of-data sequence of one
+ * transaction: the first reply while data was still coming, and the replies
+ * no command was waiting for. */
+struct smuggling_seen {
+    const smtp_event *bad, *during, *unmatched;
+    int nbad, nunmatched;
+};
+
+/* The first bad end-of-data sequence of transaction t (-1: outside any)
+ * and how many there are; false if none. */
+static bool smuggling_find_bad(const smtp_info *s, int t,
+                               struct smuggling_seen *sn)
+{
+    memset(sn, 0, sizeof(*sn));
+    for (int i = 0; i < s->nevents; i++) {
+        const smtp_event *e = &s->events[i];
+
+        if (e->type == SMTP_EV_DATA_BAD_EOD && e->txn == t) {
+            if (sn->bad == NULL)
+                sn->bad = e;
+            sn->nbad++;
+        }
+    }
+    return sn->bad != NULL;
+}
+
+static void smuggling_find_replies(const smtp_info *s, int t,
+                                   struct smuggling_seen *sn)
+{
+    for (int i = 0; i < s->nevents; i++) {
+        const smtp_event *e = &s->events[i];
+
+        if (e->time < sn->bad->time)
+            continue;
+        if (e->type == SMTP_EV_REPLY_DURING_DATA && e->txn == t &&
+            sn->during == NULL)
+            sn->during = e;
+        if (e->type == SMTP_EV_UNMATCHED_REPLY) {
+            if (sn->unmatched == NULL)
+                sn->unmatched = e;
+            sn->nunmatched++;
+        }
+    }
+}
+
+static void smuggling_evidence(const smtp_info *s, int t,
+                               const struct smuggling_seen *sn, sbuf *b)
+{
+    char mail[300], tb[RULE_TOD_STRLEN], tr[RULE_TOD_STRLEN];
+    const smtp_event *bad = sn->bad, *during = sn->during;
+    const smtp_event *unmatched = sn->unmatched;
+
+    if (t >= 0) {
+        rule_mail_text(&s->txns[t], mail, sizeof(mail));
+        sb_printf(b, "message data of transaction %d (%s) holds ", t + 1,
+                  mail);
+    } else {
+        sb_printf(b, "message data holds ");
+    }
+    sb_printf(b, "'%s' at offset %llu (%s)", bad->text,
+              (unsigned long long)bad->value, rule_tod(bad->time, tb));
+    if (sn->nbad > 1)
+        sb_printf(b, " and %d more such sequences", sn->nbad - 1);
+    if (during != NULL) {
+        sb_printf(b, "; the server answered %d '%s' at %s while the "
+                     "client was still sending data (after %llu "
+                     "bytes): the server took it as the end of the "
+                     "message (smuggling succeeded)", during->code,
+                  during->text, rule_tod(during->time, tr),
+                  (unsigned long long)during->value);
+        if (sn->nunmatched > 0)
+            sb_printf(b, "; %d more replies answered commands hidden "
+                         "in the data", sn->nunmatched);
+    } else if (unmatched != NULL) {
+        sb_printf(b, "; after the message the server sent %d replies "
+                     "no command was waiting for (first %d '%s' at "
+                     "%s): it answered commands hidden in the data, so "
+                     "the server took it as the end of the message "
+                     "(smuggling succeeded)", sn->nunmatched,
+                  unmatched->code, unmatched->text,
+                  rule_tod(unmatched->time, tr));
+    } else {
+        sb_printf(b, "; no reply during the data: the server did not "
+                     "end the message there");
+    }
+}
+
+static void smuggling_hint(const smtp_info *s, bool took, sbuf *h)
+{
+    sb_printf(h, "Servers that end a message at a dot line framed by "
+                 "anything but CRLF let a sender hide a second, spoofed "
+                 "message inside the first (SMTP smuggling). ");
+    if (took)
+        sb_printf(h, "This server did so: fix it now. ");
+    hint_fix(h, rule_detect_sw(s), FIX_SMUGGLING);
+    sb_printf(h, "Legitimate MTAs never send these sequences: check "
+                 "the sender%s.",
+              took ? " and the mail accepted from it" : ", it may be "
+                     "probing relays for the flaw");
+}
+
 void rule_smtp_smuggling(const smtp_info *s, rule_ctx *cx)
 {
     for (int t = -1; t < s->ntxns; t++) {
-        const smtp_event *bad = NULL, *during = NULL, *unmatched = NULL;
-        int nbad = 0, nunmatched = 0;
-        char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX], mail[300];
-        char tb[RULE_TOD_STRLEN], tr[RULE_TOD_STRLEN], db[RULE_DOUBT_MAX];
+        char ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX], db[RULE_DOUBT_MAX];
+        struct smuggling_seen sn;
         const char *doubt;
-        bool took;
         sbuf b, h;
 
-        for (int i = 0; i < s->nevents; i++) {
-            const smtp_event *e = &s->events[i];
-
-            if (e->type == SMTP_EV_DATA_BAD_EOD && e->txn == t) {
-                if (bad == NULL)
-                    bad = e;
-                nbad++;
-            }
-        }
-        if (bad == NULL)
+        if (!smuggling_find_bad(s, t, &sn))
             continue;
         /* bytes joined across a hole can make a sequence that was never
          * sent (...<LF> [lost] .<LF>) */
         doubt = rule_gap_doubt(s, RULE_GAP_CLIENT,
                                t >= 0 ? s->txns[t].start : SC_TIME_NONE,
-                               bad->time, "the bytes around this sequence",
+                               sn.bad->time, "the bytes around this sequence",
                                db);
-        for (int i = 0; i < s->nevents; i++) {
-            const smtp_event *e = &s->events[i];
-
-            if (e->time < bad->time)
-                continue;
-            if (e->type == SMTP_EV_REPLY_DURING_DATA && e->txn == t &&
-                during == NULL)
-                during = e;
-            if (e->type == SMTP_EV_UNMATCHED_REPLY) {
-                if (unmatched == NULL)
-                    unmatched = e;
-                nunmatched++;
-            }
-        }
-        took = during != NULL || unmatched != NULL;
+        smuggling_find_replies(s, t, &sn);
         sb_init(&b, ev, sizeof(ev));
-        if (t >= 0) {
-            rule_mail_text(&s->txns[t], mail, sizeof(mail));
-            sb_printf(&b, "message data of transaction %d (%s) holds ", t + 1,
-                      mail);
-        } else {
-            sb_printf(&b, "message data holds ");
-        }
-        sb_printf(&b, "'%s' at offset %llu (%s)", bad->text,
-                  (unsigned long long)bad->value, rule_tod(bad->time, tb));
-        if (nbad > 1)
-            sb_printf(&b, " and %d more such sequences", nbad - 1);
-        if (during != NULL) {
-            sb_printf(&b, "; the server answered %d '%s' at %s while the "
-                          "client was still sending data (after %llu "
-                          "bytes): the server took it as the end of the "
-                          "message (smuggling succeeded)", during->code,
-                      during->text, rule_tod(during->time, tr),
-                      (unsigned long long)during->value);
-            if (nunmatched > 0)
-                sb_printf(&b, "; %d more replies answered commands hidden "
-                              "in the data", nunmatched);
-        } else if (unmatched != NULL) {
-            sb_printf(&b, "; after the message the server sent %d replies "
-                          "no command was waiting for (first %d '%s' at "
-                          "%s): it answered commands hidden in the data, so "
-                          "the server took it as the end of the message "
-                          "(smuggling succeeded)", nunmatched,
-                      unmatched->code, unmatched->text,
-                      rule_tod(unmatched->time, tr));
-        } else {
-            sb_printf(&b, "; no reply during the data: the server did not "
-                          "end the message there");
-        }
+        smuggling_evidence(s, t, &sn, &b);
         sb_init(&h, hint, sizeof(hint));
-        sb_printf(&h, "Servers that end a message at a dot line framed by "
-                      "anything but CRLF let a sender hide a second, spoofed "
-                      "message inside the first (SMTP smuggling). ");
-        if (took)
-            sb_printf(&h, "This server did so: fix it now. ");
-        hint_fix(&h, rule_detect_sw(s), FIX_SMUGGLING);
-        sb_printf(&h, "Legitimate MTAs never send these sequences: check "
-                      "the sender%s.",
-                  took ? " and the mail accepted from it" : ", it may be "
-                         "probing relays for the flaw");
-        rule_raise_doubt(cx, bad->time, doubt, hint, "%s", ev);
+        smuggling_hint(s, sn.during != NULL || sn.unmatched != NULL, &h);
+        rule_raise_doubt(cx, sn.bad->time, doubt, hint, "%s", ev);
     }
 }
 
