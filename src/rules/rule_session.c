@@ -211,9 +211,9 @@ static void unanswered_hint(const smtp_info *s, sbuf *h, bool banner,
 
 void rule_unanswered_command(const smtp_info *s, rule_ctx *cx)
 {
-    bool drop_rule = rule_ctx_enabled(cx, "drop-after-bdat") &&
+    bool drop_rule = rule_ctx_enabled(cx, RULE_ID_DROP_AFTER_BDAT) &&
                      rule_server_dropped(s);
-    bool tls_rule = rule_ctx_enabled(cx, "starttls-rejected");
+    bool tls_rule = rule_ctx_enabled(cx, RULE_ID_STARTTLS_REJECTED);
     bool server_ended = rule_server_dropped(s);
     bool chunk_text = s->event_count[SMTP_EV_JUNK_AFTER_CHUNK] > 0 ||
                       s->event_count[SMTP_EV_LATE_CHUNK_DATA] > 0;

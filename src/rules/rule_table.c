@@ -4,10 +4,7 @@
  * the configuration (--rule-on/--rule-off, --slow-reply), running the
  * enabled rules over a session, and --list-rules.
  *
- * Ids, severities and meanings are the outside contract (CONTRACT.md,
- * "Rules"; its markdown backticks dropped): change them only where an issue
- * says so. Adding a rule means writing its function in its family's file
- * and adding one line here.
+ * The rules themselves are listed once, in RULE_LIST (rules_internal.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,115 +13,9 @@
 
 #include "rules_internal.h"
 
-static const rule_def table[] = {
-    { "bdat-no-payload", RULE_SEV_ERROR,
-      "BDAT n (n > 0) is sent and no chunk byte follows before a reply, a "
-      "close or the end of the session",
-      rule_bdat_no_payload },
-    { "bdat-size-mismatch", RULE_SEV_ERROR,
-      "some but not all of a BDAT chunk's declared bytes were sent before a "
-      "reply, a close or the end (fewer), or bytes beyond the declared size "
-      "followed that the server then read as commands (more); no bytes at "
-      "all is bdat-no-payload",
-      rule_bdat_size_mismatch },
-    { "timeout-reply", RULE_SEV_WARNING,
-      "the server replies with a timeout (e.g. 451 Timeout waiting for "
-      "client input, 421 4.4.2 ... timeout exceeded)",
-      rule_timeout_reply },
-    { "drop-after-bdat", RULE_SEV_ERROR,
-      "the server closes or resets the connection after a BDAT command "
-      "without replying to it",
-      rule_drop_after_bdat },
-    { "bdat-without-chunking", RULE_SEV_WARNING,
-      "the client sends BDAT though the server did not advertise CHUNKING",
-      rule_bdat_without_chunking },
-    { "binarymime-misuse", RULE_SEV_WARNING,
-      "BINARYMIME advertised without CHUNKING, or BODY=BINARYMIME "
-      "followed by DATA",
-      rule_binarymime_misuse },
-    { "bdat-rejected", RULE_SEV_ERROR,
-      "the server advertised CHUNKING but answered BDAT with 5xx",
-      rule_bdat_rejected },
-    { "data-bdat-mixed", RULE_SEV_WARNING,
-      "DATA and BDAT in the same transaction",
-      rule_data_bdat_mixed },
-    { "bdat-invalid", RULE_SEV_WARNING,
-      "a BDAT argument that is not a valid chunk size (empty, negative, "
-      "junk after it, larger than 2^63)",
-      rule_bdat_invalid },
-    { "starttls-injection", RULE_SEV_ERROR,
-      "the client sent more bytes after STARTTLS before the server's 220 "
-      "(commands injected into the plaintext phase, CVE-2011-0411 style)",
-      rule_starttls_injection },
-    { "esmtp-masked", RULE_SEV_WARNING,
-      "the EHLO reply carries masked keywords (XXXXXXXA, …), the mark of "
-      "a middlebox rewriting SMTP",
-      rule_esmtp_masked },
-    { "starttls-rejected", RULE_SEV_WARNING,
-      "STARTTLS was sent and not answered 220",
-      rule_starttls_rejected },
-    { "cleartext-auth", RULE_SEV_WARNING,
-      "AUTH exchanged outside TLS",
-      rule_cleartext_auth },
-    { "smtp-smuggling", RULE_SEV_CRITICAL,
-      "message data holds a non-standard end-of-data sequence (<LF>.<LF>, "
-      "<LF>.<CR><LF>, <CR>.<CR>, …) that some servers take as the end",
-      rule_smtp_smuggling },
-    { "pipelining-violation", RULE_SEV_INFO,
-      "the client sent a command before the previous reply while PIPELINING "
-      "was not advertised",
-      rule_pipelining_violation },
-    { "size-exceeded", RULE_SEV_WARNING,
-      "MAIL SIZE= above the server's advertised SIZE limit",
-      rule_size_exceeded },
-    { "capture-gap", RULE_SEV_INFO,
-      "bytes missing from the capture in this session (conclusions about "
-      "byte counts may not hold)",
-      rule_capture_gap },
-    { "malformed-reply", RULE_SEV_WARNING,
-      "a multi-line reply whose lines carry different codes, or a reply "
-      "line that is not DDD, DDD-, DDD SP",
-      rule_malformed_reply },
-    { "unanswered-command", RULE_SEV_WARNING,
-      "the session ended with a command still waiting for its reply",
-      rule_unanswered_command },
-    { "starttls-not-tls", RULE_SEV_ERROR,
-      "the server answered STARTTLS with 220 but what followed was not TLS "
-      "(cleartext SMTP continued: commands hidden from anything that stops "
-      "at STARTTLS)",
-      rule_starttls_not_tls },
-    { "starttls-failed", RULE_SEV_ERROR,
-      "STARTTLS was accepted but the TLS handshake never completed: an "
-      "alert, or a close or reset during the handshake; evidence names the "
-      "alert",
-      rule_starttls_failed },
-    { "tls-weak", RULE_SEV_WARNING,
-      "the handshake completed with TLS below 1.2, or the server's "
-      "certificate was expired at the capture time, SHA-1 signed, or has an "
-      "RSA key under 2048 bits",
-      rule_tls_weak },
-    { "8bit-without-8bitmime", RULE_SEV_WARNING,
-      "message data with bytes above 127 sent to a server that did not "
-      "advertise 8BITMIME, or without BODY=8BITMIME/BINARYMIME (RFC 6152)",
-      rule_8bit_without_8bitmime },
-    { "gateway-loss", RULE_SEV_ERROR,
-      "with --other-side: a message, chunk or command that the gateway "
-      "accepted on one side did not reach the other side, or reached it "
-      "changed (evidence: both sides' lines and times); extensions a "
-      "gateway adds or removes are differences, not losses (masking is "
-      "esmtp-masked)",
-      rule_gateway_loss },
-    { "message-header-missing", RULE_SEV_INFO,
-      "the message lacks From: or Date: (required by RFC 5322) or "
-      "Message-ID: (large receivers reject such mail)",
-      rule_message_header_missing },
-    { "tcp-inconsistent", RULE_SEV_WARNING,
-      "the capture holds TCP that receivers would read differently from a "
-      "naive reassembler: a retransmission or overlap with different bytes, "
-      "or a RST/FIN outside the receive window (ignored as a real stack "
-      "would)",
-      rule_tcp_inconsistent },
-};
+#define RULE_ROW(id, en, sev, meaning, fn) [en] = { id, sev, meaning, fn },
+static const rule_def table[RULE_ID__COUNT] = { RULE_LIST(RULE_ROW) };
+#undef RULE_ROW
 
 #define NRULES ((int)(sizeof(table) / sizeof(table[0])))
 
@@ -196,14 +87,10 @@ int rule_config_set(rule_config *c, const char *id, bool on)
     return 0;
 }
 
-bool rule_ctx_enabled(const rule_ctx *cx, const char *id)
+bool rule_ctx_enabled(const rule_ctx *cx, rule_index id)
 {
-    const rule_def *r = rule_find(id);
-
-    if (r == NULL)
-        return false;
     return cx->cfg == NULL || cx->cfg->enabled == NULL ||
-           cx->cfg->enabled[r - table];
+           cx->cfg->enabled[id];
 }
 
 /*

@@ -37,6 +37,131 @@ struct rule_def {
     rule_fn fn;
 };
 
+/*
+ * RULE_LIST(X): the one list of rules, in run order. One X(id, enum name,
+ * severity, meaning, function) per rule: the enum (rules name each other by
+ * it), the table in rule_table.c and --list-rules / the man page come from
+ * it. Ids, severities and meanings are the outside contract (CONTRACT.md,
+ * "Rules"; its markdown backticks dropped): change them only where an issue
+ * says so. Adding a rule means writing its function in its family's file
+ * and adding one X here.
+ */
+#define RULE_LIST(X) \
+    X("bdat-no-payload", RULE_ID_BDAT_NO_PAYLOAD, RULE_SEV_ERROR, \
+      "BDAT n (n > 0) is sent and no chunk byte follows before a reply, a " \
+      "close or the end of the session", \
+      rule_bdat_no_payload) \
+    X("bdat-size-mismatch", RULE_ID_BDAT_SIZE_MISMATCH, RULE_SEV_ERROR, \
+      "some but not all of a BDAT chunk's declared bytes were sent before a " \
+      "reply, a close or the end (fewer), or bytes beyond the declared size " \
+      "followed that the server then read as commands (more); no bytes at " \
+      "all is bdat-no-payload", \
+      rule_bdat_size_mismatch) \
+    X("timeout-reply", RULE_ID_TIMEOUT_REPLY, RULE_SEV_WARNING, \
+      "the server replies with a timeout (e.g. 451 Timeout waiting for " \
+      "client input, 421 4.4.2 ... timeout exceeded)", \
+      rule_timeout_reply) \
+    X("drop-after-bdat", RULE_ID_DROP_AFTER_BDAT, RULE_SEV_ERROR, \
+      "the server closes or resets the connection after a BDAT command " \
+      "without replying to it", \
+      rule_drop_after_bdat) \
+    X("bdat-without-chunking", RULE_ID_BDAT_WITHOUT_CHUNKING, \
+      RULE_SEV_WARNING, \
+      "the client sends BDAT though the server did not advertise CHUNKING", \
+      rule_bdat_without_chunking) \
+    X("binarymime-misuse", RULE_ID_BINARYMIME_MISUSE, RULE_SEV_WARNING, \
+      "BINARYMIME advertised without CHUNKING, or BODY=BINARYMIME " \
+      "followed by DATA", \
+      rule_binarymime_misuse) \
+    X("bdat-rejected", RULE_ID_BDAT_REJECTED, RULE_SEV_ERROR, \
+      "the server advertised CHUNKING but answered BDAT with 5xx", \
+      rule_bdat_rejected) \
+    X("data-bdat-mixed", RULE_ID_DATA_BDAT_MIXED, RULE_SEV_WARNING, \
+      "DATA and BDAT in the same transaction", \
+      rule_data_bdat_mixed) \
+    X("bdat-invalid", RULE_ID_BDAT_INVALID, RULE_SEV_WARNING, \
+      "a BDAT argument that is not a valid chunk size (empty, negative, " \
+      "junk after it, larger than 2^63)", \
+      rule_bdat_invalid) \
+    X("starttls-injection", RULE_ID_STARTTLS_INJECTION, RULE_SEV_ERROR, \
+      "the client sent more bytes after STARTTLS before the server's 220 " \
+      "(commands injected into the plaintext phase, CVE-2011-0411 style)", \
+      rule_starttls_injection) \
+    X("esmtp-masked", RULE_ID_ESMTP_MASKED, RULE_SEV_WARNING, \
+      "the EHLO reply carries masked keywords (XXXXXXXA, …), the mark of " \
+      "a middlebox rewriting SMTP", \
+      rule_esmtp_masked) \
+    X("starttls-rejected", RULE_ID_STARTTLS_REJECTED, RULE_SEV_WARNING, \
+      "STARTTLS was sent and not answered 220", \
+      rule_starttls_rejected) \
+    X("cleartext-auth", RULE_ID_CLEARTEXT_AUTH, RULE_SEV_WARNING, \
+      "AUTH exchanged outside TLS", \
+      rule_cleartext_auth) \
+    X("smtp-smuggling", RULE_ID_SMTP_SMUGGLING, RULE_SEV_CRITICAL, \
+      "message data holds a non-standard end-of-data sequence (<LF>.<LF>, " \
+      "<LF>.<CR><LF>, <CR>.<CR>, …) that some servers take as the end", \
+      rule_smtp_smuggling) \
+    X("pipelining-violation", RULE_ID_PIPELINING_VIOLATION, RULE_SEV_INFO, \
+      "the client sent a command before the previous reply while PIPELINING " \
+      "was not advertised", \
+      rule_pipelining_violation) \
+    X("size-exceeded", RULE_ID_SIZE_EXCEEDED, RULE_SEV_WARNING, \
+      "MAIL SIZE= above the server's advertised SIZE limit", \
+      rule_size_exceeded) \
+    X("capture-gap", RULE_ID_CAPTURE_GAP, RULE_SEV_INFO, \
+      "bytes missing from the capture in this session (conclusions about " \
+      "byte counts may not hold)", \
+      rule_capture_gap) \
+    X("malformed-reply", RULE_ID_MALFORMED_REPLY, RULE_SEV_WARNING, \
+      "a multi-line reply whose lines carry different codes, or a reply " \
+      "line that is not DDD, DDD-, DDD SP", \
+      rule_malformed_reply) \
+    X("unanswered-command", RULE_ID_UNANSWERED_COMMAND, RULE_SEV_WARNING, \
+      "the session ended with a command still waiting for its reply", \
+      rule_unanswered_command) \
+    X("starttls-not-tls", RULE_ID_STARTTLS_NOT_TLS, RULE_SEV_ERROR, \
+      "the server answered STARTTLS with 220 but what followed was not TLS " \
+      "(cleartext SMTP continued: commands hidden from anything that stops " \
+      "at STARTTLS)", \
+      rule_starttls_not_tls) \
+    X("starttls-failed", RULE_ID_STARTTLS_FAILED, RULE_SEV_ERROR, \
+      "STARTTLS was accepted but the TLS handshake never completed: an " \
+      "alert, or a close or reset during the handshake; evidence names the " \
+      "alert", \
+      rule_starttls_failed) \
+    X("tls-weak", RULE_ID_TLS_WEAK, RULE_SEV_WARNING, \
+      "the handshake completed with TLS below 1.2, or the server's " \
+      "certificate was expired at the capture time, SHA-1 signed, or has an " \
+      "RSA key under 2048 bits", \
+      rule_tls_weak) \
+    X("8bit-without-8bitmime", RULE_ID_8BIT_WITHOUT_8BITMIME, \
+      RULE_SEV_WARNING, \
+      "message data with bytes above 127 sent to a server that did not " \
+      "advertise 8BITMIME, or without BODY=8BITMIME/BINARYMIME (RFC 6152)", \
+      rule_8bit_without_8bitmime) \
+    X("gateway-loss", RULE_ID_GATEWAY_LOSS, RULE_SEV_ERROR, \
+      "with --other-side: a message, chunk or command that the gateway " \
+      "accepted on one side did not reach the other side, or reached it " \
+      "changed (evidence: both sides' lines and times); extensions a " \
+      "gateway adds or removes are differences, not losses (masking is " \
+      "esmtp-masked)", \
+      rule_gateway_loss) \
+    X("message-header-missing", RULE_ID_MESSAGE_HEADER_MISSING, \
+      RULE_SEV_INFO, \
+      "the message lacks From: or Date: (required by RFC 5322) or " \
+      "Message-ID: (large receivers reject such mail)", \
+      rule_message_header_missing) \
+    X("tcp-inconsistent", RULE_ID_TCP_INCONSISTENT, RULE_SEV_WARNING, \
+      "the capture holds TCP that receivers would read differently from a " \
+      "naive reassembler: a retransmission or overlap with different bytes, " \
+      "or a RST/FIN outside the receive window (ignored as a real stack " \
+      "would)", \
+      rule_tcp_inconsistent)
+
+#define RULE_ID_ENUM(id, en, sev, meaning, fn) en,
+typedef enum rule_index { RULE_LIST(RULE_ID_ENUM) RULE_ID__COUNT } rule_index;
+#undef RULE_ID_ENUM
+
 /* What a running rule sees besides the model. */
 struct rule_ctx {
     const rule_config *cfg;  /* borrowed; thresholds, other rules' state */
@@ -89,7 +214,7 @@ const char *rule_gap_doubt(const smtp_info *s, rule_gap_side side,
 bool rule_server_dropped(const smtp_info *s);
 
 /* Is the rule with this id enabled in the running configuration? */
-bool rule_ctx_enabled(const rule_ctx *cx, const char *id);
+bool rule_ctx_enabled(const rule_ctx *cx, rule_index id);
 
 /* ---- a capped string builder (snprintf into a fixed buffer) ---- */
 typedef struct sbuf {
