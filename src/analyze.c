@@ -320,7 +320,7 @@ static void finish_stream(pipeline *p, stream *st, smtp_end how, sc_time ts)
     if (p->pcap != NULL &&
         report_pcap_verdict(p->pcap, &st->hold, !p->failed &&
                             (p->result.nflags > 0 || p->o->report.all),
-                            &rs.pcap_over_cap, err, sizeof(err)) < 0)
+                            info, &rs.pcap_over_cap, err, sizeof(err)) < 0)
         fail(p, err);
     if (p->text_on_tty)             /* the same screen, likely */
         erase_progress(p);
@@ -342,7 +342,7 @@ static void on_packet(void *ctx, void *stream_, const capture_packet *pkt)
     char err[256];
 
     if (!p->failed && report_pcap_packet(p->pcap, &st->hold, pkt, p->stats,
-                                         err, sizeof(err)) < 0)
+                                         st->s, err, sizeof(err)) < 0)
         fail(p, err);
 }
 

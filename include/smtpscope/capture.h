@@ -65,6 +65,16 @@ typedef struct capture_packet {
     uint32_t caplen, len;
     const uint8_t *data;        /* borrowed: caplen bytes, valid during
                                  * the call only */
+    /* Where its TCP segment sits, for -w to mask credentials (filled for
+     * the packet hook; payload_len 0 = no payload located in data): */
+    int dir;                    /* sc_dir of its sender */
+    uint32_t tcp_at;            /* the TCP header's offset in data */
+    uint32_t payload_at, payload_len;   /* the captured payload's */
+    bool off_known;             /* stream_off is exact: the segment starts
+                                 * at or after the next byte expected (a
+                                 * retransmission's copy may differ) */
+    uint64_t stream_off;        /* its first payload byte's offset in its
+                                 * direction's stream (smtp_secret's) */
 } capture_packet;
 
 /*

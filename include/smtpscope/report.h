@@ -141,6 +141,14 @@ void report_free(report *r);
  * which the report says). Memory: at most REPORT_PCAP_HOLD_TOTAL.
  * The file is written beside FILE under a temporary name and renamed by
  * report_pcap_finish; "-" writes to standard output.
+ *
+ * Credentials are never written: a client packet's payload bytes that the
+ * dissector found to hold one (smtp_info.secrets) are overwritten with
+ * 'X', same length, TCP checksum fixed, so the file analyzes the same. A
+ * retransmitted copy overlapping a credential is masked whole. A session
+ * over the cap writes packets before they are parsed: from the first AUTH
+ * or 334 on (smtp_session_secret_ahead), and for any packet naming AUTH, every client
+ * payload byte is masked (report_pcap.c says why that is safe).
  */
 #define REPORT_PCAP_HOLD_MAX (1u << 20)     /* bytes held for one session */
 #define REPORT_PCAP_HOLD_TOTAL (16u << 20)  /* bytes held for all */
@@ -153,17 +161,20 @@ report_pcap *report_pcap_new(const char *path, char *err, size_t errlen);
 
 /* One packet of the session whose hold is *h (NULL at first: made
  * here). st gives the link type and snap length for the file header.
- * Returns 0, or -1 with err (write error, out of memory). */
+ * s: the session, as parsed so far (what a session over the cap may
+ * hold, report.h above). Returns 0, or -1 with err (write error, out of
+ * memory). */
 int report_pcap_packet(report_pcap *w, report_pcap_hold **h,
                        const capture_packet *pkt, const capture_stats *st,
-                       char *err, size_t errlen);
+                       const smtp_session *s, char *err, size_t errlen);
 
-/* The session ended: write its held packets when keep, drop them
- * otherwise; frees *h and sets it NULL. *over_cap tells whether the
+/* The session ended: write its held packets (credentials masked by
+ * in->secrets) when keep, drop them otherwise; frees *h and sets it NULL. *over_cap tells whether the
  * session's packets went to the file anyway (over the hold cap).
  * Returns 0 or -1 with err. */
 int report_pcap_verdict(report_pcap *w, report_pcap_hold **h, bool keep,
-                        bool *over_cap, char *err, size_t errlen);
+                        const smtp_info *in, bool *over_cap, char *err,
+                        size_t errlen);
 
 /* Header (if nothing was written yet), flush, rename into place.
  * Returns 0 or -1 with err. */

@@ -48,6 +48,7 @@
 #define SMTP_TRANSCRIPT_MAX 2000  /* transcript lines kept (only with -v) */
 #define SMTP_REPLY_LINES_MAX 100  /* lines of one multi-line reply before it counts as never-ending */
 #define SMTP_IMPLICIT_TLS_PORT 465 /* smtps (RFC 8314 3.3): TLS from the first byte */
+#define SMTP_SECRET_MAX 16        /* client byte ranges holding credentials kept per session (-w masks them); past it, the client stream from the last range on counts as secret */
 #define SMTP_HOLD_MAX 65536       /* client bytes held while waiting for a DATA/STARTTLS reply */
 
 /* ---- commands ---- */
@@ -324,6 +325,14 @@ typedef struct smtp_unanswered {
     char text[80];          /* as shown (AUTH redacted) */
 } smtp_unanswered;
 
+/* Client stream bytes [from, to) that may hold a credential (AUTH's initial
+ * response, a SASL line, a line whose start a gap lost): offsets in the
+ * client byte stream as fed (smtp_session_feed) and lost (smtp_session_gap).
+ * to = UINT64_MAX: to the end of the stream. -w overwrites them. */
+typedef struct smtp_secret {
+    uint64_t from, to;
+} smtp_secret;
+
 /* ---- the model, read-only for rules and reports ---- */
 typedef struct smtp_info {
     bool partial;                 /* the connection's start was not seen */
@@ -344,6 +353,8 @@ typedef struct smtp_info {
                                      the session; NULL when TLS never
                                      started) */
     bool auth;                    /* an AUTH exchange happened */
+    smtp_secret secrets[SMTP_SECRET_MAX]; /* sorted by from, nsecrets kept */
+    int nsecrets;
     bool quit_sent;
     smtp_reply quit_reply;
 
@@ -439,5 +450,14 @@ void smtp_session_finish(smtp_session *s, smtp_end how, sc_time ts);
 
 /* The model. Valid until smtp_session_free; complete after finish. */
 const smtp_info *smtp_session_info(const smtp_session *s);
+
+/* May client bytes not parsed yet hold a credential? True once an AUTH or
+ * a 334 was seen (an exchange may go on or start again), unless the
+ * client is sending a message or TLS. For -w writing before parsing. */
+bool smtp_session_secret_ahead(const smtp_session *s);
+
+/* The client stream offset up to which every byte was parsed (a partial
+ * line and held bytes are not): info.secrets is final below it. */
+uint64_t smtp_session_client_parsed(const smtp_session *s);
 
 #endif

@@ -317,9 +317,10 @@ void capture_recent_forget(capture_conn_table *t, const capture_key *k);
  * this many (a handshake that went wrong may repeat a SYN). */
 #define CAPTURE_HELD_MAX 8
 
-/* A packet of c (seg->pkt): to the packet handler when c is open, held
- * while its handshake is in progress, dropped when c is ignored. */
-void capture_write_segment(capture_conn *c, const capture_segment *seg,
+/* A packet of c (its segment located, capture_packet): to the packet
+ * handler when c is open, held while its handshake is in progress,
+ * dropped when c is ignored. */
+void capture_write_segment(capture_conn *c, const capture_packet *pkt,
                            const capture_handlers *h);
 /* c just opened: hand its held packets over, in order, and free them. */
 void capture_write_opened(capture_conn *c, const capture_handlers *h);

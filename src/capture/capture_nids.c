@@ -1267,6 +1267,37 @@ static bool orient(const capture_segment *seg, bool *from_client,
     return *detected;
 }
 
+/* -w: the packet, with where its payload sits in its stream. */
+static void write_packet(capture_conn *c, const capture_segment *seg,
+                         sc_dir dir)
+{
+    capture_packet p = *seg->pkt;
+    uintptr_t d = (uintptr_t)p.data, t = (uintptr_t)seg->tcp_hdr;
+    uintptr_t pl = (uintptr_t)seg->payload;
+
+    p.dir = (int)dir;
+    p.tcp_at = p.payload_at = p.payload_len = 0;
+    p.off_known = false;
+    p.stream_off = 0;
+    /* the payload is in data unless it came from reassembled fragments */
+    if (seg->payload_len > 0 && t >= d && pl >= d &&
+        pl - d + seg->payload_len <= p.caplen) {
+        p.tcp_at = (uint32_t)(t - d);
+        p.payload_at = (uint32_t)(pl - d);
+        p.payload_len = (uint32_t)seg->payload_len;
+    }
+    if (p.payload_len > 0 && c->state == CAPTURE_CONN_OPEN &&
+        c->nids != NULL && !(seg->flags & CAPTURE_TH_SYN)) {
+        int32_t ahead = (int32_t)(seg->seq - expected_seq(c, dir));
+
+        if (ahead >= 0) {
+            p.off_known = true;
+            p.stream_off = c->half[dir].delivered + (uint64_t)ahead;
+        }
+    }
+    capture_write_segment(c, &p, g.h);
+}
+
 void capture_nids_segment(const capture_segment *seg, sc_time ts)
 {
     bool from_client, has_data, detected;
@@ -1294,7 +1325,7 @@ void capture_nids_segment(const capture_segment *seg, sc_time ts)
     if (detected)               /* -w: its handshake first */
         capture_detect_handover(g.detect, c, g.h);
     if (g.h->packet && seg->pkt)
-        capture_write_segment(c, seg, g.h);
+        write_packet(c, seg, dir);
     g.cur = c;
     if (c->state == CAPTURE_CONN_IGNORED) {
         capture_nids_skip(CAPTURE_SKIP_NOT_WANTED);

@@ -111,6 +111,8 @@ static void on_packet(run *r, int dlt, const struct pcap_pkthdr *hdr,
     family = capture_link_strip(dlt, frame, &l3);
     if (family != 0 && capture_parse_tcp(family, l3, &seg)) {
         if (r->want_packets) {
+            memset(&pkt, 0, sizeof(pkt));
+            pkt.dir = -1;       /* capture_nids locates the segment */
             pkt.dlt = dlt;
             pkt.sec = (int64_t)hdr->ts.tv_sec;
             pkt.usec = (int32_t)hdr->ts.tv_usec;

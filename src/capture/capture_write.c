@@ -45,13 +45,13 @@ static void hold(capture_conn *c, const capture_packet *pkt)
     *tail = n;
 }
 
-void capture_write_segment(capture_conn *c, const capture_segment *seg,
+void capture_write_segment(capture_conn *c, const capture_packet *pkt,
                            const capture_handlers *h)
 {
     if (c->state == CAPTURE_CONN_OPEN)
-        h->packet(h->ctx, c->stream, seg->pkt);
+        h->packet(h->ctx, c->stream, pkt);
     else if (c->state == CAPTURE_CONN_SYN)
-        hold(c, seg->pkt);
+        hold(c, pkt);
 }
 
 void capture_write_opened(capture_conn *c, const capture_handlers *h)

@@ -119,15 +119,131 @@ static void dump(report_pcap *w, const capture_packet *p)
     w->packets++;
 }
 
-/* Write what h holds (keep) or drop it; h holds nothing afterwards. */
-static void release(report_pcap *w, report_pcap_hold *h, bool keep)
+/* ---- masking credentials (report.h) ---- */
+
+static uint16_t fold(uint64_t x)
+{
+    while (x >> 16)
+        x = (x & 0xffff) + (x >> 16);
+    return (uint16_t)x;
+}
+
+/* Payload bytes [from, to) (offsets in the payload) become 'X'; the TCP
+ * checksum follows by RFC 1624's update (eqn. 3), so a checksum that was
+ * right stays right and one that was wrong (offload) stays as wrong. */
+static void mask_bytes(const capture_packet *p, uint8_t *data, uint32_t from,
+                       uint32_t to)
+{
+    uint64_t old = 0, new = 0;
+    uint32_t i, ck = p->tcp_at + 16;
+    uint16_t hc;
+
+    if (ck + 2 > p->caplen || p->payload_at < p->tcp_at)
+        return;                 /* never: capture located both in data */
+    for (i = from; i < to; i++) {
+        uint8_t *b = &data[p->payload_at + i];
+        bool high = ((p->payload_at + i - p->tcp_at) & 1) == 0;
+
+        old += high ? (uint64_t)*b << 8 : *b;
+        new += high ? (uint64_t)'X' << 8 : 'X';
+        *b = 'X';
+    }
+    hc = (uint16_t)(data[ck] << 8 | data[ck + 1]);
+    hc = (uint16_t)~fold((uint64_t)(uint16_t)~hc +
+                         (uint16_t)~fold(old) + fold(new));
+    data[ck] = (uint8_t)(hc >> 8);
+    data[ck + 1] = (uint8_t)hc;
+}
+
+/* A held client packet against the session's credential ranges: the
+ * overlap masked, or the whole payload of a retransmitted copy (its bytes
+ * need not be the ones parsed) that touches one. */
+static void mask_held(capture_packet *p, uint8_t *data, const smtp_info *in)
+{
+    uint64_t off = p->stream_off, end = off + p->payload_len;
+    int i;
+
+    if (in == NULL || p->dir != SC_DIR_CLIENT || p->payload_len == 0)
+        return;
+    for (i = 0; i < in->nsecrets; i++) {
+        const smtp_secret *r = &in->secrets[i];
+
+        if (r->from >= end || r->to <= off)
+            continue;
+        if (!p->off_known) {
+            mask_bytes(p, data, 0, p->payload_len);
+            return;
+        }
+        mask_bytes(p, data, (uint32_t)(r->from > off ? r->from - off : 0),
+                   (uint32_t)(r->to < end ? r->to - off : p->payload_len));
+    }
+}
+
+static bool names_auth(const uint8_t *b, uint32_t n)
+{
+    uint32_t i;
+
+    for (i = 0; i + 4 <= n; i++)
+        if ((b[i] | 0x20) == 'a' && (b[i + 1] | 0x20) == 'u' &&
+            (b[i + 2] | 0x20) == 't' && (b[i + 3] | 0x20) == 'h')
+            return true;
+    return false;
+}
+
+/*
+ * Over the cap a client packet is written before the dissector parses
+ * it, so its ranges are not known yet. A credential is only ever on an
+ * AUTH line (the initial response), on a line after a 334, or, with the
+ * 334 lost, a base64 line in an AUTH exchange: all after an AUTH or a 334
+ * the dissector saw (secret_ahead) or in this packet (names_auth). Such
+ * packets are masked whole; message data and TLS are not.
+ */
+static bool mask_unparsed(const capture_packet *p, const smtp_session *s)
+{
+    return p->dir == SC_DIR_CLIENT && p->payload_len > 0 &&
+           (smtp_session_secret_ahead(s) ||
+            names_auth(p->data + p->payload_at, p->payload_len));
+}
+
+static void dump_over_cap(report_pcap *w, const capture_packet *pkt,
+                          const smtp_session *s)
+{
+    uint8_t *copy;
+    capture_packet p = *pkt;
+
+    if (!mask_unparsed(pkt, s)) {
+        dump(w, pkt);
+        return;
+    }
+    copy = malloc(pkt->caplen);
+    if (copy == NULL)
+        return;                 /* not written rather than unmasked */
+    memcpy(copy, pkt->data, pkt->caplen);
+    p.data = copy;
+    mask_bytes(&p, copy, 0, p.payload_len);
+    dump(w, &p);
+    free(copy);
+}
+
+/* Write what h holds (keep, credentials masked by in) or drop it; h holds
+ * nothing afterwards. s: the session still going (over the cap now):
+ * bytes it has not parsed yet are masked as dump_over_cap does. */
+static void release(report_pcap *w, report_pcap_hold *h, bool keep,
+                    const smtp_info *in, const smtp_session *s)
 {
     held_packet *p = h->head, *next;
 
     for (; p != NULL; p = next) {
         next = p->next;
-        if (keep)
+        if (keep) {
+            mask_held(&p->pkt, p->bytes, in);
+            if (s != NULL && (!p->pkt.off_known ||
+                              p->pkt.stream_off + p->pkt.payload_len >
+                                  smtp_session_client_parsed(s)) &&
+                mask_unparsed(&p->pkt, s))
+                mask_bytes(&p->pkt, p->bytes, 0, p->pkt.payload_len);
             dump(w, &p->pkt);
+        }
         free(p);
     }
     w->held_total -= h->bytes;
@@ -146,7 +262,7 @@ static int check_write(report_pcap *w, char *err, size_t errlen)
 
 int report_pcap_packet(report_pcap *w, report_pcap_hold **hp,
                        const capture_packet *pkt, const capture_stats *st,
-                       char *err, size_t errlen)
+                       const smtp_session *s, char *err, size_t errlen)
 {
     size_t size = sizeof(held_packet) + pkt->caplen;
     report_pcap_hold *h = *hp;
@@ -165,10 +281,11 @@ int report_pcap_packet(report_pcap *w, report_pcap_hold **hp,
     if (!h->over_cap && (h->bytes + size > REPORT_PCAP_HOLD_MAX ||
                          w->held_total + size > REPORT_PCAP_HOLD_TOTAL)) {
         h->over_cap = true;
-        release(w, h, true);
+        /* all held packets were parsed: their ranges are known */
+        release(w, h, true, smtp_session_info(s), s);
     }
     if (h->over_cap) {
-        dump(w, pkt);
+        dump_over_cap(w, pkt, s);
         return check_write(w, err, errlen);
     }
     n = malloc(size);
@@ -192,7 +309,8 @@ nomem:
 }
 
 int report_pcap_verdict(report_pcap *w, report_pcap_hold **hp, bool keep,
-                        bool *over_cap, char *err, size_t errlen)
+                        const smtp_info *in, bool *over_cap, char *err,
+                        size_t errlen)
 {
     report_pcap_hold *h = *hp;
 
@@ -200,7 +318,7 @@ int report_pcap_verdict(report_pcap *w, report_pcap_hold **hp, bool keep,
     if (h == NULL)
         return 0;
     *over_cap = h->over_cap;
-    release(w, h, keep);
+    release(w, h, keep, in, NULL);
     free(h);
     *hp = NULL;
     return check_write(w, err, errlen);

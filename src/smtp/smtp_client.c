@@ -199,10 +199,14 @@ static void on_data(smtp_session *s, sc_time ts)
 static int on_auth(smtp_session *s, const uint8_t *line, size_t len,
                    size_t args, sc_time ts)
 {
-    size_t mend = smtp_token_end(line, len, args);
+    size_t mend = smtp_token_end(line, len, args), ir = mend;
     int ev;
 
     s->info.auth = true;
+    /* the initial response (RFC 4954), after the mechanism */
+    while (ir < len && line[ir] == ' ')
+        ir++;
+    smtp_secret_add(s, ir);
     ev = smtp_event_add(s, SMTP_EV_AUTH_SEEN, ts, SC_DIR_CLIENT,
                         SMTP_VERB_AUTH, 0, 0, line + args, mend - args);
     s->auth_event = ev;
@@ -344,9 +348,12 @@ void smtp_client_line(smtp_session *s, const uint8_t *line, size_t len,
     /* Right after a 334 the line is the response, whatever it holds. */
     if (s->sasl_next || (s->state == SMTP_ST_AUTH &&
                          sasl_response_p(line, len))) {
+        smtp_secret_add(s, 0);
         sasl_line(s, ts);
         return;
     }
+    if (secret_line(s, line, len))
+        smtp_secret_add(s, 0);      /* base64 after a 334 we lost */
     if (s->state == SMTP_ST_AUTH)
         smtp_set_state(s, SMTP_ST_COMMAND);
     if (too_long)

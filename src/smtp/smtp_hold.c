@@ -33,6 +33,8 @@ size_t smtp_client_hold(smtp_session *s, const uint8_t *buf, size_t len,
         s->hold = malloc(SMTP_HOLD_MAX);
         s->hold_len = 0;
         s->hold_time = ts;
+        s->hold_exact = s->off_exact;
+        s->hold_off = s->off_exact ? s->unit_off : s->last_line_to;
     }
     if (s->hold == NULL) {
         /* Out of memory: the bytes cannot wait for the reply. They are
@@ -82,10 +84,17 @@ void smtp_client_release(smtp_session *s, bool discard)
             l--;
         smtp_client_show(s, inj->text, sizeof(inj->text), held, l);
     }
+    /* Discarded bytes are never parsed: whatever they hold (an AUTH sent
+     * before TLS, CVE-2011-0411) counts as secret for -w. */
+    if (discard && held != NULL)
+        smtp_secret_range(s, s->hold_off, s->client_end);
     s->hold = NULL;
     s->hold_len = 0;
     s->injection_event = -1;
-    if (held != NULL && n > 0 && !discard)
+    if (held != NULL && n > 0 && !discard) {
+        s->replay_exact = s->hold_exact && s->hold_off + n == s->client_end;
         smtp_feed_dir(s, SC_DIR_CLIENT, held, n, ts);
+        s->replay_exact = false;
+    }
     free(held);
 }

@@ -138,6 +138,17 @@ struct smtp_session {
     uint64_t dstuffed;                  /* dots removed by unstuffing */
 
     /* client bytes held while a DATA or STARTTLS reply is awaited */
+    /* client stream offsets (smtp_secret) of the unit smtp_feed_dir hands
+     * over and of the line being handled; in a nested feed (held or
+     * peeked bytes replayed) they are exact only for a whole hold */
+    uint64_t unit_off, line_from, line_to, last_line_to;
+    uint64_t client_end;                /* client bytes fed and lost */
+    uint64_t hold_off;                  /* offset of the first held byte */
+    int feed_depth;
+    bool off_exact;                     /* unit_off is right (client) */
+    bool hold_exact;                    /* so was hold_off */
+    bool replay_exact;                  /* the held bytes now replayed are
+                                           all of them from hold_off on */
     uint8_t *hold;
     size_t hold_len;
     sc_time hold_time;
@@ -189,6 +200,11 @@ const char *smtp_state_name(smtp_state st);
 
 /* smtp_session.c: dispatch by state. Called from outside the entry
  * points only to replay held bytes (smtp_hold.c, smtp_starttls.c). */
+/* The line being handled (from line_from) holds a credential from byte
+ * `skip` of it on: into info.secrets. */
+void smtp_secret_add(smtp_session *s, size_t skip);
+/* Client stream bytes [from, to) may hold a credential. */
+void smtp_secret_range(smtp_session *s, uint64_t from, uint64_t to);
 void smtp_feed_dir(smtp_session *s, sc_dir dir, const uint8_t *buf,
                    size_t len, sc_time ts);
 

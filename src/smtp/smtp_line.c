@@ -58,6 +58,13 @@ static bool line_start(sc_dir dir, const uint8_t *p, size_t n, bool whole)
     return smtp_verb_parse(p, n, &args) > SMTP_VERB_UNKNOWN;
 }
 
+/* Replayed bytes lie after the last line handled directly. */
+static void line_done(smtp_session *s, sc_dir dir)
+{
+    if (dir == SC_DIR_CLIENT && s->off_exact)
+        s->last_line_to = s->line_from;
+}
+
 size_t smtp_line_take(smtp_session *s, sc_dir dir, const uint8_t *buf,
                       size_t len, sc_time ts, line_fn fn)
 {
@@ -70,6 +77,16 @@ size_t smtp_line_take(smtp_session *s, sc_dir dir, const uint8_t *buf,
         return len;
     }
     used = (size_t)(nl - buf) + 1;
+    if (dir == SC_DIR_CLIENT && s->off_exact) {
+        /* line_to: the end of its text, before CR LF (a CR cut off a
+         * too long line's buffer is taken as text: masked, safe) */
+        bool cr = used >= 2 ? buf[used - 2] == '\r'
+                            : lb->len > 0 && !lb->too_long &&
+                              lb->buf != NULL && lb->buf[lb->len - 1] == '\r';
+
+        s->line_to = s->unit_off + used - 1 - (cr ? 1 : 0);
+        s->line_from = s->unit_off - lb->seen;
+    }
     if (lb->resync) {
         /* Decide on the line's first bytes (a verb or a reply code), which
          * may be split between the buffer and this batch. */
@@ -83,7 +100,9 @@ size_t smtp_line_take(smtp_session *s, sc_dir dir, const uint8_t *buf,
         lb->resync = false;
         if (!line_start(dir, head, h + more, h + more < sizeof(head))) {
             /* The line's start was lost in a gap: drop it, parse from
-             * the next one. */
+             * the next one. Its rest may be a credential's: -w masks it. */
+            if (dir == SC_DIR_CLIENT)
+                smtp_secret_add(s, 0);
             lb->len = lb->seen = 0;
             lb->too_long = false;
             return used;
@@ -97,6 +116,7 @@ size_t smtp_line_take(smtp_session *s, sc_dir dir, const uint8_t *buf,
         } else {
             fn(s, buf, strip_cr(buf, n), false, ts);
         }
+        line_done(s, dir);
         return used;
     }
     append(lb, buf, used - 1);
@@ -113,6 +133,7 @@ size_t smtp_line_take(smtp_session *s, sc_dir dir, const uint8_t *buf,
         lb->too_long = false;
         fn(s, tmp, n, cut, ts);
     }
+    line_done(s, dir);
     return used;
 }
 

@@ -84,8 +84,28 @@ static void touch(smtp_session *s, sc_dir dir, sc_time ts)
 void smtp_feed_dir(smtp_session *s, sc_dir dir, const uint8_t *buf,
                    size_t len, sc_time ts)
 {
+    /* Client offsets are known in the outer feed and in the replay of a
+     * whole hold; in other nested feeds (peeked bytes) smtp_secret_add
+     * reads off_exact false. */
+    bool saved_exact = s->off_exact, exact = false;
+    uint64_t saved_unit = s->unit_off, off = 0;
+
+    if (dir == SC_DIR_CLIENT && s->feed_depth == 0) {
+        exact = true;
+        off = s->client_end - len;
+    } else if (dir == SC_DIR_CLIENT && s->replay_exact) {
+        exact = true;
+        off = s->hold_off;
+        s->replay_exact = false;
+    }
+    if (dir == SC_DIR_CLIENT)
+        s->off_exact = exact;
+    s->feed_depth++;
     while (len > 0 && s->state != SMTP_ST_CLOSED) {
         size_t used;
+
+        if (dir == SC_DIR_CLIENT && exact)
+            s->unit_off = off;
 
         if (smtp_tls_owns(s, dir)) {
             used = smtp_tls_take(s, dir, buf, len, ts);
@@ -103,7 +123,52 @@ void smtp_feed_dir(smtp_session *s, sc_dir dir, const uint8_t *buf,
         }
         buf += used;
         len -= used;
+        off += used;
     }
+    s->feed_depth--;
+    if (dir == SC_DIR_CLIENT) {
+        s->off_exact = saved_exact;
+        s->unit_off = saved_unit;
+    }
+}
+
+/* Add [from, to) to the sorted, merged ranges; past SMTP_SECRET_MAX the
+ * last range runs to the end of the stream (never less masked). */
+static void secret_range(smtp_info *in, uint64_t from, uint64_t to)
+{
+    smtp_secret *last = in->nsecrets > 0 ? &in->secrets[in->nsecrets - 1]
+                                          : NULL;
+
+    if (last != NULL && from < last->from)
+        from = last->from;      /* offsets only grow: a replay, be safe */
+    if (last != NULL && from <= last->to) {
+        if (to > last->to)
+            last->to = to;
+        return;
+    }
+    if (in->nsecrets == SMTP_SECRET_MAX) {
+        last->to = UINT64_MAX;
+        return;
+    }
+    in->secrets[in->nsecrets].from = from;
+    in->secrets[in->nsecrets].to = to;
+    in->nsecrets++;
+}
+
+void smtp_secret_range(smtp_session *s, uint64_t from, uint64_t to)
+{
+    if (from < to)
+        secret_range(&s->info, from, to);
+}
+
+void smtp_secret_add(smtp_session *s, size_t skip)
+{
+    /* Replayed bytes (held or peeked) lie after the last line parsed
+     * directly; their exact offsets are not tracked. */
+    if (!s->off_exact)
+        secret_range(&s->info, s->last_line_to, UINT64_MAX);
+    else if (s->line_from + skip < s->line_to)
+        secret_range(&s->info, s->line_from + skip, s->line_to);
 }
 
 void smtp_session_feed(smtp_session *s, sc_dir dir, const uint8_t *buf,
@@ -115,6 +180,8 @@ void smtp_session_feed(smtp_session *s, sc_dir dir, const uint8_t *buf,
         return;
     touch(s, dir, ts);
     s->info.bytes[dir] += len;
+    if (dir == SC_DIR_CLIENT)
+        s->client_end += len;
     if (s->opts.partial)
         smtp_tls_midstream(s, dir, buf, len, ts);
     smtp_feed_dir(s, dir, buf, len, ts);
@@ -143,6 +210,8 @@ void smtp_session_gap(smtp_session *s, sc_dir dir, uint64_t len, sc_time ts)
     in = &s->info;
     touch(s, dir, ts);
     in->gap_bytes[dir] += len;
+    if (dir == SC_DIR_CLIENT)
+        s->client_end += len;
     smtp_line_mark(smtp_transcript(s, ts, dir,
                                    "<%llu bytes missing from the capture>",
                                    (unsigned long long)len),
@@ -258,4 +327,23 @@ void smtp_session_finish(smtp_session *s, smtp_end how, sc_time ts)
     if (in->last_time == SC_TIME_NONE || ts > in->last_time)
         in->last_time = ts;
     smtp_set_state(s, SMTP_ST_CLOSED);
+}
+
+bool smtp_session_secret_ahead(const smtp_session *s)
+{
+    if (s == NULL || !(s->info.auth || s->info.nsecrets > 0))
+        return false;
+    return s->state != SMTP_ST_DATA && s->state != SMTP_ST_CHUNK &&
+           !smtp_tls_owns(s, SC_DIR_CLIENT);
+}
+
+uint64_t smtp_session_client_parsed(const smtp_session *s)
+{
+    uint64_t n, unparsed;
+
+    if (s == NULL)
+        return 0;
+    n = s->client_end;
+    unparsed = s->line[SC_DIR_CLIENT].seen + s->hold_len;
+    return unparsed < n ? n - unparsed : 0;
 }
