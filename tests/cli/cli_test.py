@@ -582,6 +582,64 @@ LEAK_CASES = {
 }
 
 
+def pcap_frames(blob):
+    """(linktype, [frame]) of a little-endian microsecond pcap, else None."""
+    if len(blob) < 24 or blob[:4] != b"\xd4\xc3\xb2\xa1":
+        return None
+    frames, o = [], 24
+    while o + 16 <= len(blob):
+        cl = struct.unpack("<I", blob[o + 8:o + 12])[0]
+        frames.append(blob[o + 16:o + 16 + cl])
+        o += 16 + cl
+    return struct.unpack("<I", blob[20:24])[0], frames
+
+
+def tcp_sum(frame):
+    """Ethernet/IPv4/TCP: (TCP header offset, payload offset, the one's
+    complement sum over pseudo-header and segment: 0xffff when the
+    checksum is right)."""
+    ip = frame[14:]
+    ihl = (ip[0] & 15) * 4
+    tl = struct.unpack("!H", ip[2:4])[0]
+    tcp = ip[ihl:tl]
+    data = ip[12:20] + struct.pack("!BBH", 0, 6, len(tcp)) + tcp
+    if len(data) % 2:
+        data += b"\0"
+    x = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while x >> 16:
+        x = (x & 0xffff) + (x >> 16)
+    return 14 + ihl, 14 + ihl + (tcp[12] >> 4) * 4, x
+
+
+def masked_like(name, capture, w):
+    """A one-session Ethernet capture and its -w file: the same frames,
+    but for TCP payload bytes turned to 'X', each such frame with its TCP
+    checksum as right (or as wrong) as before; at least one masked."""
+    a = pcap_frames(open(capture, "rb").read())
+    b = pcap_frames(open(w, "rb").read())
+    if a is None or a[0] != 1 or b is None or len(a[1]) != len(b[1]):
+        return
+    masked = 0
+    for x, y in zip(a[1], b[1]):
+        if x == y:
+            continue
+        masked += 1
+        if len(x) != len(y) or x[12:14] != b"\x08\x00":
+            fail("secrets " + name, "-w changed a frame's length or kind")
+            continue
+        th, pay, sx = tcp_sum(x)
+        _, _, sy = tcp_sum(y)
+        diff = [i for i in range(len(x)) if x[i] != y[i]]
+        if any(i < pay and i not in (th + 16, th + 17) for i in diff):
+            fail("secrets " + name, "-w changed bytes outside the payload")
+        if any(i >= pay and y[i:i + 1] != b"X" for i in diff):
+            fail("secrets " + name, "-w masked with other than X")
+        if sx != sy:
+            fail("secrets " + name, "-w: TCP checksum not updated")
+    if masked == 0:
+        fail("secrets " + name, "-w masked nothing")
+
+
 def write_same(name, doc, w):
     """The -w file of a capture with credentials analyzes the same:
     sessions, their flags, end states, transactions and byte counts."""
@@ -647,8 +705,10 @@ def secrets(tmp, captures):
         w = os.path.join(d, "w.pcap")
         run(["-a", "-q", "-r", os.path.join(captures, name), "-w", w])
         outputs["-w"] = open(w, "rb").read() if os.path.exists(w) else b""
-        if name in LEAK_CASES or name.startswith("starttls-auth"):
+        if name in LEAK_CASES or name == "cleartext-auth.pcap" or \
+                name.startswith("starttls-auth"):
             write_same(name, outputs["-j"], w)
+            masked_like(name, os.path.join(captures, name), w)
         for label, blob in outputs.items():
             for n in needles:
                 if n in blob:
