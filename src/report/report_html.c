@@ -30,6 +30,7 @@ struct report_html {
     char *tmp;                  /* owned: its name */
     FILE *rows;                 /* tmpfile: the sessions table's rows */
     FILE *articles;             /* tmpfile: the exported sessions */
+    FILE *lazy;                 /* tmpfile: the lazy data block */
     uint64_t exported;
     uint64_t sev_count[4];      /* flags by severity */
     bool finished;
@@ -142,7 +143,8 @@ report_html *report_html_new(const char *path, char *err, size_t errlen)
     }
     h->rows = tmpfile();
     h->articles = tmpfile();
-    if (h->rows == NULL || h->articles == NULL) {
+    h->lazy = tmpfile();
+    if (h->rows == NULL || h->articles == NULL || h->lazy == NULL) {
         snprintf(err, errlen, "cannot create a temporary file for %s: %s",
                  path, strerror(errno));
         report_html_free(h);
@@ -161,13 +163,15 @@ int report_html_session(report_html *h, const report_session *s,
             h->sev_count[r->flags[i].severity]++;
     html_table_row(h->rows, s, exported);
     if (exported) {
-        if (html_session(h->articles, s, h->exported >= HTML_EAGER_MAX) < 0) {
+        if (html_session(h->articles,
+                         h->exported >= HTML_EAGER_MAX ? h->lazy : NULL,
+                         s) < 0) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
         h->exported++;
     }
-    if (ferror(h->rows) || ferror(h->articles)) {
+    if (ferror(h->rows) || ferror(h->articles) || ferror(h->lazy)) {
         snprintf(err, errlen, "cannot write a temporary file for %s: %s",
                  h->path, strerror(errno ? errno : EIO));
         return -1;
@@ -232,8 +236,14 @@ static int write_document(report_html *h, const report_totals *t,
                 "open any other to draw its ladder.</p>\n", HTML_EAGER_MAX);
     if (copy_back(out, h->articles) < 0)
         return -1;
-    fprintf(out, "</section>\n<script>%s</script>\n</body>\n</html>\n",
-            html_js);
+    fputs("</section>\n", out);
+    if (h->exported > HTML_EAGER_MAX) {
+        fputs("<script type=\"" HTML_LAZY_TYPE "\" id=\"lazy-data\">", out);
+        if (copy_back(out, h->lazy) < 0)
+            return -1;
+        fputs("</script>\n", out);
+    }
+    fprintf(out, "<script>%s</script>\n</body>\n</html>\n", html_js);
     return fflush(out) != 0 || ferror(out) ? -1 : 0;
 }
 
@@ -277,5 +287,7 @@ void report_html_free(report_html *h)
         fclose(h->rows);
     if (h->articles != NULL)
         fclose(h->articles);
+    if (h->lazy != NULL)
+        fclose(h->lazy);
     free(h);
 }

@@ -25,10 +25,38 @@
  * are kept as inert text and drawn when opened, so a page of 5,000
  * sessions does not build 5,000 ladders while it loads. */
 #define HTML_EAGER_MAX 100
-/* The type of the inert <script> data block that holds a lazy session's
- * facts and ladder (not JavaScript: never run, not parsed into elements
- * until the session is opened). */
+/* The type of the one inert <script> data block, at the end of the page,
+ * that holds every lazy session's facts and ladder (not JavaScript: never
+ * run, not parsed into elements until a session is opened). One block,
+ * not one per session: Chromium's parser pauses at every </script>, and
+ * 4,900 of them cost a second of a 5,000-session page's load. All of its
+ * content was escaped by the writer, so it holds no "</script" or "<!--". */
 #define HTML_LAZY_TYPE "text/x-smtpscope-lazy"
+/* In that block, each session's part starts with this, its number
+ * (data-id) and a space. Unambiguous like the tokens below: escaped wire
+ * text has no "<". */
+#define HTML_LAZY_MARK "<Z"
+
+/* A lazy session's ladder is most of a large page, and most of a ladder
+ * is the same few pieces of markup on every step. In the lazy data block
+ * each piece is written as "<" and a capital letter, and the page's
+ * script puts the markup back before it makes elements of the text.
+ * Unambiguous: every "<" of escaped wire text is "&lt;", and the
+ * writer's own tags are lower case. X(letter, markup); markup without a
+ * newline or "'", as it is also a JavaScript string. */
+#define HTML_LAZY_TOKENS(X)                                              \
+    X(A, "<g class=\"step ")                                             \
+    X(B, "\" data-step=\"")                                              \
+    X(C, "<text class=\"t\" x=\"6\" y=\"")                               \
+    X(D, "<path class=\"a\" d=\"M")                                      \
+    X(E, "</text></g>")                                                 \
+    X(F, "\"/><text class=\"l\" x=\"490\" y=\"")
+
+enum html_lazy_token {
+#define HTML_TOKEN_ENUM(k, m) HTML_TOK_##k,
+    HTML_LAZY_TOKENS(HTML_TOKEN_ENUM)
+#undef HTML_TOKEN_ENUM
+};
 
 /* Ladder geometry (SVG user units). */
 #define HTML_SVG_W 960
@@ -71,9 +99,14 @@ void html_table_end(FILE *out);
 /* One row of the sessions table; exported: it links to its article. */
 void html_table_row(FILE *out, const report_session *s, bool exported);
 
-/* One exported session's article: header, facts, flags, ladder (drawn
- * now, or kept in a <template> when lazy). -1 when out of memory. */
-int html_session(FILE *out, const report_session *s, bool lazy);
+/* One exported session's article: header, facts, flags, ladder. lazy
+ * NULL: all drawn into out; else the facts and ladder go to the lazy data
+ * block's file and the article gets data-lazy. -1 when out of memory. */
+int html_session(FILE *out, FILE *lazy, const report_session *s);
+
+/* One of HTML_LAZY_TOKENS: "<" and its letter when lazy, else its
+ * markup. */
+void html_piece(FILE *out, bool lazy, enum html_lazy_token k);
 
 /* The arrowheads' markers, once, before the first ladder. */
 void html_markers(FILE *out);

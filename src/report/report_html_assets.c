@@ -111,6 +111,10 @@ const char html_css[] =
 ".chip{border:1px solid #999}"
 "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
 
+/* One entry of the script's table of lazy pieces: A:'<g class="step ',
+ * (see HTML_LAZY_TOKENS). */
+#define JS_PIECE(k, m) #k ":'" m "',"
+
 const char html_js[] =
 "(function(){'use strict';\n"
 "var tb=document.querySelector('#session-table tbody');\n"
@@ -153,9 +157,16 @@ const char html_js[] =
 "if(num){x=+x;y=+y;}return(x<y?-1:x>y?1:0)*dir;});\n"
 "var f=document.createDocumentFragment();rows.forEach(function(r){"
 "f.appendChild(r);});tb.appendChild(f);});});\n"
-"function draw(d){var t=d.querySelector('script[type=\"" HTML_LAZY_TYPE
-"\"]');if(!t)return;var b=document.createElement('div');"
-"b.innerHTML=t.textContent;t.replaceWith.apply(t,Array.prototype.slice."
+"var P={" HTML_LAZY_TOKENS(JS_PIECE) "},Z=null;\n"
+"function lazyPart(id){if(!Z){Z={};var b=document.getElementById("
+"'lazy-data');if(b)b.textContent.split('" HTML_LAZY_MARK "').forEach("
+"function(p){var k=p.indexOf(' ');if(k>0)Z[p.slice(0,k)]=p.slice(k+1);});}"
+"return Z[id];}\n"
+"function draw(d){if(!d.hasAttribute('data-lazy'))return;"
+"var h=lazyPart(d.dataset.id);d.removeAttribute('data-lazy');if(!h)return;"
+"var b=document.createElement('div');"
+"b.innerHTML=h.replace(/<([A-Z])/g,function(m,k){return P[k]||m;});"
+"var s=d.querySelector('summary');s.after.apply(s,Array.prototype.slice."
 "call(b.childNodes));}\n"
 "document.addEventListener('toggle',function(e){var d=e.target;"
 "if(d.classList&&d.classList.contains('session')&&d.open)draw(d);},"

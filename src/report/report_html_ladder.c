@@ -40,7 +40,27 @@ typedef struct ladder {
     int n;
     int height;
     int end_y;                  /* the close mark's baseline */
+    bool lazy;                  /* drawn into the lazy data block */
 } ladder;
+
+_Static_assert((HTML_LANE_C + HTML_LANE_S) / 2 == 490,
+               "HTML_LAZY_TOKENS writes the label's x as 490");
+
+void html_piece(FILE *out, bool lazy, enum html_lazy_token k)
+{
+    static const char *const markup[] = {
+#define HTML_TOKEN_MARKUP(k, m) m,
+        HTML_LAZY_TOKENS(HTML_TOKEN_MARKUP)
+#undef HTML_TOKEN_MARKUP
+    };
+    static const char *const token[] = {
+#define HTML_TOKEN_NAME(k, m) "<" #k,
+        HTML_LAZY_TOKENS(HTML_TOKEN_NAME)
+#undef HTML_TOKEN_NAME
+    };
+
+    fputs(lazy ? token[k] : markup[k], out);
+}
 
 /* "250-..." : a reply line with more to come. */
 static bool continued(const char *t)
@@ -218,21 +238,22 @@ static void pause_mark(FILE *out, const step *st)
             (st->prev_y + st->y - HTML_ROW_H) / 2 + 8, d);
 }
 
-/* A band across both lanes (a gap, TLS starting) or a note. */
-static void band(FILE *out, const step *st)
+/* A band across both lanes (a gap, TLS starting) or a note; its label
+ * is left open (the caller closes it with the step). */
+static void band(FILE *out, const ladder *L, const step *st)
 {
-    fprintf(out, "<path class=\"band\" d=\"M%d %d H%d\"/>", HTML_LANE_C - 40,
+    fprintf(out, "<path class=\"band\" d=\"M%d %d H%d", HTML_LANE_C - 40,
             st->y - 5, HTML_LANE_S + 40);
-    fprintf(out, "<text class=\"l\" x=\"%d\" y=\"%d\">",
-            (HTML_LANE_C + HTML_LANE_S) / 2, st->y - 9);
+    html_piece(out, L->lazy, HTML_TOK_F);
+    fprintf(out, "%d\">", st->y - 9);
     if (st->line->kind == SMTP_LINE_TLS)
         fputs("TLS from here on (STARTTLS answered 220)", out);
     else
         label(out, st);
-    fputs("</text>", out);
 }
 
-static void arrow(FILE *out, const step *st)
+/* An arrow with its label; closes the step's <g>. */
+static void arrow(FILE *out, const ladder *L, const step *st)
 {
     bool right = st->line->dir == SC_DIR_CLIENT;
     int x1 = right ? HTML_LANE_C : HTML_LANE_S;
@@ -240,13 +261,17 @@ static void arrow(FILE *out, const step *st)
     int tip = right ? 1 : -1;       /* stop short: the marker's tip */
 
     /* the head is a marker (html_markers), coloured by the class */
-    fprintf(out, "<path class=\"a\" d=\"M%d %dH%d\"/>", x1, st->y,
-            x2 - tip);
-    fprintf(out, "<text class=\"l\" x=\"%d\" y=\"%d\">",
-            (HTML_LANE_C + HTML_LANE_S) / 2, st->y - 5);
+    html_piece(out, L->lazy, HTML_TOK_D);
+    fprintf(out, "%d %dH%d", x1, st->y, x2 - tip);
+    html_piece(out, L->lazy, HTML_TOK_F);
+    fprintf(out, "%d\">", st->y - 5);
     label(out, st);
+    if (st->line->kind != SMTP_LINE_CHUNK) {
+        html_piece(out, L->lazy, HTML_TOK_E);       /* </text></g> */
+        return;
+    }
     fputs("</text>", out);
-    if (st->line->kind == SMTP_LINE_CHUNK) {
+    {
         const smtp_line *l = st->line;
         int w = HTML_LANE_S - HTML_LANE_C - 160;
         int got = l->n2 == 0 ? w
@@ -261,6 +286,7 @@ static void arrow(FILE *out, const step *st)
                 HTML_LANE_C + 80, st->y + 4, w, HTML_LANE_C + 80, st->y + 4,
                 got, HTML_LANE_S - 74, st->y + 11, l->n1, l->n2);
     }
+    fputs("</g>", out);
 }
 
 static void draw_step(FILE *out, const ladder *L, int i)
@@ -273,20 +299,25 @@ static void draw_step(FILE *out, const ladder *L, int i)
 
     pause_mark(out, st);
     html_clock(l->time, clock, sizeof(clock));
-    fprintf(out, "<g class=\"step %s\" data-step=\"%d\">", step_class(l),
-            i + 1);
+    html_piece(out, L->lazy, HTML_TOK_A);
+    fputs(step_class(l), out);
+    html_piece(out, L->lazy, HTML_TOK_B);
+    fprintf(out, "%d\">", i + 1);
     if (needs_tooltip(st))
         tooltip(out, st);
     /* The time only where it changes (to the millisecond): less ink for
      * the eye, and less file for a large page. */
-    if (i == 0 || L->steps[i - 1].line->time / 1000 != l->time / 1000)
-        fprintf(out, "<text class=\"t\" x=\"6\" y=\"%d\">%s</text>", st->y,
-                clock);
-    if (across)
-        band(out, st);
-    else
-        arrow(out, st);
-    fputs("</g>\n", out);
+    if (i == 0 || L->steps[i - 1].line->time / 1000 != l->time / 1000) {
+        html_piece(out, L->lazy, HTML_TOK_C);
+        fprintf(out, "%d\">%s</text>", st->y, clock);
+    }
+    if (across) {
+        band(out, L, st);
+        html_piece(out, L->lazy, HTML_TOK_E);       /* </text></g> */
+    } else {
+        arrow(out, L, st);
+    }
+    fputc('\n', out);
 }
 
 /* The step a flag refers to: the first at its time, else the last
@@ -553,11 +584,12 @@ static void heading(FILE *out, const report_session *s)
     fputs("</summary>\n", out);
 }
 
-int html_session(FILE *out, const report_session *s, bool lazy)
+int html_session(FILE *out, FILE *lazy, const report_session *s)
 {
     const smtp_info *in = s->smtp;
     char rules[RULE_FLAGS_MAX * 32];
-    ladder L = { s, NULL, 0, 0, 0 };
+    ladder L = { s, NULL, 0, 0, 0, lazy != NULL };
+    FILE *body = lazy != NULL ? lazy : out;
 
     if (in->ntranscript > 0 &&
         (L.steps = calloc((size_t)in->ntranscript, sizeof(*L.steps))) == NULL)
@@ -574,22 +606,21 @@ int html_session(FILE *out, const report_session *s, bool lazy)
     html_text(out, s->ids->uid);
     fputs("\" data-flags=\"", out);
     html_text(out, rules);
-    fputs(lazy ? "\">\n" : "\" open>\n", out);
+    fputs(lazy != NULL ? "\" data-lazy>\n" : "\" open>\n", out);
     heading(out, s);
-    /* Lazy: the facts and the ladder as inert text (a data block the
-     * browser neither parses nor runs), made into elements by the page's
-     * script when the session is opened. Everything in it was escaped
-     * here, so it holds no "</script" and no "<!--". */
-    if (lazy)
-        fputs("<script type=\"" HTML_LAZY_TYPE "\">", out);
-    facts(out, s);
+    /* Lazy: the facts and the ladder go into the page's one inert data
+     * block (HTML_LAZY_MARK and the session's number first), made into
+     * elements by the page's script when the session is opened. */
+    if (lazy != NULL)
+        fprintf(lazy, HTML_LAZY_MARK "%" PRIu64 " ", s->id);
+    facts(body, s);
     if (in->transcript_dropped > 0)
-        fprintf(out, "<p class=\"note\">The transcript was cut: %" PRIu64
+        fprintf(body, "<p class=\"note\">The transcript was cut: %" PRIu64
                 " more lines are not drawn.</p>\n", in->transcript_dropped);
     /* The picture first, then the flags pinned on it. */
-    fputs("<div class=\"ladder-box\">", out);
-    svg(out, &L);
-    fputs(lazy ? "</div></script>\n" : "</div>\n", out);
+    fputs("<div class=\"ladder-box\">", body);
+    svg(body, &L);
+    fputs("</div>\n", body);
     flag_list(out, &L);
     fputs("</details>\n", out);
     free(L.steps);

@@ -37,7 +37,7 @@ PROBE = r"""(() => {
     uid: e.dataset.session, flags: e.dataset.flags,
     rules: [...e.querySelectorAll('[data-rule]')].map(f => f.dataset.rule),
     steps: e.querySelectorAll('[data-step]').length,
-    lazy: !!e.querySelector('script[type="text/x-smtpscope-lazy"]')}));
+    lazy: e.hasAttribute('data-lazy')}));
   return JSON.stringify({title: document.title, sessions: s,
     rows: document.querySelectorAll('#session-table tbody tr').length,
     text: document.body.innerText,
