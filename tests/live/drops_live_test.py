@@ -44,17 +44,23 @@ def flags_by_session(doc):
     return by
 
 
-def wait_stats_line(proc, path, timeout=15.0):
-    """--stats 1 prints its first line once the capture loop runs."""
+def wait_stats_line(proc, path, want=1, timeout=15.0):
+    """--stats 1 prints a line once a capture loop runs (one per worker):
+    True once WANT such lines are in PATH, False if PROC ended first."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
+    while time.monotonic() < deadline and proc.poll() is None:
         with open(path) as f:
-            if 'packets,' in f.read():
+            if f.read().count('packets,') >= want:
                 return True
         time.sleep(0.1)
     return False
+
+
+def veth_up(ns, a, b):
+    """A veth pair A <-> B inside network namespace NS, both ends and lo up."""
+    run('ip', '-n', ns, 'link', 'add', a, 'type', 'veth', 'peer', 'name', b)
+    for dev in ('lo', a, b):
+        run('ip', '-n', ns, 'link', 'set', dev, 'up')
 
 
 def main():
@@ -71,10 +77,7 @@ def main():
             print('skip: cannot create a network namespace')
             return SKIP
         nse = ['ip', 'netns', 'exec', ns]
-        run('ip', '-n', ns, 'link', 'add', 'cap0', 'type', 'veth', 'peer',
-            'name', 'cap1')
-        for dev in ('lo', 'cap0', 'cap1'):
-            run('ip', '-n', ns, 'link', 'set', dev, 'up')
+        veth_up(ns, 'cap0', 'cap1')
         pcap = os.path.join(tmp, 'bench.pcap')
         run(gen, '--sessions', str(SESSIONS), '--seed', '7', '--out', pcap)
         live_json = os.path.join(tmp, 'live.json')

@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from drops_live_test import run  # noqa: E402  (the shared runner)
+from drops_live_test import run, veth_up, wait_stats_line  # noqa: E402
 
 SKIP = 77
 SESSIONS = 600
@@ -47,17 +47,6 @@ def sessions(lines):
     return by
 
 
-def wait_stats_line(proc, path, want, timeout=15.0):
-    """--stats 1: each worker prints a line once its loop runs."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        with open(path) as f:
-            if f.read().count('packets,') >= want:
-                return True
-        time.sleep(0.1)
-    return False
-
-
 def main():
     exe, gen = sys.argv[1], sys.argv[2]
     if os.geteuid() != 0 or not shutil.which('ip') or \
@@ -73,10 +62,7 @@ def main():
             print('skip: cannot create a network namespace')
             return SKIP
         nse = ['ip', 'netns', 'exec', ns]
-        run('ip', '-n', ns, 'link', 'add', 'lw0', 'type', 'veth', 'peer',
-            'name', 'lw1')
-        for dev in ('lo', 'lw0', 'lw1'):
-            run('ip', '-n', ns, 'link', 'set', dev, 'up')
+        veth_up(ns, 'lw0', 'lw1')
         raw = os.path.join(tmp, 'gen.pcap')
         pcap = os.path.join(tmp, 'gen-127.pcap')
         run(gen, '--sessions', str(SESSIONS), '--seed', '7', '--out', raw)
