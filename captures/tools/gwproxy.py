@@ -13,6 +13,14 @@ Modes (what the gateway does to the mail):
   bdat-to-data   offers CHUNKING outside, takes the BDAT chunks and sends the message
                  inside with DATA (dot-stuffed); the inside server should lack CHUNKING
   mask-starttls  removes STARTTLS from the EHLO reply the sender sees
+  drop-rcpt      answers the second and later RCPT of a transaction 250 itself and
+                 never sends them inside: an accepted recipient is lost
+  refuse-rcpt    refuses the second and later RCPT of a transaction itself (550),
+                 never sends them inside: a command the gateway refused, no loss
+  rewrite-from   rewrites MAIL FROM inside (SRS-like) and adds a Received: header
+                 field to the message: changes a gateway may make, no loss
+  disclaimer     adds a Received: header field and appends a disclaimer line to the
+                 message body (DATA): the message reaches the inside changed
 """
 import argparse
 import socket
@@ -81,20 +89,57 @@ def ehlo_lines(lines, mode):
                     for i, b in enumerate(body))
 
 
-def relay_data(out, ins):
-    """DATA: the 354 comes from inside, the message lines go in unchanged."""
+RECEIVED = (b"Received: from sender by gwproxy.smtpscope.test with ESMTP;"
+            b" Mon, 30 Nov 2026 05:00:00 +0000" + CRLF)
+DISCLAIMER = b"-- scanned by gwproxy: this line was added by the gateway --" + CRLF
+
+
+def relay_data(out, ins, mode):
+    """DATA: the 354 comes from inside, the message lines go in unchanged
+    (rewrite-from, disclaimer: a Received: field first; disclaimer: a line
+    appended to the body)."""
     r = ins.reply()
     out.send(b"".join(r))
     if not r or not r[0].startswith(b"354"):
         return
+    if mode in ("rewrite-from", "disclaimer"):
+        ins.send(RECEIVED)
     while True:
         ln = out.line()
         if ln is None:
             return
+        if ln == b"." + CRLF and mode == "disclaimer":
+            ins.send(DISCLAIMER)
         ins.send(ln)
         if ln == b"." + CRLF:
             break
     out.send(b"".join(ins.reply()))
+
+
+def srs(cmd):
+    """MAIL FROM:<user@dom> -> MAIL FROM:<SRS0=HHHH=TT=dom=user@gwproxy.smtpscope.test>."""
+    head, _, rest = cmd.partition(b"<")
+    addr, _, tail = rest.partition(b">")
+    user, _, dom = addr.rpartition(b"@")
+    if not user:
+        return cmd
+    return (head + b"<SRS0=a1b2=XY=" + dom + b"=" + user +
+            b"@gwproxy.smtpscope.test>" + tail)
+
+
+def envelope_cmd(out, ins, verb, cmd, mode, nrcpt):
+    """MAIL/RCPT under the envelope modes; True when handled here."""
+    if verb == b"MAIL" and mode == "rewrite-from":
+        ins.send(srs(cmd))
+        out.send(b"".join(ins.reply()))
+        return True
+    if verb == b"RCPT" and nrcpt > 1 and mode == "drop-rcpt":
+        out.send(b"250 2.1.5 Ok" + CRLF)         # never passed on
+        return True
+    if verb == b"RCPT" and nrcpt > 1 and mode == "refuse-rcpt":
+        out.send(b"550 5.7.1 <recipient>: refused by gateway policy" + CRLF)
+        return True
+    return False
 
 
 def bdat(out, ins, cmd, mode, held):
@@ -138,18 +183,22 @@ def run(mode, outside, inside):
     out, ins = Conn(outside), Conn(inside)
     out.send(b"".join(ins.reply()))            # banner
     held = []
+    nrcpt = 0
     while True:
         cmd = out.line(timeout=60)
         if cmd is None:
             return
         verb = cmd.split(b" ", 1)[0].strip().upper()
+        nrcpt = 0 if verb == b"MAIL" else nrcpt + (verb == b"RCPT")
+        if envelope_cmd(out, ins, verb, cmd, mode, nrcpt):
+            continue
         if verb == b"BDAT":
             if not bdat(out, ins, cmd, mode, held):
                 return
             continue
         ins.send(cmd)
         if verb == b"DATA":
-            relay_data(out, ins)
+            relay_data(out, ins, mode)
             continue
         r = ins.reply()
         if not r:                              # inside closed: say so outside
@@ -166,7 +215,8 @@ def run(mode, outside, inside):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", choices=["faithful", "swallow-bdat", "bdat-to-data",
-                                     "mask-starttls"])
+                                     "mask-starttls", "drop-rcpt", "refuse-rcpt",
+                                     "rewrite-from", "disclaimer"])
     ap.add_argument("--listen", default="127.0.0.20")
     ap.add_argument("--source", default="127.0.0.21")
     ap.add_argument("--server", default="127.0.0.1")
