@@ -58,6 +58,9 @@ typedef struct gw_txn {
     /* pairing (gw_pair) */
     int peer_session, peer_txn;     /* -1 = none */
     bool by_message_id;
+    char peer_uid[FLOWID_UID_LEN];  /* the peer session's, "" = none */
+    double delay_s;                 /* inside MAIL - outside MAIL - offset,
+                                       when paired */
 } gw_txn;
 
 typedef struct gw_diff {
@@ -66,6 +69,8 @@ typedef struct gw_diff {
     char outside[GW_TEXT_MAX];
     char inside[GW_TEXT_MAX];
     sc_time time;       /* outside's clock */
+    int txn;            /* the outside transaction's index, -1 = the
+                           session's (an extension) */
 } gw_diff;
 
 typedef struct gw_session {

@@ -33,7 +33,8 @@ static const char *tod(sc_time t, char buf[SC_TIME_STRLEN])
     return buf;
 }
 
-static gw_diff *add(gw_session *s, const char *what, sc_time t)
+/* A difference of the outside transaction txn (-1: of the session). */
+static gw_diff *add(gw_session *s, const char *what, sc_time t, int txn)
 {
     gw_diff *d;
 
@@ -43,6 +44,7 @@ static gw_diff *add(gw_session *s, const char *what, sc_time t)
     memset(d, 0, sizeof(*d));
     d->what = what;
     d->time = t;
+    d->txn = txn;
     return d;
 }
 
@@ -80,7 +82,7 @@ static void diff_ext(gw_session *o, const gw_session *in)
     for (size_t k = 0; k < sizeof(exts) / sizeof(exts[0]); k++) {
         gw_diff *d;
 
-        if (!(x & exts[k].flag) || (d = add(o, "extension", o->first)) == NULL)
+        if (!(x & exts[k].flag) || (d = add(o, "extension", o->first, -1)) == NULL)
             continue;
         put(d->outside, "%s %s", exts[k].name,
             o->ext_flags & exts[k].flag ? "offered" : "not offered");
@@ -145,22 +147,23 @@ static void diff_txn(gw_pairing *g, gw_session *o, const gw_txn *a,
                      const gw_txn *b, const gw_session *in)
 {
     bool lost_bytes = a->gap_bytes > 0 || b->gap_bytes > 0;
+    int ti = (int)(a - o->txn);
     gw_diff *d;
 
     if (a->method != SMTP_METHOD_NONE && b->method != SMTP_METHOD_NONE &&
-        a->method != b->method && (d = add(o, "method", a->cmd_time))) {
+        a->method != b->method && (d = add(o, "method", a->cmd_time, ti))) {
         put(d->outside, "%s", a->cmd);
         put(d->inside, "%s", b->cmd);
     }
     if (accepted(a) && !(b->complete && b->bytes == a->bytes) &&
         (d = add(o, a->method == SMTP_METHOD_BDAT ? "chunk bytes" : "message",
-                 a->cmd_time))) {
+                 a->cmd_time, ti))) {
         put(d->outside, "%" PRIu64 " bytes accepted", a->bytes);
         put(d->inside, "%" PRIu64 " bytes delivered%s", b->bytes,
             b->complete ? "" : " (incomplete)");
     }
     if (a->reply_code / 100 == 2 && b->reply_code / 100 != 2 &&
-        (d = add(o, "reply", a->reply_time))) {
+        (d = add(o, "reply", a->reply_time, ti))) {
         side_text(d->outside, a, o);
         side_text(d->inside, b, in);
     }
@@ -195,7 +198,7 @@ void gw_diff_unpaired(gw_pairing *g, gw_session *o)
         if (a->peer_session >= 0 || !accepted(a))
             continue;
         g->msgs_in++;
-        if ((d = add(o, "message", a->cmd_time)) != NULL) {
+        if ((d = add(o, "message", a->cmd_time, t)) != NULL) {
             put(d->outside, "%s, %" PRIu64 " bytes accepted", a->cmd,
                 a->bytes);
             put(d->inside, "never seen");

@@ -46,6 +46,8 @@ static void link_txn(gw_session *os, int oi, gw_txn *a, gw_session *is,
     b->peer_session = oi;
     b->peer_txn = (int)(a - os->txn);
     a->by_message_id = b->by_message_id = by_id;
+    snprintf(a->peer_uid, sizeof(a->peer_uid), "%s", is->uid);
+    snprintf(b->peer_uid, sizeof(b->peer_uid), "%s", os->uid);
 }
 
 /* Pass 1: the same Message-ID on both sides. */
@@ -207,6 +209,25 @@ static void pair_by_envelope(gw_pairing *g)
         }
 }
 
+/* Each paired transaction's delay through the gateway, once the offset
+ * is known (Message-ID pairs are made before it). */
+static void txn_delays(gw_pairing *g)
+{
+    gw_sideset *o = &g->side[GW_OUTSIDE], *in = &g->side[GW_INSIDE];
+    sc_time off = (sc_time)(g->offset_s * (double)SC_USEC_PER_SEC);
+
+    for (size_t i = 0; i < o->n; i++)
+        for (int t = 0; t < o->s[i].ntxn; t++) {
+            gw_txn *a = &o->s[i].txn[t], *b;
+
+            if (a->peer_session < 0)
+                continue;
+            b = &in->s[a->peer_session].txn[a->peer_txn];
+            a->delay_s = b->delay_s =
+                (double)(b->start - a->start - off) / (double)SC_USEC_PER_SEC;
+        }
+}
+
 /* Sessions pair through their first paired transaction. */
 static void pair_sessions(gw_pairing *g)
 {
@@ -242,6 +263,7 @@ void gw_pair(gw_pairing *g)
     pair_by_id(g);
     estimate_offset(g);
     pair_by_envelope(g);
+    txn_delays(g);
     pair_sessions(g);
     for (size_t i = 0; i < o->n; i++) {
         gw_session *s = &o->s[i];

@@ -336,7 +336,7 @@ void report_ids_fill(report_ids *ids, const capture_flow *flow,
 static void tsv_header(report *r)
 {
     if (!r->tsv_header)
-        report_tsv_header(r->opts.text);
+        report_tsv_header(r->opts.text, r->opts.gateway != NULL);
     r->tsv_header = true;
 }
 
@@ -349,7 +349,7 @@ static void text_session(report *r, FILE *out, const report_session *s,
 
     if (r->opts.format == REPORT_FORMAT_TSV) {
         tsv_header(r);
-        report_tsv_session(out, s);
+        report_tsv_session(out, s, r->opts.gateway != NULL);
     } else if (flagged || r->opts.all || r->opts.verbose) {
         report_text_session(out, s, r->opts.verbose, width);
     } else {

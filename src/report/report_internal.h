@@ -114,8 +114,8 @@ void report_tls_line(const tls_info *t, char *buf, size_t size);
 void report_tls_cert_line(const tls_cert *c, char *buf, size_t size);
 
 /* --format tsv: the header lines, then one line per transaction. */
-void report_tsv_header(FILE *out);
-void report_tsv_session(FILE *out, const report_session *s);
+void report_tsv_header(FILE *out, bool gateway);
+void report_tsv_session(FILE *out, const report_session *s, bool gateway);
 
 /* report_gateway.c: --other-side. The session's `gateway` object; the
  * document's gateway summary; line k of the session's text (0 the

@@ -52,16 +52,31 @@
     X(flags, "set[string]")     /* rule ids raised in the session */        \
     X(max_severity, "string")
 
-void report_tsv_header(FILE *out)
+/* With --other-side, after the others (the columns above never move):
+ * the transaction's counterpart through the gateway (gateway.h). */
+#define TSV_GATEWAY_LIST(X)                                                 \
+    X(gateway_side, "string")           /* outside, inside */               \
+    X(gateway_peer_uid, "string")       /* the paired transaction's session */\
+    X(gateway_paired_by, "string")      /* message_id, envelope+time */     \
+    X(gateway_delay_s, "interval")      /* inside - outside - clock offset */\
+    X(gateway_differences, "set[string]") /* `what` of each, once */
+
+void report_tsv_header(FILE *out, bool gateway)
 {
     fputs("#separator \\x09\n#set_separator\t,\n#empty_field\t" TSV_EMPTY
           "\n#unset_field\t" TSV_UNSET "\n#path\tsmtpscope\n#fields", out);
 #define X_NAME(name, type) fputs("\t" #name, out);
     TSV_FIELD_LIST(X_NAME)
+    if (gateway) {
+        TSV_GATEWAY_LIST(X_NAME)
+    }
 #undef X_NAME
     fputs("\n#types", out);
 #define X_TYPE(name, type) fputs("\t" type, out);
     TSV_FIELD_LIST(X_TYPE)
+    if (gateway) {
+        TSV_GATEWAY_LIST(X_TYPE)
+    }
 #undef X_TYPE
     fputc('\n', out);
 }
@@ -181,6 +196,60 @@ static void txn_cols(FILE *out, const smtp_info *in, int depth,
     col(out, oc.reason);
 }
 
+/* The gateway's differences that concern the transaction t (index on
+ * the outside; -1: a session without one), each `what` once. */
+static void gateway_diffs(FILE *out, const gw_session *g, int t)
+{
+    int n = 0;
+
+    fputc('\t', out);
+    for (int i = 0; i < g->ndiff; i++) {
+        const gw_diff *d = &g->diff[i];
+        int k;
+
+        if (d->txn >= 0 && d->txn != t)
+            continue;
+        for (k = 0; k < i && strcmp(g->diff[k].what, d->what) != 0; k++)
+            ;
+        if (k < i && n > 0)
+            continue;               /* listed already */
+        fprintf(out, "%s%s", n++ ? "," : "", d->what);
+    }
+    if (n == 0)
+        fputs(TSV_EMPTY, out);
+}
+
+/* The TSV_GATEWAY_LIST columns of transaction i (-1: none). The inside
+ * session holds its outside peer's differences, numbered by the outside
+ * transactions. */
+static void gateway_cols(FILE *out, const report_session *s, int i)
+{
+    const gw_session *g = s->gateway;
+    const gw_txn *t = g != NULL && i >= 0 && i < g->ntxn ? &g->txn[i] : NULL;
+    bool paired = t != NULL && t->peer_session >= 0;
+    int outside_txn = t == NULL ? -1 : g->side == GW_OUTSIDE ? i
+                                                             : t->peer_txn;
+
+    if (g == NULL) {
+        fputs("\t" TSV_UNSET "\t" TSV_UNSET "\t" TSV_UNSET "\t" TSV_UNSET
+              "\t" TSV_UNSET, out);
+        return;
+    }
+    col(out, g->side == GW_OUTSIDE ? "outside" : "inside");
+    col(out, paired ? t->peer_uid : NULL);
+    col(out, paired ? (t->by_message_id ? "message_id" : "envelope+time")
+                    : NULL);
+    if (paired)
+        fprintf(out, "\t%.6f", t->delay_s);
+    else
+        fputs("\t" TSV_UNSET, out);
+    /* an unpaired inside transaction has no differences of its own */
+    if (g->side == GW_INSIDE && t != NULL && !paired)
+        fputs("\t" TSV_EMPTY, out);
+    else
+        gateway_diffs(out, g, outside_txn);
+}
+
 /* end_state, flags (each rule once), max_severity. */
 static void end_cols(FILE *out, const report_session *s)
 {
@@ -190,7 +259,7 @@ static void end_cols(FILE *out, const report_session *s)
     col(out, report_end_state(s->smtp->end));
     fputc('\t', out);
     if (res == NULL || res->nflags == 0) {
-        fputs(TSV_EMPTY "\t" TSV_UNSET "\n", out);
+        fputs(TSV_EMPTY "\t" TSV_UNSET, out);
         return;
     }
     for (i = 0; i < res->nflags; i++) {
@@ -205,10 +274,9 @@ static void end_cols(FILE *out, const report_session *s)
             max = (int)res->flags[i].severity;
     }
     col(out, rule_severity_name((rule_severity)max));
-    fputc('\n', out);
 }
 
-void report_tsv_session(FILE *out, const report_session *s)
+void report_tsv_session(FILE *out, const report_session *s, bool gateway)
 {
     const smtp_info *in = s->smtp;
     int i;
@@ -217,5 +285,8 @@ void report_tsv_session(FILE *out, const report_session *s)
         session_cols(out, s);
         txn_cols(out, in, i + 1, in->ntxns ? &in->txns[i] : NULL);
         end_cols(out, s);
+        if (gateway)
+            gateway_cols(out, s, in->ntxns ? i : -1);
+        fputc('\n', out);
     }
 }
