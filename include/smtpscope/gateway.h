@@ -25,6 +25,9 @@
 #define GW_DIFF_MAX 12              /* differences kept per session */
 #define GW_TEXT_MAX 160             /* one side's text in a difference */
 #define GW_ID_MAX 160               /* Message-ID, MAIL FROM kept */
+/* recipients kept per transaction with their replies: a transaction with
+ * more (on either side) is not compared recipient by recipient */
+#define GW_RCPT_MAX 16
 /* envelope pairs: the inside MAIL within this of the outside one (after
  * the clock offset is taken out) */
 #define GW_WINDOW (120 * SC_USEC_PER_SEC)
@@ -38,12 +41,20 @@
 
 typedef enum gw_side_id { GW_OUTSIDE = 0, GW_INSIDE = 1 } gw_side_id;
 
+/* A recipient and the reply its RCPT got (0 = none seen). */
+typedef struct gw_rcpt {
+    char addr[GW_ID_MAX];           /* filtered by the dissector */
+    int code;
+} gw_rcpt;
+
 /* One transaction, as much as pairing and the differences need. */
 typedef struct gw_txn {
     sc_time start;                  /* MAIL FROM */
     char mail_from[GW_ID_MAX];      /* filtered by the dissector */
     uint64_t rcpt_hash;             /* order-free hash of the RCPT set */
     int nrcpt;
+    gw_rcpt *rcpt;                  /* owned; nrcpt of them, NULL when
+                                       more than GW_RCPT_MAX were sent */
     char message_id[GW_ID_MAX];     /* "" when none seen */
     smtp_method method;
     char cmd[48];                   /* "BDAT 2728 LAST", "DATA", "" */
@@ -52,6 +63,9 @@ typedef struct gw_txn {
     uint64_t bytes;                 /* message bytes seen */
     uint64_t gap_bytes;             /* message bytes the capture lost */
     bool complete;                  /* every byte of the message arrived */
+    bool has_message;               /* the message layer read it: */
+    bool eight_bit;                 /* a byte above 127 */
+    uint64_t header_bytes, body_bytes;
     int reply_code;                 /* final reply, 0 = none */
     sc_time reply_time;
     char reply_text[80];
@@ -78,6 +92,8 @@ typedef struct gw_session {
     gw_side_id side;
     sc_time first;
     bool ehlo;                      /* an EHLO reply was seen */
+    bool client_gap;                /* the capture lost client bytes: a
+                                       command may be missing */
     unsigned ext_flags;             /* SMTP_EXT_* */
     char end[16];                   /* how it ended (smtp_end_name) */
     sc_time end_time;
@@ -107,6 +123,9 @@ typedef struct gw_pairing {
     int offset_pairs;               /* pairs the median was taken over */
     /* messages: accepted outside, delivered inside, lost */
     uint64_t msgs_in, msgs_out, msgs_lost;
+    /* recipients the gateway accepted and never passed on, messages that
+     * reached the inside with another body */
+    uint64_t rcpts_lost, msgs_changed;
 } gw_pairing;
 
 /* Keep a finished session's summary. Returns 0, -1 out of memory. */

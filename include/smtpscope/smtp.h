@@ -238,6 +238,11 @@ typedef struct smtp_txn {
     mime_message *message;               /* owned; what the message parser
                                             made of the data (DATA or BDAT);
                                             NULL when no message byte came */
+    /* Each kept recipient's reply (replies come in order, so the k-th
+     * RCPT reply is rcpt[k]'s): which one the server took, which it
+     * refused (--other-side compares them across a gateway). 0 = none. */
+    uint16_t rcpt_code[SMTP_RCPT_MAX];
+    int rcpt_replies;                    /* RCPT replies seen */
 } smtp_txn;
 
 /* ---- how the session ended (CONTRACT.md end_state) ---- */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gw_internal.h"
 
@@ -114,32 +115,171 @@ static void side_text(char *dst, const gw_txn *t, const gw_session *s)
             tod(t->cmd_time, a), t->bytes, r);
 }
 
+/* Note a loss on o (raised there): the first at its time, more appended
+ * to the evidence while it has room. */
+static void note_loss(gw_session *o, sc_time t, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void note_loss(gw_session *o, sc_time t, const char *fmt, ...)
+{
+    size_t n = strlen(o->loss_evidence);
+    va_list ap;
+
+    if (!o->loss) {
+        o->loss = true;
+        o->loss_time = t;
+    } else if (n + 8 < sizeof(o->loss_evidence)) {
+        n += (size_t)snprintf(o->loss_evidence + n,
+                              sizeof(o->loss_evidence) - n, "; also ");
+    } else {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(o->loss_evidence + n, sizeof(o->loss_evidence) - n, fmt, ap);
+    va_end(ap);
+}
+
 static void loss(gw_pairing *g, gw_session *o, const gw_txn *a,
                  const gw_txn *b, const gw_session *in)
 {
     char t1[SC_TIME_STRLEN], t2[SC_TIME_STRLEN], inside[GW_TEXT_MAX];
 
-    o->loss = true;
-    o->loss_time = a->reply_time;
     g->msgs_lost++;
     if (b == NULL) {
-        snprintf(o->loss_evidence, sizeof(o->loss_evidence),
-                 "the gateway accepted %s (%" PRIu64 " bytes%s%s) from the "
-                 "sender at %s (%d %s at %s) and no transaction with its "
-                 "Message-ID or envelope appeared on the inside",
-                 a->cmd, a->bytes, a->message_id[0] ? ", Message-ID " : "",
-                 a->message_id, tod(a->cmd_time, t1), a->reply_code,
-                 a->reply_text, tod(a->reply_time, t2));
+        note_loss(o, a->reply_time,
+                  "the gateway accepted %s (%" PRIu64 " bytes%s%s) from the "
+                  "sender at %s (%d %s at %s) and no transaction with its "
+                  "Message-ID or envelope appeared on the inside",
+                  a->cmd, a->bytes, a->message_id[0] ? ", Message-ID " : "",
+                  a->message_id, tod(a->cmd_time, t1), a->reply_code,
+                  a->reply_text, tod(a->reply_time, t2));
         return;
     }
     side_text(inside, b, in);
-    snprintf(o->loss_evidence, sizeof(o->loss_evidence),
-             "the gateway accepted %s (%" PRIu64 " bytes) from the sender at "
-             "%s (%d %s at %s) and passed %s to the receiver: inside %s "
-             "(inside session %s, inside clock)", a->cmd, a->bytes,
-             tod(a->cmd_time, t1), a->reply_code, a->reply_text,
-             tod(a->reply_time, t2), b->bytes == 0 ? "nothing" : "only part",
-             inside, in->uid);
+    note_loss(o, a->reply_time,
+              "the gateway accepted %s (%" PRIu64 " bytes) from the sender "
+              "at %s (%d %s at %s) and passed %s to the receiver: inside %s "
+              "(inside session %s, inside clock)", a->cmd, a->bytes,
+              tod(a->cmd_time, t1), a->reply_code, a->reply_text,
+              tod(a->reply_time, t2), b->bytes == 0 ? "nothing" : "only part",
+              inside, in->uid);
+}
+
+static const gw_rcpt *find_rcpt(const gw_txn *t, const char *addr)
+{
+    for (int i = 0; i < t->nrcpt; i++)
+        if (strcasecmp(t->rcpt[i].addr, addr) == 0)
+            return &t->rcpt[i];
+    return NULL;
+}
+
+/* A recipient the gateway took from the sender (2xx) for a message it
+ * accepted, with no RCPT for it inside: lost, unless the inside capture
+ * lost client bytes (the RCPT may be in them). */
+static void rcpt_dropped(gw_pairing *g, gw_session *o, const gw_txn *a,
+                         const gw_rcpt *r, const gw_txn *b,
+                         const gw_session *in)
+{
+    char t1[SC_TIME_STRLEN], t2[SC_TIME_STRLEN];
+
+    if (!(a->reply_code / 100 == 2 && a->complete) || in->client_gap)
+        return;
+    g->rcpts_lost++;
+    note_loss(o, a->reply_time,
+              "the gateway accepted RCPT TO:<%s> (%d) and then %s from the "
+              "sender (%d %s at %s), and the receiver never got a RCPT for it: "
+              "inside MAIL at %s with %d recipient(s), %d %s (inside session "
+              "%s, inside clock)", r->addr, r->code, a->cmd, a->reply_code,
+              a->reply_text, tod(a->reply_time, t1), tod(b->start, t2),
+              b->nrcpt, b->reply_code, b->reply_text, in->uid);
+}
+
+/* One outside recipient against the inside's RCPTs. */
+static void diff_rcpt(gw_pairing *g, gw_session *o, const gw_txn *a,
+                      const gw_rcpt *r, const gw_txn *b, const gw_session *in)
+{
+    const gw_rcpt *x = find_rcpt(b, r->addr);
+    int ti = (int)(a - o->txn);
+    gw_diff *d;
+
+    if (x == NULL && r->code / 100 == 2) {
+        if ((d = add(o, "command", a->start, ti)) != NULL) {
+            put(d->outside, "RCPT TO:<%s> %d", r->addr, r->code);
+            put(d->inside, "no RCPT TO:<%s>", r->addr);
+        }
+        rcpt_dropped(g, o, a, r, b, in);
+    } else if (x == NULL && r->code >= 400 &&
+               (d = add(o, "command", a->start, ti)) != NULL) {
+        put(d->outside, "RCPT TO:<%s> %d (refused by the gateway)", r->addr,
+            r->code);
+        put(d->inside, "not sent");
+    } else if (x != NULL && r->code / 100 == 2 && x->code >= 400 &&
+               (d = add(o, "command", a->start, ti)) != NULL) {
+        put(d->outside, "RCPT TO:<%s> %d", r->addr, r->code);
+        put(d->inside, "RCPT TO:<%s> %d", x->addr, x->code);
+    }
+}
+
+/* "command" differences: MAIL FROM rewritten (SRS: normal, no loss),
+ * recipients dropped (a loss when accepted), refused by the gateway
+ * itself, or added inside. */
+static void diff_commands(gw_pairing *g, gw_session *o, const gw_txn *a,
+                          const gw_txn *b, const gw_session *in)
+{
+    int ti = (int)(a - o->txn);
+    gw_diff *d;
+
+    if (strcasecmp(a->mail_from, b->mail_from) != 0 &&
+        (d = add(o, "command", a->start, ti)) != NULL) {
+        put(d->outside, "MAIL FROM:<%s>", a->mail_from);
+        put(d->inside, "MAIL FROM:<%s>", b->mail_from);
+    }
+    if (a->rcpt == NULL || b->rcpt == NULL)
+        return;                     /* not every recipient kept */
+    for (int i = 0; i < a->nrcpt; i++)
+        diff_rcpt(g, o, a, &a->rcpt[i], b, in);
+    for (int i = 0; i < b->nrcpt; i++)
+        if (find_rcpt(a, b->rcpt[i].addr) == NULL &&
+            (d = add(o, "command", b->start, ti)) != NULL) {
+            put(d->outside, "no RCPT TO:<%s>", b->rcpt[i].addr);
+            put(d->inside, "RCPT TO:<%s> %d (added by the gateway)",
+                b->rcpt[i].addr, b->rcpt[i].code);
+        }
+}
+
+/* Both sides took the whole message and the byte counts differ. The
+ * header may grow (a gateway adds Received: and its own fields): a
+ * difference. Another body reached the receiver: the message "reached
+ * it changed", a loss - unless the gateway had to convert it (8-bit
+ * data, the inside offered neither 8BITMIME nor BINARYMIME, RFC 6152). */
+static void diff_changed(gw_pairing *g, gw_session *o, const gw_txn *a,
+                         const gw_txn *b, const gw_session *in)
+{
+    char t1[SC_TIME_STRLEN], t2[SC_TIME_STRLEN], t3[SC_TIME_STRLEN];
+    bool body = a->body_bytes != b->body_bytes;
+    bool convert = a->eight_bit &&
+        !(in->ext_flags & (SMTP_EXT_8BITMIME | SMTP_EXT_BINARYMIME));
+    gw_diff *d = add(o, "message", a->cmd_time, (int)(a - o->txn));
+
+    if (d != NULL) {
+        put(d->outside, "header %" PRIu64 " bytes, body %" PRIu64 " bytes",
+            a->header_bytes, a->body_bytes);
+        put(d->inside, "header %" PRIu64 " bytes, body %" PRIu64 " bytes%s",
+            b->header_bytes, b->body_bytes,
+            !body ? " (header fields added or changed by the gateway)"
+            : convert ? " (8-bit data converted: the inside offered no "
+                        "8BITMIME)" : " (the body changed)");
+    }
+    if (!body || convert)
+        return;
+    g->msgs_changed++;
+    note_loss(o, a->reply_time,
+              "the gateway accepted %s (body %" PRIu64 " bytes) from the "
+              "sender at %s (%d %s at %s) and the receiver got the message "
+              "changed: inside %s at %s, body %" PRIu64 " bytes, %d %s "
+              "(inside session %s, inside clock)", a->cmd, a->body_bytes,
+              tod(a->cmd_time, t1), a->reply_code, a->reply_text,
+              tod(a->reply_time, t2), b->cmd, tod(b->cmd_time, t3),
+              b->body_bytes, b->reply_code, b->reply_text, in->uid);
 }
 
 /* One transaction pair's differences (method, bytes, reply) and loss. */
@@ -155,7 +295,11 @@ static void diff_txn(gw_pairing *g, gw_session *o, const gw_txn *a,
         put(d->outside, "%s", a->cmd);
         put(d->inside, "%s", b->cmd);
     }
-    if (accepted(a) && !(b->complete && b->bytes == a->bytes) &&
+    diff_commands(g, o, a, b, in);
+    if (accepted(a) && accepted(b) && b->bytes != a->bytes &&
+        a->has_message && b->has_message && !lost_bytes)
+        diff_changed(g, o, a, b, in);
+    else if (accepted(a) && !(b->complete && b->bytes == a->bytes) &&
         (d = add(o, a->method == SMTP_METHOD_BDAT ? "chunk bytes" : "message",
                  a->cmd_time, ti))) {
         put(d->outside, "%" PRIu64 " bytes accepted", a->bytes);
@@ -220,6 +364,12 @@ char *gw_summary_text(const gw_pairing *g)
                          " message(s) in from the sender, %" PRIu64
                          " out to the receiver, %" PRIu64 " lost",
                          g->msgs_in, g->msgs_out, g->msgs_lost);
+    if (g->rcpts_lost > 0)
+        n += (size_t)snprintf(buf + n, cap - n, ", %" PRIu64 " recipient(s) "
+                              "dropped", g->rcpts_lost);
+    if (g->msgs_changed > 0)
+        n += (size_t)snprintf(buf + n, cap - n, ", %" PRIu64 " changed",
+                              g->msgs_changed);
     if (g->have_offset)
         n += (size_t)snprintf(buf + n, cap - n, "; inside clock %+.3f s "
                               "from outside (median of %d pair(s))\n",

@@ -56,7 +56,23 @@ static bool txn_complete(const smtp_txn *t)
     return true;
 }
 
-static void txn_fill(gw_txn *g, const smtp_txn *t)
+/* The recipients with their replies, when every one was kept. */
+static int txn_rcpts(gw_txn *g, const smtp_txn *t)
+{
+    if (t->nrcpt == 0 || t->nrcpt > GW_RCPT_MAX || t->nrcpt != t->rcpt_total)
+        return 0;
+    g->rcpt = calloc((size_t)t->nrcpt, sizeof(gw_rcpt));
+    if (g->rcpt == NULL)
+        return -1;
+    for (int i = 0; i < t->nrcpt; i++) {
+        snprintf(g->rcpt[i].addr, sizeof(g->rcpt[i].addr), "%s",
+                 t->rcpt[i] != NULL ? t->rcpt[i] : "");
+        g->rcpt[i].code = t->rcpt_code[i];
+    }
+    return 0;
+}
+
+static int txn_fill(gw_txn *g, const smtp_txn *t)
 {
     memset(g, 0, sizeof(*g));
     g->peer_session = g->peer_txn = -1;
@@ -78,6 +94,13 @@ static void txn_fill(gw_txn *g, const smtp_txn *t)
     g->reply_code = t->reply.code;
     g->reply_time = t->reply.time;
     snprintf(g->reply_text, sizeof(g->reply_text), "%s", t->reply.text);
+    if (t->message != NULL) {
+        g->has_message = true;
+        g->eight_bit = t->message->eight_bit;
+        g->header_bytes = t->message->header_bytes;
+        g->body_bytes = t->message->body_bytes;
+    }
+    return txn_rcpts(g, t);
 }
 
 int gw_add(gw_pairing *g, gw_side_id side, const char *uid,
@@ -105,14 +128,17 @@ int gw_add(gw_pairing *g, gw_side_id side, const char *uid,
     gs->side = side;
     gs->first = s->first_time;
     gs->ehlo = s->ehlo_reply.code / 100 == 2;
+    gs->client_gap = s->gap_bytes[SC_DIR_CLIENT] > 0;
     gs->ext_flags = s->ext_flags;
     snprintf(gs->end, sizeof(gs->end), "%s", smtp_end_name(s->end));
     gs->end_time = s->end_time;
     gs->peer = -1;
-    for (int i = 0; i < n; i++)
-        txn_fill(&gs->txn[i], &s->txns[i]);
-    gs->ntxn = n;
-    ss->n++;
+    ss->n++;                        /* gw_free frees what is filled */
+    for (int i = 0; i < n; i++) {
+        gs->ntxn = i + 1;
+        if (txn_fill(&gs->txn[i], &s->txns[i]) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -137,8 +163,11 @@ const gw_session *gw_peer(const gw_pairing *g, const gw_session *s)
 void gw_free(gw_pairing *g)
 {
     for (int k = 0; k < 2; k++) {
-        for (size_t i = 0; i < g->side[k].n; i++)
+        for (size_t i = 0; i < g->side[k].n; i++) {
+            for (int t = 0; t < g->side[k].s[i].ntxn; t++)
+                free(g->side[k].s[i].txn[t].rcpt);
             free(g->side[k].s[i].txn);
+        }
         free(g->side[k].s);
         g->side[k].s = NULL;
         g->side[k].n = g->side[k].cap = 0;

@@ -65,6 +65,8 @@ cJSON *report_json_gateway_summary(const gw_pairing *g)
     cJSON_AddNumberToObject(o, "messages_in", (double)g->msgs_in);
     cJSON_AddNumberToObject(o, "messages_out", (double)g->msgs_out);
     cJSON_AddNumberToObject(o, "messages_lost", (double)g->msgs_lost);
+    cJSON_AddNumberToObject(o, "recipients_lost", (double)g->rcpts_lost);
+    cJSON_AddNumberToObject(o, "messages_changed", (double)g->msgs_changed);
     if (g->have_offset)
         cJSON_AddNumberToObject(o, "clock_offset_s", g->offset_s);
     else

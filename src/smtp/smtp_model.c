@@ -159,11 +159,13 @@ static void move_rcpts(smtp_txn *from, smtp_txn *to)
         if (nr == NULL)
             continue;
         to->rcpt = nr;
+        to->rcpt_code[to->nrcpt] = from->rcpt_code[i];
         to->rcpt[to->nrcpt++] = from->rcpt[i];
         from->rcpt[i] = NULL;
     }
     to->rcpt_total += from->rcpt_total;
     to->rcpt_accepted += from->rcpt_accepted;
+    to->rcpt_replies += from->rcpt_replies;
 }
 
 /* A MAIL the server refused opened no transaction (RFC 5321 4.1.1.2: it

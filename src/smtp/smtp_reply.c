@@ -262,6 +262,9 @@ static void on_rcpt_reply(smtp_txn *t, const smtp_reply *r)
 
     if (t == NULL)
         return;
+    if (t->rcpt_replies < t->nrcpt)
+        t->rcpt_code[t->rcpt_replies] = (uint16_t)code;
+    t->rcpt_replies++;
     /* Counts by class, and the first refusal of each: when no
      * recipient is accepted they decide the message's outcome. */
     if (code >= 200 && code < 300) {

@@ -18,7 +18,7 @@
 static const sc_time T0 = INT64_C(1190030400) * 1000000;
 
 /* One message to keep alive while a session points at it. */
-static mime_message msgs[16];
+static mime_message msgs[64];
 static int nmsgs;
 
 typedef struct spec {
@@ -29,11 +29,26 @@ typedef struct spec {
     int code;                   /* final reply, 0 none */
 } spec;
 
+/* More of a transaction, when a test needs it: a second recipient, the
+ * RCPT replies (0 none), the message's header and body bytes and 8-bit
+ * flag (with a Message-ID), the client bytes the capture lost. */
+typedef struct extra {
+    const char *rcpt2;
+    int rcode[2];
+    uint64_t hdr, body;
+    bool eight;
+    uint64_t client_gap;
+} extra;
+
 /* A session with one transaction as the dissector would leave it. */
-static smtp_info *session(const spec *p, unsigned ext)
+static smtp_info *session(const spec *p, const extra *x, unsigned ext)
 {
+    static const extra none;
     smtp_info *s = calloc(1, sizeof(*s));
     smtp_txn *t = calloc(1, sizeof(*t));
+
+    if (x == NULL)
+        x = &none;
 
     s->first_time = T0 + SEC(p->at) - SEC(0.5);
     s->end_time = T0 + SEC(p->at + 10);
@@ -44,9 +59,15 @@ static smtp_info *session(const spec *p, unsigned ext)
     s->ntxns = s->txns_total = 1;
     t->start = T0 + SEC(p->at);
     t->mail_from = strdup(p->from);
-    t->rcpt = calloc(1, sizeof(char *));
+    t->rcpt = calloc(2, sizeof(char *));
     t->rcpt[0] = strdup(p->rcpt);
-    t->nrcpt = 1;
+    t->nrcpt = t->rcpt_total = 1;
+    if (x->rcpt2 != NULL)
+        t->rcpt[t->nrcpt++] = strdup(x->rcpt2);
+    t->rcpt_total = t->nrcpt;
+    for (int k = 0; k < t->nrcpt; k++)
+        t->rcpt_code[k] = (uint16_t)x->rcode[k];
+    s->gap_bytes[SC_DIR_CLIENT] = x->client_gap;
     t->method = p->method;
     t->bytes = p->received;
     t->gap_bytes = p->gap;
@@ -71,8 +92,11 @@ static smtp_info *session(const spec *p, unsigned ext)
                                                    : SMTP_CHUNK_CUT_REPLY;
         t->declared_total = p->bytes;
     }
-    if (p->msgid != NULL && nmsgs < 16) {
+    if (p->msgid != NULL && nmsgs < 64) {
         msgs[nmsgs].message_id = (char *)p->msgid;
+        msgs[nmsgs].header_bytes = x->hdr;
+        msgs[nmsgs].body_bytes = x->body;
+        msgs[nmsgs].eight_bit = x->eight;
         t->message = &msgs[nmsgs++];
     }
     return s;
@@ -83,17 +107,27 @@ static void session_free(smtp_info *s)
     smtp_txn *t = &s->txns[0];
 
     free(t->mail_from);
-    free(t->rcpt[0]);
+    for (int k = 0; k < t->nrcpt; k++)
+        free(t->rcpt[k]);
     free(t->rcpt);
     free(t->chunks);
     free(t);
     free(s);
 }
 
+static void add_x(gw_pairing *g, gw_side_id side, const char *uid,
+                  const spec *p, const extra *x, unsigned ext)
+{
+    smtp_info *s = session(p, x, ext);
+
+    CHECK(gw_add(g, side, uid, s) == 0);
+    session_free(s);
+}
+
 static void add(gw_pairing *g, gw_side_id side, const char *uid,
                 const spec *p, unsigned ext)
 {
-    smtp_info *s = session(p, ext);
+    smtp_info *s = session(p, NULL, ext);
 
     CHECK(gw_add(g, side, uid, s) == 0);
     session_free(s);
@@ -124,7 +158,13 @@ static void test_message_id(void)
     CHECK(out_(&g, "Cout")->peer == 0);
     CHECK(strcmp(out_(&g, "Cout")->paired_by, "message_id") == 0);
     CHECK(strcmp(gw_peer(&g, out_(&g, "Cout"))->uid, "Cin") == 0);
-    CHECK(out_(&g, "Cout")->ndiff == 0);      /* faithful: nothing */
+    /* the rewritten sender is a command difference, not a loss */
+    CHECK(out_(&g, "Cout")->ndiff == 1);
+    CHECK(strcmp(out_(&g, "Cout")->diff[0].what, "command") == 0);
+    CHECK(strcmp(out_(&g, "Cout")->diff[0].outside,
+                 "MAIL FROM:<a@x.org>") == 0);
+    CHECK(strcmp(out_(&g, "Cout")->diff[0].inside,
+                 "MAIL FROM:<SRS0=ab=x.org=a@gw.org>") == 0);
     CHECK(!out_(&g, "Cout")->loss);
     CHECK(g.msgs_in == 1 && g.msgs_out == 1 && g.msgs_lost == 0);
     gw_free(&g);
@@ -277,6 +317,109 @@ static void test_capture_gap(void)
     gw_free(&g);
 }
 
+/* Recipients: one the gateway accepted and dropped (a loss, unless the
+ * inside capture lost client bytes), one it refused itself, one it
+ * added inside (differences only). */
+static void test_recipients(void)
+{
+    gw_pairing g;
+    spec o = { 10, "a@x.org", "b@y.org", "<m1@x>", DATA, 300, 300, 0, 250 };
+    spec i = { 10.2, "a@x.org", "B@y.org", "<m1@x>", DATA, 300, 300, 0, 250 };
+    spec o2 = { 20, "a@x.org", "b@y.org", "<m2@x>", DATA, 300, 300, 0, 250 };
+    spec i2 = { 20.2, "a@x.org", "b@y.org", "<m2@x>", DATA, 300, 300, 0,
+                250 };
+    extra xo = { "c@y.org", { 250, 250 }, 0, 0, false, 0 };
+    extra xi = { NULL, { 250, 0 }, 0, 0, false, 0 };
+    extra xi_gap = { NULL, { 250, 0 }, 0, 0, false, 40 };
+    extra xo2 = { "c@y.org", { 250, 550 }, 0, 0, false, 0 };
+    extra xi2 = { "archive@gw.org", { 250, 250 }, 0, 0, false, 0 };
+    const gw_session *s;
+
+    current = "recipients";
+    memset(&g, 0, sizeof(g));
+    add_x(&g, GW_OUTSIDE, "Cout", &o, &xo, EXT);
+    add_x(&g, GW_OUTSIDE, "Cout2", &o2, &xo2, EXT);
+    add_x(&g, GW_INSIDE, "Cin", &i, &xi, EXT);
+    add_x(&g, GW_INSIDE, "Cin2", &i2, &xi2, EXT);
+    gw_pair(&g);
+    s = out_(&g, "Cout");
+    CHECK(s->peer == 0 && s->ndiff == 1);
+    CHECK(strcmp(s->diff[0].what, "command") == 0);
+    CHECK(strcmp(s->diff[0].outside, "RCPT TO:<c@y.org> 250") == 0);
+    CHECK(strcmp(s->diff[0].inside, "no RCPT TO:<c@y.org>") == 0);
+    CHECK(s->loss);
+    CHECK(strstr(s->loss_evidence, "accepted RCPT TO:<c@y.org> (250)") !=
+          NULL);
+    CHECK(strstr(s->loss_evidence, "never got a RCPT for it") != NULL);
+    s = out_(&g, "Cout2");
+    CHECK(!s->loss && s->ndiff == 2);
+    CHECK(strcmp(s->diff[0].outside, "RCPT TO:<c@y.org> 550 (refused by "
+                 "the gateway)") == 0);
+    CHECK(strcmp(s->diff[0].inside, "not sent") == 0);
+    CHECK(strcmp(s->diff[1].outside, "no RCPT TO:<archive@gw.org>") == 0);
+    CHECK(strstr(s->diff[1].inside, "added by the gateway") != NULL);
+    CHECK(g.rcpts_lost == 1 && g.msgs_lost == 0 && g.msgs_out == 2);
+    gw_free(&g);
+
+    /* the inside capture lost client bytes: the RCPT may be in them */
+    current = "recipients, inside gap";
+    memset(&g, 0, sizeof(g));
+    add_x(&g, GW_OUTSIDE, "Cout", &o, &xo, EXT);
+    add_x(&g, GW_INSIDE, "Cin", &i, &xi_gap, EXT);
+    gw_pair(&g);
+    CHECK(out_(&g, "Cout")->ndiff == 1 && !out_(&g, "Cout")->loss);
+    CHECK(g.rcpts_lost == 0);
+    gw_free(&g);
+}
+
+/* Both delivered, other sizes: a grown header is a difference; another
+ * body a loss ("reached it changed"), unless the gateway had to convert
+ * 8-bit data for an inside without 8BITMIME. */
+static void test_changed(void)
+{
+    static const struct {
+        uint64_t ih, ib;
+        bool eight;
+        unsigned in_ext;
+        bool loss;
+        const char *note;
+    } c[] = {
+        { 900, 2000, false, EXT, false, "(header fields added" },
+        { 800, 2070, false, EXT, true, "(the body changed)" },
+        { 800, 2070, true, EXT, false, "(8-bit data converted" },
+        { 800, 2070, true, EXT | SMTP_EXT_8BITMIME, true,
+          "(the body changed)" },
+    };
+
+    for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+        gw_pairing g;
+        spec o = { 10, "a@x.org", "b@y.org", "<m1@x>", DATA, 2800, 2800, 0,
+                   250 };
+        spec i = { 10.2, "a@x.org", "b@y.org", "<m1@x>", DATA,
+                   c[k].ih + c[k].ib, c[k].ih + c[k].ib, 0, 250 };
+        extra xo = { NULL, { 250, 0 }, 800, 2000, c[k].eight, 0 };
+        extra xi = { NULL, { 250, 0 }, c[k].ih, c[k].ib, c[k].eight, 0 };
+        const gw_session *s;
+
+        current = "changed";
+        memset(&g, 0, sizeof(g));
+        add_x(&g, GW_OUTSIDE, "Cout", &o, &xo, EXT | SMTP_EXT_8BITMIME);
+        add_x(&g, GW_INSIDE, "Cin", &i, &xi, c[k].in_ext);
+        gw_pair(&g);
+        s = out_(&g, "Cout");
+        CHECK(s->peer == 0 && s->loss == c[k].loss);
+        CHECK(g.msgs_changed == (c[k].loss ? 1u : 0u) && g.msgs_lost == 0);
+        for (int d = 0; d < s->ndiff; d++)
+            if (strcmp(s->diff[d].what, "message") == 0)
+                CHECK(strstr(s->diff[d].inside, c[k].note) != NULL);
+        CHECK(s->ndiff >= 1);
+        if (c[k].loss)
+            CHECK(strstr(s->loss_evidence, "got the message changed: inside "
+                         "DATA") != NULL);
+        gw_free(&g);
+    }
+}
+
 int main(void)
 {
     test_message_id();
@@ -285,6 +428,8 @@ int main(void)
     test_only_outside();
     test_bdat_to_data();
     test_capture_gap();
+    test_recipients();
+    test_changed();
     if (failures)
         fprintf(stderr, "%d failure(s)\n", failures);
     return failures != 0;

@@ -623,6 +623,29 @@ static void check_data_rejected(const smtp_info *in)
     CHECK(count_events(in, SMTP_EV_UNKNOWN_COMMAND) == 4);
 }
 
+/* Each recipient's reply, matched in order across pipelined RCPTs, a
+ * refused MAIL's recipients moving to the open transaction. */
+static const step rcpt_codes[] = {
+    { 'S', BANNER, 0 },
+    { 'C', "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nRCPT TO:<c@y>\r\n"
+           "RCPT TO:<d@y>\r\n", 0 },
+    { 'S', EHLO_REPLY "250 Ok\r\n250 Ok\r\n550 5.1.1 <c@y>: no\r\n", 0 },
+    { 'S', "451 4.3.0 <d@y>: later\r\n", 0 },
+    { 'C', "QUIT\r\n", 0 },
+    { 'S', "221 x\r\n", 0 },
+    { 0, NULL, 0 },
+};
+
+static void check_rcpt_codes(const smtp_info *in)
+{
+    const smtp_txn *t = &in->txns[0];
+
+    CHECK(in->ntxns == 1 && t->nrcpt == 3 && t->rcpt_replies == 3);
+    CHECK(t->rcpt_code[0] == 250 && t->rcpt_code[1] == 550 &&
+          t->rcpt_code[2] == 451);
+    CHECK(strcmp(t->rcpt[1], "c@y") == 0);
+}
+
 static const step no_pipelining[] = {
     { 'S', "220 old.example.org ESMTP Sendmail\r\n", 0 },
     { 'C', "EHLO c\r\n", 0 },
@@ -784,6 +807,7 @@ static const conv cases[] = {
     { "chunk-gap", false, chunk_gap, SMTP_END_CLIENT_CLOSE, check_chunk_gap },
     { "partial", true, partial, SMTP_END_CLIENT_CLOSE, check_partial },
     { "data-rejected", false, data_rejected, SMTP_END_SERVER_CLOSE, check_data_rejected },
+    { "rcpt-codes", false, rcpt_codes, SMTP_END_CLIENT_QUIT, check_rcpt_codes },
     { "one-sided", true, one_sided, SMTP_END_CAPTURE_END, check_one_sided },
     { "bdat-2xx-before-chunk", false, bdat_early_ok, SMTP_END_CLIENT_CLOSE, check_bdat_early_ok },
     { "txn-ends-at-final-reply", false, txn_after_final, SMTP_END_CLIENT_CLOSE, check_txn_after_final },
