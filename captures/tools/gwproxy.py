@@ -9,7 +9,8 @@ Modes (what the gateway does to the mail):
   faithful       relays every command, reply and byte unchanged
   swallow-bdat   takes the BDAT chunk from the sender, passes only the BDAT command
                  inside (never its bytes) and answers the sender 250 itself, as the
-                 seed's gateway did; the inside server times out
+                 seed's gateway did; it answers the sender's QUIT itself too (221,
+                 close), while the inside server waits for the bytes and times out
   bdat-to-data   offers CHUNKING outside, takes the BDAT chunks and sends the message
                  inside with DATA (dot-stuffed); the inside server should lack CHUNKING
   mask-starttls  removes STARTTLS from the EHLO reply the sender sees
@@ -153,7 +154,6 @@ def bdat(out, ins, cmd, mode, held):
     if mode == "swallow-bdat":
         ins.send(cmd)                  # the command passes, its bytes never do
         out.send(b"250 2.0.0 Ok: queued by gateway" + CRLF)
-        ins.reply(timeout=30)          # the inside times out (421) meanwhile
         return True
     if mode == "bdat-to-data":
         held.append(chunk)
@@ -184,6 +184,7 @@ def run(mode, outside, inside):
     out.send(b"".join(ins.reply()))            # banner
     held = []
     nrcpt = 0
+    swallowed = False
     while True:
         cmd = out.line(timeout=60)
         if cmd is None:
@@ -195,7 +196,18 @@ def run(mode, outside, inside):
         if verb == b"BDAT":
             if not bdat(out, ins, cmd, mode, held):
                 return
+            swallowed = mode == "swallow-bdat"
             continue
+        if swallowed:
+            # the inside still waits for the chunk's bytes: its reply (the timeout's
+            # 421, then its close) comes first; the sender's QUIT is answered here
+            if verb == b"QUIT":
+                out.send(b"221 2.0.0 Bye" + CRLF)
+                out.s.close()
+                ins.reply(timeout=30)
+                return
+            ins.reply(timeout=30)
+            swallowed = False
         ins.send(cmd)
         if verb == b"DATA":
             relay_data(out, ins, mode)
