@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The gateway on the text report's first screen (issue 20): on the seed-like
-pair (gwproxy.py swallow-bdat) the first 24 lines say that the gateway
-accepted BDAT 2728 LAST from the sender and passed nothing to the receiver,
-with both sides' times; the faithful pair shows 1 in, 1 out, 0 lost and no
-LOST line.
+pair (Exim -> gwproxy.py swallow-bdat -> Postfix, captures/gw-record.sh) the
+first 24 lines say that the gateway accepted BDAT 2728 LAST from the sender and
+passed nothing to the receiver, with both sides' times; the faithful pair shows
+1 in, 1 out, 0 lost and no LOST line.
 Usage: gateway_text_test.py SMTPSCOPE CAPTURES"""
 import re
 import subprocess
@@ -38,9 +38,11 @@ def check(cond, what):
 s = first_screen("gw-swallow-bdat")
 check("1 message(s) in from the sender, 0 out to the receiver, 1 lost" in s, "counts")
 check(re.search(r"accepted BDAT 2728 LAST \(2728 bytes\) from the sender at "
-                r"03:18:44\.732463", s), "outside line and time")
+                r"04:52:43\.248865 \(250 2\.0\.0 Ok: queued by gateway at "
+                r"04:52:43\.249254\)", s), "outside line and time")
 check(re.search(r"passed nothing to the receiver: inside BDAT 2728 LAST at "
-                r"03:18:44\.732492, 0 of 2728 bytes, 421 .* at 03:18:49\.749929", s),
+                r"04:52:43\.249239, 0 of 2728 bytes, 421 4\.4\.2 mx\.company\.com Error: "
+                r"timeout exceeded at 04:52:48\.254663", s),
       "inside line and times")
 f = first_screen("gw-faithful")
 check("1 message(s) in from the sender, 1 out to the receiver, 0 lost" in f, "faithful counts")
