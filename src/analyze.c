@@ -31,6 +31,9 @@
 
 #define PROGRESS_AFTER 1.0           /* s: no progress line for shorter runs */
 #define PROGRESS_EVERY 0.25          /* s between redraws */
+/* Sessions ended whose messages the worker has not parsed yet: past this
+ * many the oldest is waited for (memory bound besides the ring). */
+#define SETTLE_MAX 1024
 #include "smtpscope/extract.h"
 #include "smtpscope/flowid.h"
 
@@ -44,6 +47,7 @@ typedef struct stream {
     struct pipeline *p;
     extract_msg ex;                 /* --extract: the message being written */
     int ex_txn, ex_again;           /* last transaction written, repeats */
+    struct stream *next_ended;      /* in the pipeline's ended queue */
 } stream;
 
 typedef struct pipeline {
@@ -66,6 +70,12 @@ typedef struct pipeline {
     park *idle;                     /* connections that went idle */
     gw_pairing *gw;                 /* --other-side: the pairing, or NULL */
     gw_side_id side;                /* which capture is being read */
+    /* Messages parsed on a worker thread (NULL: in this one). A session
+     * that ended waits in the ended queue until the worker has parsed
+     * its messages; sessions leave it in the order they ended. */
+    mime_pool *pool;
+    stream *ended_head, *ended_tail;
+    size_t nended;
 } pipeline;
 
 static double now_sec(void)
@@ -106,6 +116,8 @@ static void report_warn(pipeline *p)
     }
 }
 
+static void settle(pipeline *p, bool wait);
+
 /*
  * --stats: a stats record on --jsonl every stats_interval seconds, of
  * wall-clock time live, of packet time offline (so a file gives the same
@@ -129,6 +141,7 @@ static void stats_record(pipeline *p)
     if (now - p->last_record < every)
         return;
     p->last_record = now;
+    settle(p, true);                /* the sessions ended before it first */
     if (report_stats_write(p->rep, p->stats, false, err, sizeof(err)) < 0)
         fail(p, err);
 }
@@ -142,6 +155,7 @@ static void poll_main(pipeline *p)
         char err[256];
 
         *o->hup = 0;
+        settle(p, true);            /* ended sessions go to the old file */
         if (report_reopen_jsonl(p->rep, err, sizeof(err)) < 0) {
             erase_progress(p);
             fprintf(stderr, "smtpscope: warning: %s\n", err);
@@ -211,6 +225,7 @@ static void *on_open(void *ctx, const capture_flow *flow, sc_time ts)
     pipeline *p = ctx;
     smtp_opts so = { .partial = flow->partial,
                      .keep_transcript = p->o->keep_transcript,
+                     .pool = p->pool,
                      .implicit_tls =
                          flow->server_port == SMTP_IMPLICIT_TLS_PORT,
                      .trace = getenv("SMTPSCOPE_TRACE_STATE") != NULL
@@ -255,6 +270,8 @@ static void on_data(void *ctx, void *stream_, sc_dir dir, const uint8_t *buf,
     stream *st = stream_;
 
     smtp_session_feed(st->s, dir, buf, len, ts);
+    if (((pipeline *)ctx)->ended_head != NULL)
+        settle(ctx, false);
     poll_main(ctx);
 }
 
@@ -294,14 +311,13 @@ static void gateway_verdict(pipeline *p, const stream *st, report_session *rs)
     p->flags += (uint64_t)(p->result.nflags - before);
 }
 
-/* The session ended: rules, report, free. */
-static void finish_stream(pipeline *p, stream *st, smtp_end how, sc_time ts)
+/* The session ended and its messages are parsed: rules, report, free. */
+static void finalize_stream(pipeline *p, stream *st)
 {
     const smtp_info *info;
     report_session rs;
     char err[256];
 
-    smtp_session_finish(st->s, how, ts);
     info = smtp_session_info(st->s);
     /* rules_run resets the counts; the 37 KB of flag slots need no
      * clearing for each session. */
@@ -331,6 +347,38 @@ static void finish_stream(pipeline *p, stream *st, smtp_end how, sc_time ts)
     free(st);
     p->open--;
     p->closed++;
+}
+
+/* Finalize the ended sessions whose messages are parsed, oldest first;
+ * wait: all of them, waiting for the worker (the end of a capture). */
+static void settle(pipeline *p, bool wait)
+{
+    stream *st;
+
+    while ((st = p->ended_head) != NULL &&
+           smtp_session_messages(st->s, wait || p->nended > SETTLE_MAX)) {
+        p->ended_head = st->next_ended;
+        if (p->ended_head == NULL)
+            p->ended_tail = NULL;
+        p->nended--;
+        finalize_stream(p, st);
+    }
+}
+
+/* The session ended: it is finalized once its messages are parsed. With
+ * -w, at once: held packets count against one total, so verdicts must
+ * come when they always came. */
+static void finish_stream(pipeline *p, stream *st, smtp_end how, sc_time ts)
+{
+    smtp_session_finish(st->s, how, ts);
+    st->next_ended = NULL;
+    if (p->ended_tail != NULL)
+        p->ended_tail->next_ended = st;
+    else
+        p->ended_head = st;
+    p->ended_tail = st;
+    p->nended++;
+    settle(p, p->pcap != NULL);
     poll_main(p);
 }
 
@@ -381,7 +429,8 @@ static void on_close(void *ctx, void *stream_, smtp_end how, sc_time ts)
     finish_stream(p, st, how, ts);
 }
 
-/* End of the capture: the sessions still parked end as idle-timeout. */
+/* End of the capture: the sessions still parked end as idle-timeout;
+ * then every ended session is finalized. */
 static void drain_park(pipeline *p)
 {
     park_entry e;
@@ -391,6 +440,7 @@ static void drain_park(pipeline *p)
             finish_stream(p, e.payload, SMTP_END_IDLE_TIMEOUT, e.at);
     park_free(p->idle);
     p->idle = NULL;
+    settle(p, true);
 }
 
 /* Offline, on a terminal's stderr: the progress line, redrawn a few
@@ -402,6 +452,9 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
     double t = now_sec(), el = t - p->t0;
     char line[160];
 
+    if (live(p))
+        mime_pool_flush(p->pool);   /* a quiet link: parse what is queued */
+    settle(p, false);
     poll_main(p);
     if (!p->o->progress || el < PROGRESS_AFTER ||
         t - p->last_draw < PROGRESS_EVERY)
@@ -553,6 +606,18 @@ static int finish_run(pipeline *p, const analyze_opts *o, int rc,
     return rc;
 }
 
+/* The worker for messages: SMTPSCOPE_MSG_RING=0 parses them in this
+ * thread (a test compares both), another number sets the ring's size. */
+static mime_pool *start_pool(void)
+{
+    const char *env = getenv("SMTPSCOPE_MSG_RING");
+    size_t ring = MIME_POOL_RING;
+
+    if (env != NULL && env[0] != '\0')
+        ring = (size_t)strtoull(env, NULL, 10);
+    return ring > 0 ? mime_pool_new(ring) : NULL;
+}
+
 static void collect_result(pipeline *p, analyze_result *res)
 {
     res->sessions = report_sessions(p->rep);
@@ -604,11 +669,13 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
         return -1;
     }
     report_warn(p);
+    p->pool = start_pool();         /* NULL: messages parsed here */
     p->text_on_tty = o->report.text != NULL && isatty(fileno(o->report.text));
     h.ctx = p;
     if (p->pcap != NULL)
         h.packet = on_packet;
-    if (o->progress || o->stats_interval > 0 || o->hup != NULL) {
+    if (o->progress || o->stats_interval > 0 || o->hup != NULL ||
+        (p->pool != NULL && live(p))) {
         co.progress = on_progress;
         co.progress_ctx = p;
     }
@@ -627,6 +694,7 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
     report_pcap_free(p->pcap);
     extract_dir_close(p->extract);
     stop_gateway(p);
+    mime_pool_free(p->pool);
     free(p);
     return rc;
 }

@@ -32,6 +32,7 @@
 #include "smtpscope/common.h"
 #include "smtpscope/tls.h"
 #include "smtpscope/mime.h"
+#include "smtpscope/mime_pool.h"
 
 /* ---- limits (generous but finite; RFC 5321 says 512 / 1000 octets) ---- */
 #define SMTP_LINE_MAX 4096        /* a command or reply line beyond this is cut and flagged */
@@ -413,6 +414,10 @@ typedef struct smtp_opts {
     bool keep_transcript;   /* record C:/S: lines (for -v) */
     bool implicit_tls;      /* TLS from the first byte (port 465) */
     smtp_msg_sink sink;     /* all NULL: messages are only parsed */
+    /* Parse messages on this worker (borrowed; NULL: in the caller's
+     * thread, as unit tests and fuzzers do). Then a transaction's
+     * `message` is attached only by smtp_session_messages(). */
+    mime_pool *pool;
     /* Debugging: called on every change of the client parser's state
      * with the old and new state's names (curl's smtp_state() tracing);
      * NULL: no tracing. The names are static strings. */
@@ -453,8 +458,15 @@ void smtp_session_tcp_note(smtp_session *s, sc_dir dir, uint64_t offset,
  * ignored. */
 void smtp_session_finish(smtp_session *s, smtp_end how, sc_time ts);
 
-/* The model. Valid until smtp_session_free; complete after finish. */
+/* The model. Valid until smtp_session_free; complete after finish (with
+ * opts.pool: and after smtp_session_messages returned true). */
 const smtp_info *smtp_session_info(const smtp_session *s);
+
+/* With opts.pool: have the worker parsed every message of the session
+ * ended so far? If so (or wait: once it has) each is attached to its
+ * transaction (`message`) and true is returned. Without a pool: true.
+ * Call after smtp_session_finish and before reading the messages. */
+bool smtp_session_messages(smtp_session *s, bool wait);
 
 /* May client bytes not parsed yet hold a credential? True once an AUTH or
  * a 334 was seen (an exchange may go on or start again), unless the

@@ -162,6 +162,12 @@ struct smtp_session {
     bool msg_open;
     bool msg_cut;                       /* a chunk of it was cut short */
     int msg_txn;                        /* index into info.txns, -1 = not kept */
+    /* opts.pool: the message on the worker, and the ended ones not yet
+     * attached: job per transaction index (cap SMTP_TXN_MAX) */
+    mime_job *msg_job;
+    mime_job **txn_job;
+    uint64_t *txn_job_seq;              /* its finish's sequence number */
+    uint64_t msg_seq;                   /* the last operation pushed */
 
     int auth_event;                     /* AUTH_SEEN event index */
     char *helo_prev;                    /* identity before the HELO/EHLO
@@ -313,6 +319,7 @@ void smtp_msg_begin(smtp_session *s);
 void smtp_msg_bytes(smtp_session *s, const uint8_t *p, size_t n);
 void smtp_msg_gap(smtp_session *s, uint64_t n);
 void smtp_msg_end(smtp_session *s, bool complete);
+void smtp_msg_forget(smtp_session *s, int txn);
 
 /* smtp_reply.c */
 /* A reply line's code: three digits, the first 1-5, then SP, '-' (more

@@ -6,19 +6,70 @@
  * and ends at <CRLF>.<CRLF>, with the LAST chunk, or cut (a reply ended
  * the data, RSET, a new transaction, the end of the session).
  */
+#include <stdlib.h>
+
 #include "smtp_internal.h"
 
-void smtp_msg_end(smtp_session *s, bool complete)
+/* opts.pool: room for a pending job at transaction index i. */
+static bool job_slot(smtp_session *s, int i)
 {
-    mime_message *m;
-    const smtp_msg_sink *k = &s->opts.sink;
+    if (s->txn_job == NULL) {
+        s->txn_job = calloc(SMTP_TXN_MAX, sizeof(*s->txn_job));
+        s->txn_job_seq = calloc(SMTP_TXN_MAX, sizeof(*s->txn_job_seq));
+        if (s->txn_job == NULL || s->txn_job_seq == NULL) {
+            free(s->txn_job);
+            free(s->txn_job_seq);
+            s->txn_job = NULL;
+            s->txn_job_seq = NULL;
+            return false;
+        }
+    }
+    return i >= 0 && i < SMTP_TXN_MAX;
+}
 
-    if (!s->msg_open)
+/* The job pending for transaction i is not wanted any more: wait for the
+ * worker to finish it (rare: a message replaced in its transaction, or
+ * its transaction dropped) and free the result. */
+void smtp_msg_forget(smtp_session *s, int i)
+{
+    if (s->txn_job == NULL || i < 0 || i >= SMTP_TXN_MAX ||
+        s->txn_job[i] == NULL)
         return;
-    complete = complete && !s->msg_cut;
-    m = mime_finish(s->msg, complete);
+    mime_pool_wait(s->opts.pool, s->txn_job_seq[i]);
+    mime_message_free(mime_job_take(s->txn_job[i]));
+    s->txn_job[i] = NULL;
+}
+
+/* The message ended, parsed on the worker: its job waits in its
+ * transaction's slot until smtp_session_messages attaches the result. */
+static void pool_end(smtp_session *s, bool complete)
+{
+    int i = s->msg_txn;
+    bool keep = i >= 0 && i < s->info.ntxns && job_slot(s, i);
+    uint64_t seq;
+
+    if (keep) {
+        smtp_txn *t = &s->info.txns[i];
+
+        mime_message_free(t->message);      /* DATA and BDAT mixed: the last */
+        t->message = NULL;
+        smtp_msg_forget(s, i);
+    }
+    seq = mime_pool_finish(s->opts.pool, s->msg_job, complete, keep);
+    if (seq != 0)
+        s->msg_seq = seq;
+    if (keep && seq != 0) {
+        s->txn_job[i] = s->msg_job;
+        s->txn_job_seq[i] = seq;
+    }
+    s->msg_job = NULL;
+}
+
+static void sync_end(smtp_session *s, bool complete)
+{
+    mime_message *m = mime_finish(s->msg, complete);
+
     s->msg = NULL;
-    s->msg_open = false;
     if (s->msg_txn >= 0 && s->msg_txn < s->info.ntxns) {
         smtp_txn *t = &s->info.txns[s->msg_txn];
 
@@ -27,8 +78,47 @@ void smtp_msg_end(smtp_session *s, bool complete)
     } else {
         mime_message_free(m);               /* a transaction past the cap */
     }
+}
+
+void smtp_msg_end(smtp_session *s, bool complete)
+{
+    const smtp_msg_sink *k = &s->opts.sink;
+
+    if (!s->msg_open)
+        return;
+    /* complete also means nothing lost: every loss cut the message */
+    complete = complete && !s->msg_cut;
+    if (s->opts.pool != NULL)
+        pool_end(s, complete);
+    else
+        sync_end(s, complete);
+    s->msg_open = false;
     if (k->end != NULL)
-        k->end(k->ctx, complete && (m == NULL || m->complete));
+        k->end(k->ctx, complete);
+}
+
+bool smtp_session_messages(smtp_session *s, bool wait)
+{
+    if (s->txn_job == NULL)
+        return true;
+    if (!mime_pool_reached(s->opts.pool, s->msg_seq)) {
+        if (!wait)
+            return false;
+        mime_pool_wait(s->opts.pool, s->msg_seq);
+    }
+    for (int i = 0; i < SMTP_TXN_MAX; i++) {
+        if (s->txn_job[i] == NULL)
+            continue;
+        if (i < s->info.ntxns)
+            s->info.txns[i].message = mime_job_take(s->txn_job[i]);
+        else
+            mime_message_free(mime_job_take(s->txn_job[i]));
+    }
+    free(s->txn_job);
+    free(s->txn_job_seq);
+    s->txn_job = NULL;
+    s->txn_job_seq = NULL;
+    return true;
 }
 
 void smtp_msg_begin(smtp_session *s)
@@ -36,7 +126,10 @@ void smtp_msg_begin(smtp_session *s)
     const smtp_msg_sink *k = &s->opts.sink;
 
     smtp_msg_end(s, false);
-    s->msg = mime_parser_new();
+    if (s->opts.pool != NULL)
+        s->msg_job = mime_pool_begin(s->opts.pool);
+    else
+        s->msg = mime_parser_new();
     s->msg_open = true;
     s->msg_cut = false;
     s->msg_txn = s->cur_txn;
@@ -52,7 +145,10 @@ void smtp_msg_bytes(smtp_session *s, const uint8_t *p, size_t n)
         return;
     if (!s->msg_open || s->msg_txn != s->cur_txn)
         smtp_msg_begin(s);
-    mime_feed(s->msg, p, n);
+    if (s->opts.pool != NULL)
+        mime_pool_feed(s->opts.pool, s->msg_job, p, n);
+    else
+        mime_feed(s->msg, p, n);
     if (k->data != NULL)
         k->data(k->ctx, p, n);
 }
@@ -61,6 +157,9 @@ void smtp_msg_gap(smtp_session *s, uint64_t n)
 {
     if (!s->msg_open || s->msg_txn != s->cur_txn)
         smtp_msg_begin(s);
-    mime_gap(s->msg, n);
+    if (s->opts.pool != NULL)
+        mime_pool_gap(s->opts.pool, s->msg_job, n);
+    else
+        mime_gap(s->msg, n);
     s->msg_cut = true;
 }

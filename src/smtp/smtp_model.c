@@ -186,6 +186,7 @@ bool smtp_txn_drop(smtp_session *s, int idx, int into)
             in->events[i].txn = into;
     if (s->cur_txn == idx)
         s->cur_txn = into;
+    smtp_msg_forget(s, idx);        /* a message parsed on the worker */
     smtp_txn_clear(from);
     in->ntxns--;
     in->txns_total--;
