@@ -23,6 +23,7 @@ typedef struct gp_stream {
 typedef struct gp_ctx {
     gw_pairing *g;
     gw_side_id side;
+    bool keep_transcript;           /* the steps of the HTML lanes */
     bool failed;
 } gp_ctx;
 
@@ -30,6 +31,7 @@ static void *gp_open(void *ctx, const capture_flow *flow, sc_time ts)
 {
     gp_ctx *c = ctx;
     smtp_opts so = { .partial = flow->partial,
+                     .keep_transcript = c->keep_transcript,
                      .implicit_tls =
                          flow->server_port == SMTP_IMPLICIT_TLS_PORT };
     gp_stream *st = calloc(1, sizeof(*st));
@@ -72,6 +74,8 @@ static void gp_close(void *ctx, void *stream, smtp_end how, sc_time ts)
     flowid_uid(&st->flow, uid);
     if (gw_add(c->g, c->side, uid, smtp_session_info(st->s)) < 0)
         c->failed = true;
+    else
+        c->g->side[c->side].s[c->g->side[c->side].n - 1].flow = st->flow;
     smtp_session_free(st->s);
     free(st);
 }
@@ -80,7 +84,7 @@ static void gp_close(void *ctx, void *stream, smtp_end how, sc_time ts)
 static int read_side(const analyze_opts *o, const char *file, gw_side_id side,
                      gw_pairing *g, char *err, size_t errlen)
 {
-    gp_ctx c = { g, side, false };
+    gp_ctx c = { g, side, o->keep_transcript, false };
     capture_handlers h = { &c, gp_open, gp_data, gp_gap, gp_close, NULL,
                            NULL };
     capture_opts co = o->capture;
@@ -109,6 +113,7 @@ int analyze_gateway_pair(const analyze_opts *o, gw_pairing *g, char *err,
                          size_t errlen)
 {
     memset(g, 0, sizeof(*g));
+    g->keep_steps = o->keep_transcript;
     if (read_side(o, o->capture.file, GW_OUTSIDE, g, err, errlen) < 0 ||
         read_side(o, o->other_side, GW_INSIDE, g, err, errlen) < 0) {
         gw_free(g);

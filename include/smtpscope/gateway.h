@@ -28,6 +28,13 @@
 /* recipients kept per transaction with their replies: a transaction with
  * more (on either side) is not compared recipient by recipient */
 #define GW_RCPT_MAX 16
+/* Steps of a session kept for the HTML three-lane ladder (when the
+ * transcript is kept: --html, -v): the first GW_STEPS_MAX commands,
+ * replies (a multi-line reply is one step) and data summaries, each text
+ * cut to GW_STEP_TEXT. Only sessions with a transaction (the others
+ * never pair). */
+#define GW_STEPS_MAX 64
+#define GW_STEP_TEXT 96
 /* envelope pairs: the inside MAIL within this of the outside one (after
  * the clock offset is taken out) */
 #define GW_WINDOW (120 * SC_USEC_PER_SEC)
@@ -77,6 +84,17 @@ typedef struct gw_txn {
                                        when paired */
 } gw_txn;
 
+/* One step of a session's ladder: a transcript line (smtp_line: the
+ * dissector's redacted, escaped text; never message bytes). */
+typedef struct gw_step {
+    sc_time time;
+    uint64_t n1, n2;                /* smtp_line's numbers (chunk, data) */
+    sc_dir dir;
+    smtp_line_kind kind;
+    int nlines;                     /* lines of a multi-line reply */
+    char text[GW_STEP_TEXT];
+} gw_step;
+
 typedef struct gw_diff {
     const char *what;   /* "method", "chunk bytes", "command", "extension",
                            "reply", "message" (CONTRACT.md) */
@@ -89,6 +107,8 @@ typedef struct gw_diff {
 
 typedef struct gw_session {
     char uid[FLOWID_UID_LEN];
+    capture_flow flow;              /* set by the caller after gw_add (the
+                                       HTML lanes' heads); zero = unknown */
     gw_side_id side;
     sc_time first;
     bool ehlo;                      /* an EHLO reply was seen */
@@ -99,11 +119,15 @@ typedef struct gw_session {
     sc_time end_time;
     gw_txn *txn;                    /* owned */
     int ntxn;
+    gw_step *steps;                 /* owned; NULL unless kept */
+    int nsteps;
+    uint64_t steps_dropped;         /* past GW_STEPS_MAX */
     /* gw_pair's verdict */
     int peer;                       /* index on the other side, -1 = none */
     const char *paired_by;          /* "message_id", "envelope+time", NULL */
     bool has_delay;
     double delay_s;                 /* inside MAIL - outside MAIL - offset */
+    double offset_s;                /* the pairing's clock offset */
     gw_diff diff[GW_DIFF_MAX];
     int ndiff;
     bool loss;                      /* raise gateway-loss (outside side) */
@@ -118,6 +142,7 @@ typedef struct gw_sideset {
 
 typedef struct gw_pairing {
     gw_sideset side[2];
+    bool keep_steps;                /* gw_add keeps the sessions' steps */
     bool have_offset;
     double offset_s;                /* inside clock - outside clock */
     int offset_pairs;               /* pairs the median was taken over */

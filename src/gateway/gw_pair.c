@@ -249,6 +249,7 @@ static void pair_sessions(gw_pairing *g)
             s->paired_by = p->paired_by =
                 a->by_message_id ? "message_id" : "envelope+time";
             s->has_delay = p->has_delay = true;
+            s->offset_s = p->offset_s = g->offset_s;
             s->delay_s = p->delay_s =
                 (double)(p->txn[a->peer_txn].start - a->start - off) /
                 (double)SC_USEC_PER_SEC;

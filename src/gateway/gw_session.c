@@ -103,6 +103,60 @@ static int txn_fill(gw_txn *g, const smtp_txn *t)
     return txn_rcpts(g, t);
 }
 
+/* "250-..." : a reply line with more to come. */
+static bool continued(const smtp_line *l)
+{
+    const char *t = l->text;
+
+    return l->kind == SMTP_LINE_WIRE && l->dir == SC_DIR_SERVER &&
+           t[0] >= '0' && t[0] <= '9' && t[1] >= '0' && t[1] <= '9' &&
+           t[2] >= '0' && t[2] <= '9' && t[3] == '-';
+}
+
+/* The transcript as steps: a multi-line reply is one step (its first
+ * line), the "." that ends a message folds into the message's step.
+ * Returns 0, -1 out of memory. */
+static int keep_steps(gw_session *gs, const smtp_info *s)
+{
+    bool open_reply = false;
+
+    if (s->ntranscript == 0 || s->ntxns == 0)
+        return 0;
+    gs->steps = calloc(GW_STEPS_MAX, sizeof(gw_step));
+    if (gs->steps == NULL)
+        return -1;
+    for (int i = 0; i < s->ntranscript; i++) {
+        const smtp_line *l = &s->transcript[i];
+        gw_step *prev = gs->nsteps > 0 ? &gs->steps[gs->nsteps - 1] : NULL;
+
+        if (prev != NULL && open_reply && l->kind == SMTP_LINE_WIRE &&
+            l->dir == SC_DIR_SERVER) {
+            prev->nlines++;
+            open_reply = continued(l);
+            continue;
+        }
+        if (prev != NULL && l->kind == SMTP_LINE_WIRE &&
+            l->dir == SC_DIR_CLIENT && strcmp(l->text, ".") == 0 &&
+            prev->kind == SMTP_LINE_DATA && prev->n2 == 1)
+            continue;
+        open_reply = continued(l);
+        if (gs->nsteps == GW_STEPS_MAX) {
+            gs->steps_dropped++;
+            continue;
+        }
+        prev = &gs->steps[gs->nsteps++];
+        prev->time = l->time;
+        prev->dir = l->dir;
+        prev->kind = l->kind;
+        prev->n1 = l->n1;
+        prev->n2 = l->n2;
+        prev->nlines = 1;
+        snprintf(prev->text, sizeof(prev->text), "%s", l->text);
+    }
+    gs->steps_dropped += s->transcript_dropped;
+    return 0;
+}
+
 int gw_add(gw_pairing *g, gw_side_id side, const char *uid,
            const smtp_info *s)
 {
@@ -134,6 +188,8 @@ int gw_add(gw_pairing *g, gw_side_id side, const char *uid,
     gs->end_time = s->end_time;
     gs->peer = -1;
     ss->n++;                        /* gw_free frees what is filled */
+    if (g->keep_steps && keep_steps(gs, s) < 0)
+        return -1;
     for (int i = 0; i < n; i++) {
         gs->ntxn = i + 1;
         if (txn_fill(&gs->txn[i], &s->txns[i]) < 0)
@@ -167,6 +223,7 @@ void gw_free(gw_pairing *g)
             for (int t = 0; t < g->side[k].s[i].ntxn; t++)
                 free(g->side[k].s[i].txn[t].rcpt);
             free(g->side[k].s[i].txn);
+            free(g->side[k].s[i].steps);
         }
         free(g->side[k].s);
         g->side[k].s = NULL;

@@ -70,6 +70,55 @@ enum html_lazy_token {
 #define HTML_REPLY_LINES 24       /* lines of a multi-line reply in its
                                    * tooltip */
 
+/* The three-lane ladder of a session paired across a gateway
+ * (--other-side, report_html_lanes.c): sender, gateway, receiver. */
+#define HTML_LANE_SND 110         /* sender lifeline x */
+#define HTML_LANE_GW 480          /* gateway */
+#define HTML_LANE_RCV 850         /* receiver */
+#define HTML_LANES_LABEL_CHARS 42 /* an arrow's label between two lanes */
+
+/* What a ladder draws of one transcript line (an smtp_line, or a step
+ * the gateway pairing kept): its first line and how many it groups. */
+typedef struct html_line {
+    smtp_line_kind kind;
+    sc_dir dir;
+    const char *text;
+    uint64_t n1, n2;
+    int nlines;
+    sc_time time;
+} html_line;
+
+html_line html_line_of(const smtp_line *l, int nlines);
+/* The step's class: who sent it and, for a reply, its code's class. */
+const char *html_step_class(const html_line *l);
+/* The arrow's label: wire text cut to maxchars, data summarized. */
+void html_step_label(FILE *out, const html_line *l, size_t maxchars);
+/* Does the label not show everything (cut, or more lines)? */
+bool html_step_needs_tooltip(const html_line *l, size_t maxchars);
+/* The room a pause takes: to scale up to HTML_PAUSE_CAP_S, else a
+ * marked break (*brk). */
+int html_pause_height(sc_time pause, bool *brk);
+/* The pause above a step at y: a dimension line to scale, or a marked
+ * break with zigzags on each of the lanes' lifelines. */
+void html_pause(FILE *out, int prev_y, int y, sc_time pause, bool brk,
+                const int *lane_x, int nlanes);
+
+/* The flags' numbered pins: flag k at step sn[k] (0: none), baseline
+ * y[k], side by side from x when several share a step. */
+void html_pins(FILE *out, const rule_result *r, const int *sn,
+               const int *y, int x);
+
+/* A paired session's three-lane ladder; NULL in *res when s is not
+ * paired or the steps were not kept (then the two-lane ladder). Returns
+ * -1 when out of memory. */
+typedef struct html_lanes html_lanes;
+int html_lanes_new(const report_session *s, html_lanes **res);
+void html_lanes_svg(FILE *out, const html_lanes *G);
+/* The 1-based step of the flag time t (the session's own clock), 0
+ * when none. */
+int html_lanes_flag_step(const html_lanes *G, sc_time t);
+void html_lanes_free(html_lanes *G);
+
 /* The wire-text escaper (see above). NULL prints nothing. */
 void html_text(FILE *out, const char *s);
 /* The same, cut to at most maxchars characters with an ellipsis. */

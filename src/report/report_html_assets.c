@@ -101,6 +101,9 @@ const char html_css[] =
 "font-weight:700}.pin.sev-error circle{fill:var(--err)}"
 ".pin.sev-critical circle{fill:var(--crit)}"
 ".pin.sev-warning circle{fill:var(--warn)}\n"
+".gwdiff .band{stroke:var(--warn);stroke-width:2;stroke-dasharray:8 3}"
+".gwdiff .mark{fill:var(--warn)}.gwdiff .l{fill:var(--warn);font-weight:600}"
+".lanes3 .inside .l{font-style:italic}"
 ".end path{stroke:var(--err);stroke-width:2.5}.end .l{fill:var(--mut)}"
 ".end-reset .l{fill:var(--err)}\n"
 /* On screen the browser lays out only the sessions and rows near the

@@ -102,6 +102,13 @@ static void build_steps(ladder *L)
     }
 }
 
+int html_pause_height(sc_time pause, bool *brk)
+{
+    *brk = pause > HTML_PAUSE_CAP_S * SC_USEC_PER_SEC;
+    return *brk ? HTML_BREAK_H
+                : (int)(pause * HTML_PX_PER_S / SC_USEC_PER_SEC);
+}
+
 /* Heights: rows, pauses to scale up to the cap, breaks beyond it. */
 static void layout(ladder *L)
 {
@@ -115,12 +122,7 @@ static void layout(ladder *L)
         st->prev_y = y;
         if (prev_t != SC_TIME_NONE && t != SC_TIME_NONE && t > prev_t) {
             st->pause = t - prev_t;
-            if (st->pause > HTML_PAUSE_CAP_S * SC_USEC_PER_SEC) {
-                st->brk = true;
-                y += HTML_BREAK_H;
-            } else {
-                y += (int)(st->pause * HTML_PX_PER_S / SC_USEC_PER_SEC);
-            }
+            y += html_pause_height(st->pause, &st->brk);
         }
         y += HTML_ROW_H;
         st->y = y;
@@ -133,8 +135,14 @@ static void layout(ladder *L)
     L->height = L->end_y + 20;
 }
 
-/* The arrow's class: who sent it and, for a reply, its code's class. */
-static const char *step_class(const smtp_line *l)
+html_line html_line_of(const smtp_line *l, int nlines)
+{
+    html_line h = { l->kind, l->dir, l->text, l->n1, l->n2, nlines, l->time };
+
+    return h;
+}
+
+const char *html_step_class(const html_line *l)
 {
     static const char *const reply[] = { "s", "s", "s2", "s3", "s4", "s5" };
 
@@ -153,10 +161,8 @@ static const char *step_class(const smtp_line *l)
     return "s";
 }
 
-/* The arrow's label: wire text as sent, message data summarized. */
-static void label(FILE *out, const step *st)
+void html_step_label(FILE *out, const html_line *l, size_t maxchars)
 {
-    const smtp_line *l = st->line;
     char a[32], b[32];
 
     if (l->kind == SMTP_LINE_CHUNK) {
@@ -172,10 +178,25 @@ static void label(FILE *out, const step *st)
                                              ? "client &#8594; server"
                                              : "server &#8594; client");
     } else {
-        html_text_cut(out, l->text, HTML_LABEL_CHARS);
-        if (st->nlines > 1)
-            fprintf(out, " (+%d lines)", st->nlines - 1);
+        html_text_cut(out, l->text, maxchars);
+        if (l->nlines > 1)
+            fprintf(out, " (+%d lines)", l->nlines - 1);
     }
+}
+
+static const char *step_class(const smtp_line *l)
+{
+    html_line h = html_line_of(l, 1);
+
+    return html_step_class(&h);
+}
+
+/* The arrow's label: wire text as sent, message data summarized. */
+static void label(FILE *out, const step *st)
+{
+    html_line h = html_line_of(st->line, st->nlines);
+
+    html_step_label(out, &h, HTML_LABEL_CHARS);
 }
 
 /* The tooltip: every line of the step (a reply's, up to a cap). */
@@ -195,47 +216,63 @@ static void tooltip(FILE *out, const step *st)
     fputs("</title>", out);
 }
 
-/* Only a label that does not show everything gets a tooltip: a cut
- * line or a multi-line reply (tooltips were a fifth of a large page). */
-static bool needs_tooltip(const step *st)
+bool html_step_needs_tooltip(const html_line *l, size_t maxchars)
 {
     char buf[REPORT_CLEAN_MAX];
     size_t chars = 0;
 
-    if (st->nlines > 1)
+    if (l->nlines > 1)
         return true;
-    if (st->line->kind != SMTP_LINE_WIRE && st->line->kind != SMTP_LINE_TLS)
+    if (l->kind != SMTP_LINE_WIRE && l->kind != SMTP_LINE_TLS)
         return false;
-    report_clean(st->line->text, buf, sizeof(buf));
+    report_clean(l->text, buf, sizeof(buf));
     for (const char *p = buf; *p != '\0'; p++)
         chars += ((unsigned char)*p & 0xC0) != 0x80;
-    return chars > HTML_LABEL_CHARS;
+    return chars > maxchars;
+}
+
+/* Only a label that does not show everything gets a tooltip: a cut
+ * line or a multi-line reply (tooltips were a fifth of a large page). */
+static bool needs_tooltip(const step *st)
+{
+    html_line h = html_line_of(st->line, st->nlines);
+
+    return html_step_needs_tooltip(&h, HTML_LABEL_CHARS);
+}
+
+void html_pause(FILE *out, int prev_y, int y, sc_time pause, bool brk,
+                const int *lane_x, int nlanes)
+{
+    char d[48];
+    int mid = (lane_x[0] + lane_x[nlanes - 1]) / 2;
+
+    if (pause < SC_USEC_PER_SEC)
+        return;
+    html_duration(pause, d, sizeof(d));
+    if (brk) {
+        int by = prev_y + 8;
+
+        fprintf(out, "<g class=\"brk\"><rect x=\"0\" y=\"%d\" width=\"%d\" "
+                "height=\"%d\"/><path d=\"", by, HTML_SVG_W, HTML_BREAK_H - 8);
+        for (int k = 0; k < nlanes; k++)
+            fprintf(out, "M%d %d l-10 8 l20 4 l-10 8 ", lane_x[k], by + 6);
+        fprintf(out, "\"/><text x=\"%d\" y=\"%d\">&#8943; %s silence (not to "
+                "scale) &#8943;</text></g>\n", mid, by + HTML_BREAK_H / 2 + 2,
+                d);
+        return;
+    }
+    fprintf(out, "<g class=\"pause\"><path d=\"M%d %d v%d\"/><text x=\"%d\" "
+            "y=\"%d\">%s silence</text></g>\n", lane_x[0] - 14, prev_y + 4,
+            y - prev_y - HTML_ROW_H + 4, lane_x[0] - 18,
+            (prev_y + y - HTML_ROW_H) / 2 + 8, d);
 }
 
 /* The pause above a step: a dimension line to scale, or a break. */
 static void pause_mark(FILE *out, const step *st)
 {
-    char d[48];
+    static const int lane_x[] = { HTML_LANE_C, HTML_LANE_S };
 
-    if (st->pause < SC_USEC_PER_SEC)
-        return;
-    html_duration(st->pause, d, sizeof(d));
-    if (st->brk) {
-        int y = st->prev_y + 8;
-
-        fprintf(out, "<g class=\"brk\"><rect x=\"0\" y=\"%d\" width=\"%d\" "
-                "height=\"%d\"/><path d=\"M%d %d l-10 8 l20 4 l-10 8 M%d %d "
-                "l-10 8 l20 4 l-10 8\"/><text x=\"%d\" y=\"%d\">&#8943; %s "
-                "silence (not to scale) &#8943;</text></g>\n", y,
-                HTML_SVG_W, HTML_BREAK_H - 8, HTML_LANE_C, y + 6,
-                HTML_LANE_S, y + 6, (HTML_LANE_C + HTML_LANE_S) / 2,
-                y + HTML_BREAK_H / 2 + 2, d);
-        return;
-    }
-    fprintf(out, "<g class=\"pause\"><path d=\"M%d %d v%d\"/><text x=\"%d\" "
-            "y=\"%d\">%s silence</text></g>\n", HTML_LANE_C - 14, st->prev_y + 4,
-            st->y - st->prev_y - HTML_ROW_H + 4, HTML_LANE_C - 18,
-            (st->prev_y + st->y - HTML_ROW_H) / 2 + 8, d);
+    html_pause(out, st->prev_y, st->y, st->pause, st->brk, lane_x, 2);
 }
 
 /* A band across both lanes (a gap, TLS starting) or a note; its label
@@ -337,28 +374,35 @@ static int flag_step(const ladder *L, sc_time t)
     return best;
 }
 
-static void pins(FILE *out, const ladder *L)
+void html_pins(FILE *out, const rule_result *r, const int *sn,
+               const int *y, int x)
 {
-    const rule_result *r = L->s->result;
-    int per_step[RULE_FLAGS_MAX] = { 0 };
+    for (int k = 0; r != NULL && k < r->nflags && k < RULE_FLAGS_MAX; k++) {
+        int j = 0;
 
-    for (int k = 0; r != NULL && k < r->nflags; k++) {
-        int sn = flag_step(L, r->flags[k].time);
-        int j = 0, y;
-
-        if (sn == 0)
+        if (sn[k] == 0)
             continue;
-        for (int q = 0; q < k; q++)
-            j += per_step[q] == sn;
-        per_step[k] = sn;
-        y = L->steps[sn - 1].y - 4;
+        for (int q = 0; q < k; q++)     /* pins of one step side by side */
+            j += sn[q] == sn[k];
         fprintf(out, "<g class=\"pin sev-%s\"><title>",
                 rule_severity_name(r->flags[k].severity));
         html_text(out, rule_id(r->flags[k].rule));
         fprintf(out, "</title><circle cx=\"%d\" cy=\"%d\" r=\"9\"/><text "
-                "x=\"%d\" y=\"%d\">%d</text></g>\n", PIN_X + j * PIN_DX, y,
-                PIN_X + j * PIN_DX, y + 4, k + 1);
+                "x=\"%d\" y=\"%d\">%d</text></g>\n", x + j * PIN_DX, y[k],
+                x + j * PIN_DX, y[k] + 4, k + 1);
     }
+}
+
+static void pins(FILE *out, const ladder *L)
+{
+    const rule_result *r = L->s->result;
+    int sn[RULE_FLAGS_MAX] = { 0 }, y[RULE_FLAGS_MAX] = { 0 };
+
+    for (int k = 0; r != NULL && k < r->nflags && k < RULE_FLAGS_MAX; k++) {
+        sn[k] = flag_step(L, r->flags[k].time);
+        y[k] = sn[k] > 0 ? L->steps[sn[k] - 1].y - 4 : 0;
+    }
+    html_pins(out, r, sn, y, PIN_X);
 }
 
 /* The close: a mark on the side that closed, and what ended it. */
@@ -420,7 +464,7 @@ static void svg(FILE *out, const ladder *L)
 }
 
 /* The flags, each with its step, evidence and hint. */
-static void flag_list(FILE *out, const ladder *L)
+static void flag_list(FILE *out, const ladder *L, const html_lanes *G)
 {
     const rule_result *r = L->s->result;
     char clock[16];
@@ -431,7 +475,8 @@ static void flag_list(FILE *out, const ladder *L)
     for (int k = 0; k < r->nflags; k++) {
         const rule_flag *fl = &r->flags[k];
         const char *sev = rule_severity_name(fl->severity);
-        int sn = flag_step(L, fl->time);
+        int sn = G != NULL ? html_lanes_flag_step(G, fl->time)
+                           : flag_step(L, fl->time);
 
         html_clock(fl->time, clock, sizeof(clock));
         fprintf(out, "<li class=\"flag sev-%s\" data-rule=\"", sev);
@@ -548,6 +593,8 @@ static void facts(FILE *out, const report_session *s)
         report_tls_line(in->tls_info, tls, sizeof(tls));
         fact(out, "TLS", tls);
     }
+    if (s->gateway != NULL && report_gateway_line(s, 0, tls, sizeof(tls)))
+        fact(out, "gateway", tls);
     for (int i = 0; i < in->ntxns; i++)
         txn_fact(out, in, i);
     if (in->txns_total > in->ntxns)
@@ -591,9 +638,15 @@ int html_session(FILE *out, FILE *lazy, const report_session *s)
     ladder L = { s, NULL, 0, 0, 0, lazy != NULL };
     FILE *body = lazy != NULL ? lazy : out;
 
+    html_lanes *G = NULL;
+
     if (in->ntranscript > 0 &&
         (L.steps = calloc((size_t)in->ntranscript, sizeof(*L.steps))) == NULL)
         return -1;
+    if (html_lanes_new(s, &G) < 0) {
+        free(L.steps);
+        return -1;
+    }
     build_steps(&L);
     layout(&L);
     html_rule_list(s->result, rules, sizeof(rules));
@@ -619,10 +672,14 @@ int html_session(FILE *out, FILE *lazy, const report_session *s)
                 " more lines are not drawn.</p>\n", in->transcript_dropped);
     /* The picture first, then the flags pinned on it. */
     fputs("<div class=\"ladder-box\">", body);
-    svg(body, &L);
+    if (G != NULL)
+        html_lanes_svg(body, G);    /* paired: sender, gateway, receiver */
+    else
+        svg(body, &L);
     fputs("</div>\n", body);
-    flag_list(out, &L);
+    flag_list(out, &L, G);
     fputs("</details>\n", out);
     free(L.steps);
+    html_lanes_free(G);
     return 0;
 }

@@ -420,6 +420,58 @@ static void test_changed(void)
     }
 }
 
+/* The steps kept for the HTML lanes (with keep_steps): a multi-line
+ * reply is one step, the "." after a message folds into it, at most
+ * GW_STEPS_MAX, the rest counted; none without keep_steps. */
+static void test_steps(void)
+{
+    gw_pairing g;
+    spec o = { 10, "a@x.org", "b@y.org", "<m1@x>", DATA, 300, 300, 0, 250 };
+    smtp_info *s = session(&o, NULL, EXT);
+    static const struct { char dir; smtp_line_kind kind; const char *text; }
+        lines[] = {
+        { 'S', SMTP_LINE_WIRE, "220 mx" }, { 'C', SMTP_LINE_WIRE, "EHLO c" },
+        { 'S', SMTP_LINE_WIRE, "250-mx" }, { 'S', SMTP_LINE_WIRE, "250-SIZE" },
+        { 'S', SMTP_LINE_WIRE, "250 CHUNKING" },
+        { 'C', SMTP_LINE_WIRE, "AUTH PLAIN [redacted]" },
+        { 'C', SMTP_LINE_DATA, "<data>" }, { 'C', SMTP_LINE_WIRE, "." },
+        { 'S', SMTP_LINE_WIRE, "250 Ok" },
+    };
+    int n = (int)(sizeof(lines) / sizeof(lines[0])), more = 70;
+    const gw_session *gs;
+
+    current = "steps";
+    s->transcript = calloc((size_t)(n + more), sizeof(smtp_line));
+    for (int i = 0; i < n + more; i++) {
+        smtp_line *l = &s->transcript[i];
+
+        l->time = T0 + SEC(i);
+        l->dir = i < n && lines[i].dir == 'S' ? SC_DIR_SERVER : SC_DIR_CLIENT;
+        l->kind = i < n ? lines[i].kind : SMTP_LINE_WIRE;
+        snprintf(l->text, sizeof(l->text), "%s", i < n ? lines[i].text
+                                                       : "NOOP");
+        if (l->kind == SMTP_LINE_DATA)
+            l->n1 = 300, l->n2 = 1;
+    }
+    s->ntranscript = n + more;
+    memset(&g, 0, sizeof(g));
+    CHECK(gw_add(&g, GW_OUTSIDE, "Cnone", s) == 0);
+    CHECK(gw_find(&g, GW_OUTSIDE, "Cnone")->steps == NULL);
+    g.keep_steps = true;
+    CHECK(gw_add(&g, GW_OUTSIDE, "Csteps", s) == 0);
+    gs = gw_find(&g, GW_OUTSIDE, "Csteps");
+    CHECK(gs->nsteps == GW_STEPS_MAX);
+    CHECK(gs->steps_dropped == (uint64_t)(n - 3 + more - GW_STEPS_MAX));
+    CHECK(strcmp(gs->steps[2].text, "250-mx") == 0 && gs->steps[2].nlines == 3);
+    CHECK(strcmp(gs->steps[3].text, "AUTH PLAIN [redacted]") == 0);
+    CHECK(gs->steps[4].kind == SMTP_LINE_DATA && gs->steps[4].n1 == 300);
+    CHECK(strcmp(gs->steps[5].text, "250 Ok") == 0);
+    CHECK(gs->steps[5].time == T0 + SEC(8) && gs->steps[5].dir == SC_DIR_SERVER);
+    gw_free(&g);
+    free(s->transcript);
+    session_free(s);
+}
+
 int main(void)
 {
     test_message_id();
@@ -430,6 +482,7 @@ int main(void)
     test_capture_gap();
     test_recipients();
     test_changed();
+    test_steps();
     if (failures)
         fprintf(stderr, "%d failure(s)\n", failures);
     return failures != 0;

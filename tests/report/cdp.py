@@ -24,6 +24,20 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
          "--remote-debugging-port=0", "--window-size=1100,1400"]
 
 
+def skip_code():
+    """Without chromium: None when it is installed, else the exit status
+    after saying so: 77 (skipped), or 1 in CI (CI=true), where a skipped
+    browser test is a failure."""
+    if find_chromium() is not None:
+        return None
+    if os.environ.get("CI") == "true":
+        print("FAIL: chromium is not installed (scripts/deps.sh --test); "
+              "in CI a skipped browser test is a failure")
+        return 1
+    print("SKIP: chromium is not installed (scripts/deps.sh --test)")
+    return 77
+
+
 def find_chromium():
     for name in ("chromium", "chromium-browser"):
         path = shutil.which(name)
