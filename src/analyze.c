@@ -259,7 +259,7 @@ static void *on_open(void *ctx, const capture_flow *flow, sc_time ts)
     }
     st->id = ++p->next_id;
     st->flow = *flow;
-    snprintf(st->continues, sizeof(st->continues), "%s", before.uid);
+    sc_str_copy(st->continues, sizeof(st->continues), before.uid);
     p->open++;
     return st;
 }
@@ -270,8 +270,6 @@ static void on_data(void *ctx, void *stream_, sc_dir dir, const uint8_t *buf,
     stream *st = stream_;
 
     smtp_session_feed(st->s, dir, buf, len, ts);
-    if (((pipeline *)ctx)->ended_head != NULL)
-        settle(ctx, false);
     poll_main(ctx);
 }
 
@@ -350,7 +348,9 @@ static void finalize_stream(pipeline *p, stream *st)
 }
 
 /* Finalize the ended sessions whose messages are parsed, oldest first;
- * wait: all of them, waiting for the worker (the end of a capture). */
+ * wait: all of them, waiting for the worker (the end of a capture).
+ * Called when a session ends and from the progress callback (every few
+ * thousand packets), not per packet. */
 static void settle(pipeline *p, bool wait)
 {
     stream *st;

@@ -2,6 +2,7 @@
 /* common.c - time and address formatting shared by every module. */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -55,6 +56,18 @@ char *sc_duration_format(sc_time d, char buf[SC_DURATION_STRLEN])
              (unsigned long long)(u / 1000000u),
              (unsigned long long)(u % 1000000u));
     return buf;
+}
+
+char *sc_str_copy(char *dst, size_t size, const char *src)
+{
+    size_t n;
+
+    if (size == 0)
+        return dst;
+    n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return dst;
 }
 
 char *sc_ip_format(int family, const uint8_t ip[16], char buf[SC_IPSTRLEN])

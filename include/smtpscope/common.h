@@ -40,4 +40,9 @@ char *sc_duration_format(sc_time d, char buf[SC_DURATION_STRLEN]);
 #define SC_IPSTRLEN 46
 char *sc_ip_format(int family, const uint8_t ip[16], char buf[SC_IPSTRLEN]);
 
+/* snprintf(dst, size, "%s", src) without the format machinery (it runs
+ * for every command and reply): at most size - 1 bytes of src, always
+ * terminated when size > 0. Returns dst. */
+char *sc_str_copy(char *dst, size_t size, const char *src);
+
 #endif

@@ -18,7 +18,8 @@
  * announcing it (a flag, sequentially consistent) and re-checking; the
  * other side reads the flag after publishing and signals under the
  * mutex, so no wake-up is lost. To keep wake-ups rare, a sleeping worker
- * is woken only once WAKE_BYTES are queued or on mime_pool_flush; a
+ * is woken only once a quarter of the ring is queued or on
+ * mime_pool_flush; a
  * producer waiting for space is woken once a quarter of the ring is
  * free, one waiting for a result once that operation has run.
  */
@@ -29,7 +30,9 @@
 
 #include "smtpscope/mime_pool.h"
 
-#define WAKE_BYTES (256u << 10)     /* queued bytes that wake the worker */
+/* a sleeping worker is woken once this share of the ring is queued (a
+ * futex wake costs microseconds: a few thousand per second at most) */
+#define WAKE_SHARE 4
 #define SPIN_CHECKS 200             /* looks at the ring before sleeping */
 
 enum { OP_SKIP, OP_BEGIN, OP_FEED, OP_GAP, OP_FINISH, OP_FINISH_DROP };
@@ -178,7 +181,7 @@ static void wake_worker(mime_pool *pl, bool always)
     if (!atomic_load(&pl->worker_sleeps))
         return;
     queued = atomic_load(&pl->head) - atomic_load(&pl->tail);
-    if (queued == 0 || (!always && queued < WAKE_BYTES))
+    if (queued == 0 || (!always && queued < pl->size / WAKE_SHARE))
         return;
     pthread_mutex_lock(&pl->mu);
     pthread_cond_signal(&pl->worker_cv);

@@ -365,7 +365,10 @@ int report_session_write(report *r, const report_session *s_in, char *err,
     const report_session *s = &sc;
     report_ids ids;
 
-    if (sc.ids == NULL) {
+    /* the ids (two SHA-1s, four addresses as text) only for a session
+     * something is written of */
+    if (sc.ids == NULL && (r->opts.text != NULL || r->html != NULL ||
+                           flagged || r->opts.all)) {
         report_ids_fill(&ids, sc.flow, r->opts.community_seed);
         sc.ids = &ids;
     }

@@ -7,6 +7,7 @@
  * specification's reference implementations use it.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -25,11 +26,23 @@ static size_t addr_len(int family)
     return family == 6 ? 16 : 4;
 }
 
+static pthread_once_t sha1_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha1_md;
+
+/* Fetched once: EVP_sha1()'s implicit fetch takes the provider store's
+ * lock on every call (two calls per session). */
+static void sha1_fetch(void)
+{
+    sha1_md = EVP_MD_fetch(NULL, "SHA1", NULL);
+}
+
 static void sha1(const uint8_t *in, size_t len, uint8_t out[SHA1_LEN])
 {
     unsigned int n = SHA1_LEN;
 
-    if (EVP_Digest(in, len, out, &n, EVP_sha1(), NULL) != 1)
+    pthread_once(&sha1_once, sha1_fetch);
+    if (sha1_md == NULL ||
+        EVP_Digest(in, len, out, &n, sha1_md, NULL) != 1)
         memset(out, 0, SHA1_LEN);   /* libcrypto broken: ids all zero */
 }
 
@@ -106,20 +119,24 @@ flowid_tuple flowid_of_flow(const capture_flow *f)
 }
 
 /* 96 bits as 17 base62 digits, most significant first: long division
- * of the big-endian byte string by 62. */
-static void base62(uint8_t num[UID_BYTES], char *out)
+ * of the big-endian number by 62, 32 bits at a time. */
+static void base62(const uint8_t num[UID_BYTES], char *out)
 {
     static const char tab[] =
         "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    uint32_t limb[UID_BYTES / 4];
     int d, i;
 
+    for (i = 0; i < UID_BYTES / 4; i++)
+        limb[i] = (uint32_t)num[4 * i] << 24 | (uint32_t)num[4 * i + 1] << 16 |
+                  (uint32_t)num[4 * i + 2] << 8 | num[4 * i + 3];
     for (d = UID_DIGITS - 1; d >= 0; d--) {
-        unsigned rem = 0;
+        uint64_t rem = 0;
 
-        for (i = 0; i < UID_BYTES; i++) {
-            unsigned cur = rem << 8 | num[i];
+        for (i = 0; i < UID_BYTES / 4; i++) {
+            uint64_t cur = rem << 32 | limb[i];
 
-            num[i] = (uint8_t)(cur / 62);
+            limb[i] = (uint32_t)(cur / 62);
             rem = cur % 62;
         }
         out[d] = tab[rem];

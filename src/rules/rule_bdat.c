@@ -177,19 +177,23 @@ void rule_bdat_no_payload(const smtp_info *s, rule_ctx *cx)
     }
 }
 
+/* The sender-side hint into hint (RULE_HINT_MAX bytes), made the first
+ * time a flag needs it: most sessions raise none. */
+static void sender_hint_once(sbuf *h, char *hint, const char *lead)
+{
+    if (h->p != NULL)
+        return;
+    sb_init(h, hint, RULE_HINT_MAX);
+    hint_sender_no_bdat(h, lead);
+}
+
 /* bdat-size-mismatch, fewer: part of the chunk, then the reply / close /
  * end */
 static void size_fewer(const smtp_info *s, rule_ctx *cx)
 {
     char hint[RULE_HINT_MAX];
-    sbuf h;
+    sbuf h = { NULL, 0, 0 };        /* the hint: made for the first flag */
 
-    sb_init(&h, hint, sizeof(hint));
-    hint_sender_no_bdat(&h,
-        "The sender announced more bytes than it wrote, or something on the "
-        "path cut the chunk. Check the sending software (a size counted "
-        "before line-ending conversion) and any SMTP-inspecting device; "
-        "until fixed, make the sender use DATA: ");
     for (int t = 0; t < s->ntxns; t++) {
         const smtp_txn *x = &s->txns[t];
 
@@ -211,6 +215,12 @@ static void size_fewer(const smtp_info *s, rule_ctx *cx)
                       (unsigned long long)c->declared,
                       (unsigned long long)(c->declared - c->received));
             chunk_tail(&b, s, c, t, k);
+            sender_hint_once(&h, hint,
+                "The sender announced more bytes than it wrote, or "
+                "something on the path cut the chunk. Check the sending "
+                "software (a size counted before line-ending conversion) "
+                "and any SMTP-inspecting device; until fixed, make the "
+                "sender use DATA: ");
             rule_raise_doubt(cx, c->cmd_time, doubt, hint, "%s", ev);
         }
     }
@@ -249,15 +259,8 @@ static void size_more_evidence(sbuf *b, const smtp_event *e,
 static void size_more(const smtp_info *s, rule_ctx *cx)
 {
     char hint[RULE_HINT_MAX];
-    sbuf h;
+    sbuf h = { NULL, 0, 0 };        /* the hint: made for the first flag */
 
-    sb_init(&h, hint, sizeof(hint));
-    hint_sender_no_bdat(&h,
-        "The sender wrote more bytes than its BDAT size: it counts the "
-        "message differently from what it sends (LF counted, CRLF sent, or "
-        "dot-stuffing applied, which RFC 3030 forbids in BDAT data). The "
-        "surplus is read as commands, which can corrupt or split the "
-        "message. Fix or update the sending MTA, or make it use DATA: ");
     for (int i = 0; i < s->nevents; i++) {
         const smtp_event *e = &s->events[i];
         const smtp_chunk *c = NULL;
@@ -279,6 +282,13 @@ static void size_more(const smtp_info *s, rule_ctx *cx)
                                "that announced these bytes", db);
         sb_init(&b, ev, sizeof(ev));
         size_more_evidence(&b, e, c);
+        sender_hint_once(&h, hint,
+            "The sender wrote more bytes than its BDAT size: it counts "
+            "the message differently from what it sends (LF counted, "
+            "CRLF sent, or dot-stuffing applied, which RFC 3030 forbids "
+            "in BDAT data). The surplus is read as commands, which can "
+            "corrupt or split the message. Fix or update the sending "
+            "MTA, or make it use DATA: ");
         rule_raise_doubt(cx, e->time, doubt, hint, "%s", ev);
     }
 }

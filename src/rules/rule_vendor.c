@@ -441,12 +441,40 @@ const char *rule_sw_name(rule_sw sw)
     return (unsigned)sw < RULE_SW__COUNT ? vendors[sw].name : "?";
 }
 
+/* ASCII lower case of src into dst (cap bytes); false if it does not
+ * fit. */
+static bool fold_into(char *dst, size_t cap, const char *src)
+{
+    size_t i;
+
+    for (i = 0; src[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)src[i];
+
+        if (i + 1 >= cap)
+            return false;
+        dst[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    dst[i] = '\0';
+    return true;
+}
+
+/* rule_contains_ci(t, match) for every match, with t folded once (this
+ * runs for every session's banner and EHLO reply): the same answer, as
+ * both sides fold the same way. */
 static rule_sw detect_text(const char *t)
 {
+    char low[SMTP_REPLY_TEXT], m[SMTP_REPLY_TEXT];
+    bool folded = fold_into(low, sizeof(low), t);
+
     for (int sw = 1; sw < RULE_SW__COUNT; sw++)
-        for (int i = 0; vendors[sw].match[i] != NULL; i++)
-            if (rule_contains_ci(t, vendors[sw].match[i]))
+        for (int i = 0; vendors[sw].match[i] != NULL; i++) {
+            const char *match = vendors[sw].match[i];
+
+            if (folded && fold_into(m, sizeof(m), match)
+                    ? strstr(low, m) != NULL
+                    : rule_contains_ci(t, match))
                 return (rule_sw)sw;
+        }
     return RULE_SW_UNKNOWN;
 }
 

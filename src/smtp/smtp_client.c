@@ -127,7 +127,7 @@ static void on_helo(smtp_session *s, smtp_verb v, const uint8_t *line,
     free(s->helo_prev);
     s->helo_prev = in->helo_name;
     memcpy(s->helo_prev_verb, in->helo_verb, sizeof(s->helo_prev_verb));
-    snprintf(in->helo_verb, sizeof(in->helo_verb), "%s", smtp_verb_name(v));
+    sc_str_copy(in->helo_verb, sizeof(in->helo_verb), smtp_verb_name(v));
     in->helo_name = smtp_strdup_wire(line + args, end - args);
 }
 

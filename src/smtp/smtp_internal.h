@@ -163,10 +163,10 @@ struct smtp_session {
     bool msg_cut;                       /* a chunk of it was cut short */
     int msg_txn;                        /* index into info.txns, -1 = not kept */
     /* opts.pool: the message on the worker, and the ended ones not yet
-     * attached: job per transaction index (cap SMTP_TXN_MAX) */
+     * attached: job per transaction index (< txn_job_cap) */
     mime_job *msg_job;
-    mime_job **txn_job;
-    uint64_t *txn_job_seq;              /* its finish's sequence number */
+    struct txn_job *txn_job;
+    int txn_job_cap;
     uint64_t msg_seq;                   /* the last operation pushed */
 
     int auth_event;                     /* AUTH_SEEN event index */

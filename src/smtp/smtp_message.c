@@ -7,24 +7,35 @@
  * the data, RSET, a new transaction, the end of the session).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "smtp_internal.h"
 
-/* opts.pool: room for a pending job at transaction index i. */
+/* opts.pool: a message on the worker and its finish's sequence number */
+struct txn_job {
+    mime_job *job;
+    uint64_t seq;
+};
+
+/* opts.pool: room for a pending job at transaction index i (0 <= i <
+ * SMTP_TXN_MAX, as transactions are kept). */
 static bool job_slot(smtp_session *s, int i)
 {
-    if (s->txn_job == NULL) {
-        s->txn_job = calloc(SMTP_TXN_MAX, sizeof(*s->txn_job));
-        s->txn_job_seq = calloc(SMTP_TXN_MAX, sizeof(*s->txn_job_seq));
-        if (s->txn_job == NULL || s->txn_job_seq == NULL) {
-            free(s->txn_job);
-            free(s->txn_job_seq);
-            s->txn_job = NULL;
-            s->txn_job_seq = NULL;
-            return false;
-        }
-    }
-    return i >= 0 && i < SMTP_TXN_MAX;
+    int cap = s->txn_job_cap;
+    struct txn_job *a;
+
+    if (i < cap)
+        return true;
+    while (cap <= i)
+        cap = cap == 0 ? 4 : cap * 2;
+    a = realloc(s->txn_job, (size_t)cap * sizeof(*a));
+    if (a == NULL)
+        return false;
+    memset(a + s->txn_job_cap, 0,
+           (size_t)(cap - s->txn_job_cap) * sizeof(*a));
+    s->txn_job = a;
+    s->txn_job_cap = cap;
+    return true;
 }
 
 /* The job pending for transaction i is not wanted any more: wait for the
@@ -32,12 +43,11 @@ static bool job_slot(smtp_session *s, int i)
  * its transaction dropped) and free the result. */
 void smtp_msg_forget(smtp_session *s, int i)
 {
-    if (s->txn_job == NULL || i < 0 || i >= SMTP_TXN_MAX ||
-        s->txn_job[i] == NULL)
+    if (i < 0 || i >= s->txn_job_cap || s->txn_job[i].job == NULL)
         return;
-    mime_pool_wait(s->opts.pool, s->txn_job_seq[i]);
-    mime_message_free(mime_job_take(s->txn_job[i]));
-    s->txn_job[i] = NULL;
+    mime_pool_wait(s->opts.pool, s->txn_job[i].seq);
+    mime_message_free(mime_job_take(s->txn_job[i].job));
+    s->txn_job[i].job = NULL;
 }
 
 /* The message ended, parsed on the worker: its job waits in its
@@ -59,8 +69,8 @@ static void pool_end(smtp_session *s, bool complete)
     if (seq != 0)
         s->msg_seq = seq;
     if (keep && seq != 0) {
-        s->txn_job[i] = s->msg_job;
-        s->txn_job_seq[i] = seq;
+        s->txn_job[i].job = s->msg_job;
+        s->txn_job[i].seq = seq;
     }
     s->msg_job = NULL;
 }
@@ -106,18 +116,19 @@ bool smtp_session_messages(smtp_session *s, bool wait)
             return false;
         mime_pool_wait(s->opts.pool, s->msg_seq);
     }
-    for (int i = 0; i < SMTP_TXN_MAX; i++) {
-        if (s->txn_job[i] == NULL)
+    for (int i = 0; i < s->txn_job_cap; i++) {
+        mime_job *j = s->txn_job[i].job;
+
+        if (j == NULL)
             continue;
         if (i < s->info.ntxns)
-            s->info.txns[i].message = mime_job_take(s->txn_job[i]);
+            s->info.txns[i].message = mime_job_take(j);
         else
-            mime_message_free(mime_job_take(s->txn_job[i]));
+            mime_message_free(mime_job_take(j));
     }
     free(s->txn_job);
-    free(s->txn_job_seq);
     s->txn_job = NULL;
-    s->txn_job_seq = NULL;
+    s->txn_job_cap = 0;
     return true;
 }
 

@@ -314,7 +314,7 @@ void smtp_reply_set(smtp_reply *r, int code, const char *text, int lines,
     r->code = code;
     r->time = ts;
     r->lines = lines;
-    snprintf(r->text, sizeof(r->text), "%s", text);
+    sc_str_copy(r->text, sizeof(r->text), text);
 }
 
 void smtp_model_free(smtp_info *in)

@@ -84,7 +84,7 @@ void smtp_pending_push(smtp_session *s, pend_kind kind, smtp_verb verb,
     p->chunk = chunk;
     p->event = event;
     p->count = 1;
-    snprintf(p->text, sizeof(p->text), "%s", text);
+    sc_str_copy(p->text, sizeof(p->text), text);
     s->pend_len++;
 }
 

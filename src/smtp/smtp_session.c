@@ -321,7 +321,7 @@ void smtp_session_finish(smtp_session *s, smtp_end how, sc_time ts)
                                             : SMTP_UNANSWERED_COMMAND;
             u->verb = p.verb;
             u->time = p.time == SC_TIME_NONE ? in->first_time : p.time;
-            snprintf(u->text, sizeof(u->text), "%s", p.text);
+            sc_str_copy(u->text, sizeof(u->text), p.text);
         }
         in->unanswered++;
     }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "smtpscope/common.h"
 #include "smtpscope/wire.h"
 #include "check.h"
 
@@ -84,8 +85,31 @@ static void test_idempotent(void)
     CHECK(strcmp(a, b) == 0);
 }
 
+/* sc_str_copy is snprintf(dst, size, "%s", src) for every size and
+ * length (src shorter, as long as, longer than the room). */
+static void test_str_copy(void)
+{
+    const char *src = "0123456789ab";
+
+    current = "str_copy";
+    for (size_t len = 0; len <= strlen(src); len++) {
+        char s[16], want[16], got[16];
+
+        memcpy(s, src, len);
+        s[len] = '\0';
+        for (size_t size = 1; size <= sizeof(got); size++) {
+            memset(want, 'x', sizeof(want));
+            memset(got, 'x', sizeof(got));
+            snprintf(want, size, "%s", s);
+            CHECK(sc_str_copy(got, size, s) == got);
+            CHECK(memcmp(want, got, sizeof(got)) == 0);
+        }
+    }
+}
+
 int main(void)
 {
+    test_str_copy();
     test_copy_table();
     test_zero();
     test_idempotent();
