@@ -20,7 +20,7 @@ log() { echo "== $*" >&2; }
 install_packages() {
     local need=0
     for b in /usr/sbin/postfix /usr/bin/swaks /usr/bin/tshark /usr/bin/dumpcap /usr/bin/editcap \
-             /usr/bin/tcpdump /usr/sbin/ip /usr/bin/openssl; do
+             /usr/bin/tcpdump /usr/sbin/ip /usr/bin/openssl /usr/sbin/ethtool; do
         [ -x "$b" ] || need=1
     done
     $PY -c 'import scapy' 2>/dev/null || need=1
@@ -31,7 +31,7 @@ install_packages() {
         echo "postfix postfix/mailname string mx.company.com" | debconf-set-selections
         echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix swaks tshark tcpdump \
-            python3-scapy python3-cryptography iproute2 openssl procps
+            python3-scapy python3-cryptography iproute2 openssl procps ethtool
     fi
     if [ ! -x "$EXIM" ]; then
         log "unpacking exim (not installed as a package)"

@@ -38,11 +38,11 @@ def check(cond, what):
 s = first_screen("gw-swallow-bdat")
 check("1 message(s) in from the sender, 0 out to the receiver, 1 lost" in s, "counts")
 check(re.search(r"accepted BDAT 2728 LAST \(2728 bytes\) from the sender at "
-                r"04:52:43\.248865 \(250 2\.0\.0 Ok: queued by gateway at "
-                r"04:52:43\.249254\)", s), "outside line and time")
+                r"05:00:14\.412184 \(250 2\.0\.0 Ok: queued by gateway at "
+                r"05:00:14\.412622\)", s), "outside line and time")
 check(re.search(r"passed nothing to the receiver: inside BDAT 2728 LAST at "
-                r"04:52:43\.249239, 0 of 2728 bytes, 421 4\.4\.2 mx\.company\.com Error: "
-                r"timeout exceeded at 04:52:48\.254663", s),
+                r"05:00:14\.412604, 0 of 2728 bytes, 421 4\.4\.2 mx\.company\.com Error: "
+                r"timeout exceeded at 05:00:19\.416492", s),
       "inside line and times")
 f = first_screen("gw-faithful")
 check("1 message(s) in from the sender, 1 out to the receiver, 0 lost" in f, "faithful counts")
