@@ -66,6 +66,9 @@ typedef struct gw_txn {
     smtp_method method;
     char cmd[48];                   /* "BDAT 2728 LAST", "DATA", "" */
     sc_time cmd_time;               /* the last DATA/BDAT command */
+    sc_time data_time;              /* the message's last byte: the last
+                                       chunk's end (BDAT); the DATA command
+                                       (no end-of-data time is kept) */
     uint64_t declared;              /* BDAT sizes, summed */
     uint64_t bytes;                 /* message bytes seen */
     uint64_t gap_bytes;             /* message bytes the capture lost */

@@ -258,7 +258,7 @@ static void diff_changed(gw_pairing *g, gw_session *o, const gw_txn *a,
     bool body = a->body_bytes != b->body_bytes;
     bool convert = a->eight_bit &&
         !(in->ext_flags & (SMTP_EXT_8BITMIME | SMTP_EXT_BINARYMIME));
-    gw_diff *d = add(o, "message", a->cmd_time, (int)(a - o->txn));
+    gw_diff *d = add(o, "message", a->data_time, (int)(a - o->txn));
 
     if (d != NULL) {
         put(d->outside, "header %" PRIu64 " bytes, body %" PRIu64 " bytes",
@@ -301,7 +301,7 @@ static void diff_txn(gw_pairing *g, gw_session *o, const gw_txn *a,
         diff_changed(g, o, a, b, in);
     else if (accepted(a) && !(b->complete && b->bytes == a->bytes) &&
         (d = add(o, a->method == SMTP_METHOD_BDAT ? "chunk bytes" : "message",
-                 a->cmd_time, ti))) {
+                 a->data_time, ti))) {
         put(d->outside, "%" PRIu64 " bytes accepted", a->bytes);
         put(d->inside, "%" PRIu64 " bytes delivered%s", b->bytes,
             b->complete ? "" : " (incomplete)");
@@ -342,7 +342,7 @@ void gw_diff_unpaired(gw_pairing *g, gw_session *o)
         if (a->peer_session >= 0 || !accepted(a))
             continue;
         g->msgs_in++;
-        if ((d = add(o, "message", a->cmd_time, t)) != NULL) {
+        if ((d = add(o, "message", a->data_time, t)) != NULL) {
             put(d->outside, "%s, %" PRIu64 " bytes accepted", a->cmd,
                 a->bytes);
             put(d->inside, "never seen");

@@ -25,7 +25,10 @@ static uint64_t addr_hash(const char *a)
     return h;
 }
 
-/* The last DATA or BDAT command, as sent. */
+/* The last DATA or BDAT command, as sent, and when the message's bytes
+ * were all in: a pipelining sender's chunk may end after replies to its
+ * MAIL and RCPT (Exim writes MAIL..BDAT LAST+chunk at once, the segments
+ * interleave with the replies). */
 static void txn_cmd(gw_txn *g, const smtp_txn *t)
 {
     if (t->method == SMTP_METHOD_BDAT && t->nchunks > 0) {
@@ -34,9 +37,10 @@ static void txn_cmd(gw_txn *g, const smtp_txn *t)
         snprintf(g->cmd, sizeof(g->cmd), "BDAT %" PRIu64 "%s", c->declared,
                  c->last ? " LAST" : "");
         g->cmd_time = c->cmd_time;
+        g->data_time = c->end_time != SC_TIME_NONE ? c->end_time : c->cmd_time;
     } else if (t->used_data) {
         snprintf(g->cmd, sizeof(g->cmd), "DATA");
-        g->cmd_time = t->data_cmd_time;
+        g->cmd_time = g->data_time = t->data_cmd_time;
     }
 }
 
