@@ -35,12 +35,16 @@
 #define WAKE_SHARE 4
 #define SPIN_CHECKS 200             /* looks at the ring before sleeping */
 
-enum { OP_SKIP, OP_BEGIN, OP_FEED, OP_GAP, OP_FINISH, OP_FINISH_DROP };
+enum { OP_SKIP, OP_BEGIN, OP_FEED, OP_GAP, OP_FINISH, OP_FINISH_DROP,
+       OP_RELEASE };
 
 typedef struct rec {
     uint32_t op;
     uint32_t len;                   /* payload bytes (OP_FEED) */
-    mime_job *job;
+    union {
+        mime_job *job;
+        mime_message *msg;          /* OP_RELEASE */
+    } u;
     uint64_t arg;                   /* gap bytes; finish: complete */
 } rec;
 
@@ -80,7 +84,7 @@ static size_t align8(size_t n)
 
 static void run_op(const rec *r, const uint8_t *payload)
 {
-    mime_job *j = r->job;
+    mime_job *j = r->u.job;
 
     switch (r->op) {
     case OP_BEGIN:
@@ -101,6 +105,9 @@ static void run_op(const rec *r, const uint8_t *payload)
     case OP_FINISH_DROP:
         mime_message_free(mime_finish(j->parser, r->arg != 0));
         free(j);
+        break;
+    case OP_RELEASE:
+        mime_message_free(r->u.msg);
         break;
     default:
         break;
@@ -255,7 +262,8 @@ static uint64_t place(mime_pool *pl, size_t need)
     return head;
 }
 
-static uint64_t push(mime_pool *pl, uint32_t op, mime_job *j, uint64_t arg)
+static uint64_t push(mime_pool *pl, uint32_t op, mime_job *j,
+                     mime_message *msg, uint64_t arg)
 {
     uint64_t head = place(pl, sizeof(rec));
     rec *r;
@@ -264,7 +272,10 @@ static uint64_t push(mime_pool *pl, uint32_t op, mime_job *j, uint64_t arg)
     r = (rec *)(pl->buf + head % pl->size);
     r->op = op;
     r->len = 0;
-    r->job = j;
+    if (msg != NULL)
+        r->u.msg = msg;
+    else
+        r->u.job = j;
     r->arg = arg;
     return publish(pl, head, sizeof(rec));
 }
@@ -291,7 +302,7 @@ void mime_pool_feed(mime_pool *pl, mime_job *j, const uint8_t *p, size_t n)
         r = (rec *)(pl->buf + pos);
         r->op = OP_FEED;
         r->len = (uint32_t)piece;
-        r->job = j;
+        r->u.job = j;
         r->arg = 0;
         memcpy(pl->buf + pos + sizeof(rec), p, piece);
         publish(pl, head, sizeof(rec) + align8(piece));
@@ -300,19 +311,25 @@ void mime_pool_feed(mime_pool *pl, mime_job *j, const uint8_t *p, size_t n)
     }
 }
 
+void mime_pool_release(mime_pool *pl, mime_message *msg)
+{
+    if (msg != NULL)
+        push(pl, OP_RELEASE, NULL, msg, 0);
+}
+
 mime_job *mime_pool_begin(mime_pool *pl)
 {
     mime_job *j = calloc(1, sizeof(*j));
 
     if (j != NULL)
-        push(pl, OP_BEGIN, j, 0);
+        push(pl, OP_BEGIN, j, NULL, 0);
     return j;
 }
 
 void mime_pool_gap(mime_pool *pl, mime_job *j, uint64_t n)
 {
     if (j != NULL)
-        push(pl, OP_GAP, j, n);
+        push(pl, OP_GAP, j, NULL, n);
 }
 
 uint64_t mime_pool_finish(mime_pool *pl, mime_job *j, bool complete,
@@ -320,7 +337,7 @@ uint64_t mime_pool_finish(mime_pool *pl, mime_job *j, bool complete,
 {
     if (j == NULL)
         return 0;
-    return push(pl, keep ? OP_FINISH : OP_FINISH_DROP, j, complete);
+    return push(pl, keep ? OP_FINISH : OP_FINISH_DROP, j, NULL, complete);
 }
 
 bool mime_pool_reached(mime_pool *pl, uint64_t seq)

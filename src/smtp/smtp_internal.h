@@ -320,6 +320,7 @@ void smtp_msg_bytes(smtp_session *s, const uint8_t *p, size_t n);
 void smtp_msg_gap(smtp_session *s, uint64_t n);
 void smtp_msg_end(smtp_session *s, bool complete);
 void smtp_msg_forget(smtp_session *s, int txn);
+void smtp_msg_release(smtp_session *s);
 
 /* smtp_reply.c */
 /* A reply line's code: three digits, the first 1-5, then SP, '-' (more

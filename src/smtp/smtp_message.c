@@ -132,6 +132,22 @@ bool smtp_session_messages(smtp_session *s, bool wait)
     return true;
 }
 
+/* The session is being freed: with a pool, its messages are freed on
+ * the worker, whose malloc arena they came from. */
+void smtp_msg_release(smtp_session *s)
+{
+    if (s->opts.pool == NULL)
+        return;
+    if (s->msg_open)                /* its result is not wanted */
+        mime_pool_finish(s->opts.pool, s->msg_job, false, false);
+    s->msg_open = false;
+    smtp_session_messages(s, true);
+    for (int i = 0; i < s->info.ntxns; i++) {
+        mime_pool_release(s->opts.pool, s->info.txns[i].message);
+        s->info.txns[i].message = NULL;
+    }
+}
+
 void smtp_msg_begin(smtp_session *s)
 {
     const smtp_msg_sink *k = &s->opts.sink;

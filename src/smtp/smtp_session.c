@@ -47,9 +47,7 @@ void smtp_session_free(smtp_session *s)
     if (s == NULL)
         return;
     mime_parser_free(s->msg);
-    if (s->msg_open)                /* on the worker: its result unwanted */
-        mime_pool_finish(s->opts.pool, s->msg_job, false, false);
-    smtp_session_messages(s, true); /* the worker's results, then freed */
+    smtp_msg_release(s);            /* with a pool: freed on the worker */
     smtp_model_free(&s->info);
     tls_conn_free(s->tls);
     smtp_txn_clear(&s->spare_txn);
