@@ -76,6 +76,7 @@ typedef struct pipeline {
     mime_pool *pool;
     stream *ended_head, *ended_tail;
     size_t nended;
+    gw_live *gw_live;               /* -i --other-side IFACE, or NULL */
 } pipeline;
 
 static double now_sec(void)
@@ -291,27 +292,88 @@ static void on_anomaly(void *ctx, void *stream_, sc_dir dir,
     smtp_session_tcp_note(st->s, dir, a->offset, a->text, ts);
 }
 
-/* --other-side: the session's pairing, and gateway-loss when the
- * pairing found one (after rules_run: it needs both captures). */
-static void gateway_verdict(pipeline *p, const stream *st, report_session *rs)
+/* --other-side: the session's pairing gs (NULL: none kept), and
+ * gateway-loss when the pairing found one (after rules_run: it needs
+ * both sides). */
+static void gateway_verdict(pipeline *p, const gw_session *gs,
+                            const gw_session *peer, report_session *rs)
 {
-    char uid[FLOWID_UID_LEN];
-    capture_flow flow = st->flow;
     int before = p->result.nflags;
 
-    flowid_uid(&flow, uid);
-    rs->gateway = gw_find(p->gw, p->side, uid);
-    rs->gateway_peer = rs->gateway ? gw_peer(p->gw, rs->gateway) : NULL;
-    if (rs->gateway != NULL && rs->gateway->loss)
+    rs->gateway = gs;
+    rs->gateway_peer = peer;
+    if (gs != NULL && gs->loss)
         rules_raise_external(p->o->rules, "gateway-loss", &p->result,
-                             rs->gateway->loss_time,
-                             rs->gateway->loss_evidence);
+                             gs->loss_time,
+                             gs->loss_uncertain ? gs->loss_doubt : NULL,
+                             gs->loss_evidence);
     p->flags += (uint64_t)(p->result.nflags - before);
 }
 
-/* The session ended and its messages are parsed: rules, report, free. */
+/* Offline --other-side: the verdict read from the pairing of both
+ * files, by uid. */
+static void gateway_find(pipeline *p, const stream *st, report_session *rs)
+{
+    char uid[FLOWID_UID_LEN];
+    capture_flow flow = st->flow;
+    const gw_session *gs;
+
+    flowid_uid(&flow, uid);
+    gs = gw_find(p->gw, p->side, uid);
+    gateway_verdict(p, gs, gs != NULL ? gw_peer(p->gw, gs) : NULL, rs);
+}
+
+static void write_stream(pipeline *p, stream *st, const gw_session *gs,
+                         const gw_session *peer);
+
+/* Live --other-side: a finished session out of the pairing, with its
+ * verdict (gw_out_fn). */
+static void gateway_out(void *ctx, void *user, const gw_session *gs,
+                        const gw_session *peer)
+{
+    write_stream(ctx, user, gs, peer);
+}
+
+/* The packet clock live: the kernel stamps packets with the wall clock. */
+static sc_time live_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (sc_time)ts.tv_sec * SC_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+/* Live --other-side: the session (its messages parsed) waits for its
+ * counterpart (gw_live.c); false when it cannot be kept (out of memory:
+ * written unpaired). */
+static bool gateway_hold(pipeline *p, stream *st)
+{
+    char uid[FLOWID_UID_LEN];
+    capture_flow flow = st->flow;
+
+    flowid_uid(&flow, uid);
+    if (gw_live_add(p->gw_live, flow.side ? GW_INSIDE : GW_OUTSIDE, uid,
+                    smtp_session_info(st->s), st) < 0)
+        return false;
+    gw_live_release(p->gw_live, live_now(), false, gateway_out, p);
+    return true;
+}
+
+/* The session ended and its messages are parsed: rules, report, free;
+ * live --other-side once its counterpart is known. */
 static void finalize_stream(pipeline *p, stream *st)
 {
+    if (p->gw_live != NULL && gateway_hold(p, st))
+        return;
+    write_stream(p, st, NULL, NULL);
+}
+
+/* A finished session: rules, report, free. gs, peer: its live gateway
+ * verdict, or NULL. */
+static void write_stream(pipeline *p, stream *st, const gw_session *gs,
+                         const gw_session *peer)
+{
+
     const smtp_info *info;
     report_session rs;
     char err[256];
@@ -329,7 +391,9 @@ static void finalize_stream(pipeline *p, stream *st)
     rs.product = rule_server_product(info);
     rs.continues = st->continues[0] != '\0' ? st->continues : NULL;
     if (p->gw != NULL)
-        gateway_verdict(p, st, &rs);
+        gateway_find(p, st, &rs);
+    else if (p->gw_live != NULL)
+        gateway_verdict(p, gs, peer, &rs);
     /* after a failure only freed: nothing more goes to the file */
     if (p->pcap != NULL &&
         report_pcap_verdict(p->pcap, &st->hold, !p->failed &&
@@ -455,6 +519,10 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
     if (live(p))
         mime_pool_flush(p->pool);   /* a quiet link: parse what is queued */
     settle(p, false);
+    if (p->gw_live != NULL) {       /* windows pass on a quiet link too */
+        gw_live_release(p->gw_live, live_now(), false, gateway_out, p);
+        gw_live_pairing(p->gw_live);
+    }
     poll_main(p);
     if (!p->o->progress || el < PROGRESS_AFTER ||
         t - p->last_draw < PROGRESS_EVERY)
@@ -512,9 +580,28 @@ static int finish_outputs(pipeline *p, const analyze_opts *o,
     return 0;
 }
 
-/* --other-side: read both captures once and pair them. */
+/* Live --other-side: the kernel dropped packets of a side (the capture's
+ * drops hook): verdicts near it become uncertain. */
+static void on_drops(void *ctx, int side, uint64_t n, sc_time ts)
+{
+    pipeline *p = ctx;
+
+    (void)n;
+    gw_live_drops(p->gw_live, side ? GW_INSIDE : GW_OUTSIDE, ts);
+}
+
+/* --other-side: read both captures once and pair them; live, the
+ * pairing as sessions end. */
 static int start_gateway(pipeline *p, char *err, size_t errlen)
 {
+    if (live(p)) {
+        p->gw_live = gw_live_new(p->o->keep_transcript);
+        if (p->gw_live == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        return 0;
+    }
     p->gw = calloc(1, sizeof(*p->gw));
     if (p->gw == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -535,6 +622,18 @@ static void stop_gateway(pipeline *p)
         gw_free(p->gw);
     free(p->gw);
     p->gw = NULL;
+    gw_live_free(p->gw_live);
+    p->gw_live = NULL;
+}
+
+/* Live --other-side, the capture stopped: every session still waiting
+ * goes out with what is known (a loss not seen through: uncertain). */
+static void flush_gateway(pipeline *p)
+{
+    if (p->gw_live == NULL)
+        return;
+    gw_live_release(p->gw_live, live_now(), true, gateway_out, p);
+    gw_live_pairing(p->gw_live);
 }
 
 /* --other-side: the inside capture through the same pipeline, after the
@@ -570,7 +669,7 @@ static bool open_outputs(pipeline *p, const analyze_opts *o, char *err,
 {
     report_opts ro = o->report;
 
-    ro.gateway = p->gw;
+    ro.gateway = p->gw_live != NULL ? gw_live_pairing(p->gw_live) : p->gw;
     p->rep = report_new(&ro, err, errlen);
     if (p->rep != NULL && o->pcap_path != NULL)
         p->pcap = report_pcap_new(o->pcap_path, err, errlen);
@@ -633,7 +732,7 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
 {
     static volatile sig_atomic_t own_stop;
     capture_handlers h = { NULL, on_open, on_data, on_gap, on_close, NULL,
-                           on_anomaly };
+                           on_anomaly, NULL };
     capture_opts co = o->capture;
     pipeline *p;
     int rc;
@@ -675,9 +774,13 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
     if (p->pcap != NULL)
         h.packet = on_packet;
     if (o->progress || o->stats_interval > 0 || o->hup != NULL ||
-        (p->pool != NULL && live(p))) {
+        (p->pool != NULL && live(p)) || p->gw_live != NULL) {
         co.progress = on_progress;
         co.progress_ctx = p;
+    }
+    if (p->gw_live != NULL) {
+        co.other_iface = o->other_side;
+        h.drops = on_drops;
     }
     p->idle = park_new(live(p) ? PARK_LIVE_MAX
                      : o->capture.max_streams > 0
@@ -685,6 +788,7 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
                          : PARK_OFFLINE_MAX);
     rc = capture_run(&co, &h, &res->stats, err, errlen);
     drain_park(p);
+    flush_gateway(p);
     if (rc == 0 && !p->failed && p->gw != NULL)
         rc = read_inside(p, &co, &h, err, errlen);
     erase_progress(p);

@@ -86,7 +86,7 @@ static int read_side(const analyze_opts *o, const char *file, gw_side_id side,
 {
     gp_ctx c = { g, side, o->keep_transcript, false };
     capture_handlers h = { &c, gp_open, gp_data, gp_gap, gp_close, NULL,
-                           NULL };
+                           NULL, NULL };
     capture_opts co = o->capture;
     capture_stats st;
 

@@ -41,9 +41,10 @@ const cli_option cli_options[] = {
       "(default 3900; 0 = never); offline a connection\n"
       "that talks again continues its session", 0 },
     { "other-side", CLI_OTHER_SIDE, true, "CAPTURE", "input",
-      "-r: the capture of the gateway's other side (-r is\n"
-      "the outside, CAPTURE the inside): sessions are paired\n"
-      "and each pair says what the gateway changed or lost", 0 },
+      "the gateway's other side: with -r OUTSIDE a file, with\n"
+      "-i OUTSIDE an interface captured in the same process;\n"
+      "sessions are paired and each pair says what the\n"
+      "gateway changed or lost", 0 },
     { "max-streams", CLI_MAX_STREAMS, true, "N", "input",
       "connections followed at once", 0 },
     /* output */

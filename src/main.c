@@ -566,6 +566,24 @@ static int terminal_width(FILE *text)
     return ws.ws_col - 1;           /* the last column would wrap itself */
 }
 
+/* -i OUTSIDE --other-side INSIDE: two interfaces, one process. */
+static void check_live_other_side(const analyze_opts *o, const cli_state *cs)
+{
+    if (strcmp(o->other_side, o->capture.iface) == 0)
+        die("--other-side %s: the gateway's two sides are two different "
+            "interfaces", o->other_side);
+    if (strcmp(o->capture.iface, "any") == 0 ||
+        strcmp(o->other_side, "any") == 0)
+        die("--other-side with -i: name both interfaces ('any' mixes the "
+            "two sides)");
+    if (cs->workers > 1)
+        die("--workers: not with --other-side live (both interfaces feed "
+            "one reassembler)");
+    if (o->pcap_path != NULL)
+        die("-w: not with --other-side live (the packets of two interfaces "
+            "would make one capture); record each side with tcpdump");
+}
+
 /* Checks after parsing, and the defaults that depend on other options. */
 static void finish_args(analyze_opts *o, const cli_state *cs)
 {
@@ -581,13 +599,13 @@ static void finish_args(analyze_opts *o, const cli_state *cs)
     if (o->capture.file != NULL && o->capture.iface != NULL)
         die("-r and -i cannot be used together");
     if (o->other_side != NULL && o->capture.iface != NULL)
-        die("--other-side with -i (live on both sides) is not built yet; "
-            "use -r OUTSIDE --other-side INSIDE");
-    if (o->other_side != NULL && o->capture.file == NULL)
-        die("--other-side needs -r (the outside capture)");
-    if (o->other_side != NULL &&
+        check_live_other_side(o, cs);
+    else if (o->other_side != NULL && o->capture.file == NULL)
+        die("--other-side needs -r OUTSIDE (a file) or -i OUTSIDE (an "
+            "interface)");
+    if (o->other_side != NULL && o->capture.file != NULL &&
         (strcmp(o->other_side, "-") == 0 ||
-         (o->capture.file != NULL && strcmp(o->capture.file, "-") == 0)))
+         strcmp(o->capture.file, "-") == 0))
         die("--other-side: both captures must be files (each is read twice)");
     if ((json_out && jsonl_out) || (pcap_out && (json_out || jsonl_out)))
         die("%s and %s cannot both write to standard output",

@@ -41,6 +41,10 @@ typedef struct capture_flow {
     uint8_t server_ip[16];
     uint16_t client_port, server_port;
     bool partial;               /* the handshake was not captured */
+    uint8_t side;               /* 0: the capture (-r, -i); 1: live
+                                 * --other-side's interface (not part of
+                                 * the uid: a file of that interface alone
+                                 * gives the same uids) */
     sc_time first_time;         /* packet time of the connection's first
                                  * packet (a SYN, or the first data seen) */
     uint32_t first_seq;         /* that packet's TCP sequence number */
@@ -149,6 +153,10 @@ typedef struct capture_handlers {
      * reassembler (capture_anomaly below), seen in direction dir. */
     void (*anomaly)(void *ctx, void *stream, sc_dir dir,
                     const struct capture_anomaly *a, sc_time ts);
+    /* Optional, live: the kernel dropped `n` packets of a side's
+     * interface (capture_flow.side) since the last call, found at ts (the
+     * counters are read a few times a second). */
+    void (*drops)(void *ctx, int side, uint64_t n, sc_time ts);
 } capture_handlers;
 
 typedef struct capture_opts {
@@ -158,6 +166,9 @@ typedef struct capture_opts {
     const char *const *files;
     size_t nfiles;
     const char *iface;          /* -i IFACE ("any" works) */
+    /* live --other-side IFACE: captured with iface in the same loop, its
+     * connections marked side 1 (capture_flow.side) */
+    const char *other_iface;
     const char *filter;         /* -f: extra BPF, ANDed with the port filter */
     uint16_t ports[CAPTURE_PORTS_MAX];
     int nports;
@@ -249,7 +260,9 @@ typedef struct capture_stats {
     sc_time last_time;          /* packet time of the last packet read,
                                  * SC_TIME_NONE before the first */
     bool live;
-    uint64_t ps_recv, ps_drop, ps_ifdrop;   /* live: libpcap's counters */
+    uint64_t ps_recv, ps_drop, ps_ifdrop;   /* live: libpcap's counters
+                                               (both interfaces' with
+                                               --other-side) */
 } capture_stats;
 
 /*

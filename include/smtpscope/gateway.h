@@ -45,6 +45,15 @@
 #define GW_SAME_CLOCK (2 * SC_USEC_PER_SEC)
 /* envelope pairs weighed for the offset when no Message-ID pairs */
 #define GW_CANDIDATES 1024
+/* live (gw_live): finished sessions kept waiting for their counterpart,
+ * both sides together; past it the oldest goes out undecided */
+#define GW_PENDING_MAX 4096
+/* live: moments the kernel dropped packets, remembered per side (older
+ * ones merge), and how far around such a moment a verdict is doubted
+ * (the counters are read a few times a second, after the fact) */
+#define GW_DROP_SPANS 64
+#define GW_DROP_SLACK (2 * SC_USEC_PER_SEC)
+#define GW_LIVE_LOSSES 32
 
 typedef enum gw_side_id { GW_OUTSIDE = 0, GW_INSIDE = 1 } gw_side_id;
 
@@ -134,8 +143,14 @@ typedef struct gw_session {
     gw_diff diff[GW_DIFF_MAX];
     int ndiff;
     bool loss;                      /* raise gateway-loss (outside side) */
+    bool loss_uncertain;            /* ... every loss could rest on lost
+                                       packets (live): at most info */
     sc_time loss_time;
     char loss_evidence[480];
+    char loss_doubt[GW_TEXT_MAX];   /* why, when loss_uncertain */
+    /* live (gw_live.c) */
+    void *user;                     /* the caller's, handed back at out */
+    uint64_t added;                 /* order of arrival, 0 = free slot */
 } gw_session;
 
 typedef struct gw_sideset {
@@ -143,18 +158,35 @@ typedef struct gw_sideset {
     size_t n, cap;
 } gw_sideset;
 
-typedef struct gw_pairing {
+typedef struct gw_pairing gw_pairing;
+
+/* A loss about to be raised: true (why filled) when it could rest on
+ * packets the capture lost (live: kernel drops, a side still open at the
+ * stop). b and in are NULL when nothing inside paired. */
+typedef bool (*gw_doubt_fn)(void *ctx, const gw_session *o, const gw_txn *a,
+                            const gw_session *in, const gw_txn *b,
+                            char *why, size_t n);
+
+struct gw_pairing {
     gw_sideset side[2];
     bool keep_steps;                /* gw_add keeps the sessions' steps */
     bool have_offset;
     double offset_s;                /* inside clock - outside clock */
     int offset_pairs;               /* pairs the median was taken over */
-    /* messages: accepted outside, delivered inside, lost */
-    uint64_t msgs_in, msgs_out, msgs_lost;
+    /* messages: accepted outside, delivered inside, lost; uncertain:
+     * losses that could rest on lost packets (live) */
+    uint64_t msgs_in, msgs_out, msgs_lost, msgs_uncertain;
     /* recipients the gateway accepted and never passed on, messages that
      * reached the inside with another body */
     uint64_t rcpts_lost, msgs_changed;
-} gw_pairing;
+    bool live;                      /* gw_live's: the summary says so */
+    gw_sideset lost;                /* live: copies (no txn) of the first
+                                       GW_LIVE_LOSSES sessions with a loss,
+                                       for the summary: the sessions are
+                                       gone by then */
+    gw_doubt_fn doubt;              /* NULL offline */
+    void *doubt_ctx;
+};
 
 /* Keep a finished session's summary. Returns 0, -1 out of memory. */
 int gw_add(gw_pairing *g, gw_side_id side, const char *uid,
@@ -170,5 +202,40 @@ const gw_session *gw_peer(const gw_pairing *g, const gw_session *s);
  * each loss). Returns a malloc'd string or NULL. */
 char *gw_summary_text(const gw_pairing *g);
 void gw_free(gw_pairing *g);
+
+/*
+ * Live (-i OUTSIDE --other-side INSIDE): sessions end at different times
+ * on the two sides, so each finished session waits here, paired as soon
+ * as its counterpart ends (Message-ID, else the envelope nearest in time
+ * within GW_WINDOW; both interfaces share the host's clock, so no offset
+ * is taken out), until every transaction of it and of the sessions
+ * linked to it is paired or GW_WINDOW of packet time passed since its
+ * MAIL. Then the linked sessions get their verdicts (gw_diff, as
+ * offline) and go out together. At most GW_PENDING_MAX wait.
+ */
+typedef struct gw_live gw_live;
+
+/* A session whose verdict is ready: s (peer: its pair, or NULL), valid
+ * during the call; user as given to gw_live_add. */
+typedef void (*gw_out_fn)(void *ctx, void *user, const gw_session *s,
+                          const gw_session *peer);
+
+/* keep_steps: as gw_pairing.keep_steps (the HTML ladder's lanes). */
+gw_live *gw_live_new(bool keep_steps);
+/* A finished session of side (a copy of what pairing needs is kept; user
+ * comes back at out). 0, or -1 out of memory (nothing kept). */
+int gw_live_add(gw_live *l, gw_side_id side, const char *uid,
+                const smtp_info *s, void *user);
+/* The kernel dropped packets of side's interface at about t. */
+void gw_live_drops(gw_live *l, gw_side_id side, sc_time t);
+/* Hand every session whose verdict is ready at packet time now to out;
+ * with flush (the capture stopped) every session waiting. Past
+ * GW_PENDING_MAX the oldest go out undecided (a loss then uncertain). */
+void gw_live_release(gw_live *l, sc_time now, bool flush, gw_out_fn out,
+                     void *ctx);
+/* The counters and the clock offset so far, for the summary. */
+const gw_pairing *gw_live_pairing(gw_live *l);
+size_t gw_live_pending(const gw_live *l);
+void gw_live_free(gw_live *l);
 
 #endif

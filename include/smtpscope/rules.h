@@ -71,9 +71,11 @@ int rule_config_set(rule_config *c, const char *id, bool on);
 void rules_run(const rule_config *c, const smtp_info *s, rule_result *out);
 
 /* A rule decided outside rules_run (gateway-loss: by the pairing of two
- * captures): one flag with this evidence, unless the rule is off. */
+ * captures): one flag with this evidence, unless the rule is off; with
+ * doubt (why it could rest on lost packets) uncertain and info. */
 void rules_raise_external(const rule_config *c, const char *id,
-                          rule_result *out, sc_time t, const char *evidence);
+                          rule_result *out, sc_time t, const char *doubt,
+                          const char *evidence);
 
 /* The server's software as its banner or EHLO reply names it ("Postfix",
  * "Symantec Mail Security"), NULL when none is recognized. */

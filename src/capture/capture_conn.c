@@ -23,12 +23,11 @@ static uint64_t load64(const uint8_t *p)
 
 /* Multiply-xorshift over the key's fields, 8 bytes at a time: every
  * packet of an SMTP port looks its connection up, and a byte-wise hash
- * over the 38-byte key was a visible share of the run. The padding byte
- * is left out. */
+ * over the 38-byte key was a visible share of the run. */
 static size_t key_hash(const capture_key *k)
 {
     const uint64_t m = UINT64_C(0x9e3779b97f4a7c15);
-    uint64_t h = (uint64_t)k->family << 32 |
+    uint64_t h = (uint64_t)k->side << 40 | (uint64_t)k->family << 32 |
                  (uint64_t)k->client_port << 16 | k->server_port;
 
     h = (h ^ load64(k->client)) * m;

@@ -101,6 +101,7 @@ capture_key capture_key_of(const capture_segment *seg, bool from_client)
 
     memset(&k, 0, sizeof k);
     k.family = (uint8_t)seg->family;
+    k.side = seg->side;
     memcpy(k.client, from_client ? seg->src : seg->dst, 16);
     memcpy(k.server, from_client ? seg->dst : seg->src, 16);
     k.client_port = from_client ? seg->sport : seg->dport;

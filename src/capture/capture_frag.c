@@ -35,6 +35,7 @@ typedef struct frag_slot {
     bool dead;                  /* dropped: count its later fragments */
     capture_skip why;           /* ... with this reason */
     int family;
+    uint8_t side;               /* capture_fragment.side */
     uint8_t src[16], dst[16];
     uint32_t id;
     uint8_t proto;
@@ -78,7 +79,7 @@ void capture_frag_free(capture_frag_table *t, capture_stats *st)
 
 static bool same_datagram(const frag_slot *s, const capture_fragment *f)
 {
-    return s->family == f->family && s->id == f->id &&
+    return s->family == f->family && s->side == f->side && s->id == f->id &&
            s->proto == f->proto && memcmp(s->src, f->src, 16) == 0 &&
            memcmp(s->dst, f->dst, 16) == 0;
 }
@@ -114,6 +115,7 @@ static frag_slot *slot_for(capture_frag_table *t, const capture_fragment *f,
     free_slot->used = true;
     free_slot->dead = false;
     free_slot->family = f->family;
+    free_slot->side = f->side;
     memcpy(free_slot->src, f->src, 16);
     memcpy(free_slot->dst, f->dst, 16);
     free_slot->id = f->id;

@@ -52,6 +52,8 @@ int capture_link_strip(int dlt, wire_cursor frame, wire_cursor *l3);
 /* One TCP segment, as parsed; pointers borrow the packet buffer. */
 typedef struct capture_segment {
     int family;                 /* 4 or 6 */
+    uint8_t side;               /* capture_flow.side of the interface it
+                                   came from (live --other-side) */
     uint8_t src[16], dst[16];   /* network order; IPv4 in the first 4 */
     uint16_t sport, dport;
     uint32_t seq, ack;
@@ -108,6 +110,7 @@ int capture_tcp_wscale(const uint8_t *tcp_hdr, size_t len);
 /* One IP fragment, as parsed; pointers borrow the packet buffer. */
 typedef struct capture_fragment {
     int family;                 /* 4 or 6 */
+    uint8_t side;               /* as capture_segment.side */
     uint8_t src[16], dst[16];
     uint32_t id;                /* IPv4: 16 bits; IPv6: 32 */
     uint8_t proto;              /* IPv4 protocol / the fragment header's
@@ -218,6 +221,9 @@ typedef struct capture_half {
  * always built from a zeroed struct. */
 typedef struct capture_key {
     uint8_t family;
+    uint8_t side;               /* capture_flow.side: a transparent gateway
+                                   keeps the 4-tuple on both sides, and the
+                                   two are still two connections */
     uint8_t client[16], server[16];
     uint16_t client_port, server_port;
 } capture_key;

@@ -182,7 +182,7 @@ static void feed_segment(const capture_conn *c, bool from_client,
     uint8_t hdr[60];
     uint32_t seq = seg->seq;
 
-    if (seg->ipv4 != NULL) {
+    if (seg->ipv4 != NULL && c->key.side == 0) {
         feed_packet(seg->ipv4, seg->ipv4_len);
         return;
     }
@@ -939,13 +939,16 @@ static capture_conn *new_conn(const capture_key *k,
     c = capture_conns_add(&g.conns, k, ts);
     if (!c)
         return NULL;
-    if (k->family == 4) {
+    if (k->family == 4 && k->side == 0) {
         memcpy(c->nids_client, k->client, 4);
         memcpy(c->nids_server, k->server, 4);
     } else {
         /* libnids is IPv4-only: give the connection a unique pair from
          * 240.0.0.0/4 (client 240/5, server 248/5); the real addresses
-         * stay in the flow. */
+         * stay in the flow. So does every connection of the other side
+         * (live --other-side): libnids keys by the 4-tuple, and a
+         * transparent gateway keeps it on both sides; two connections
+         * must never become one. */
         n = (++g.v6_next) & 0x07ffffffu;
         cli = 0xf0000000u | n;
         srv = 0xf8000000u | n;
@@ -955,6 +958,7 @@ static capture_conn *new_conn(const capture_key *k,
         }
     }
     c->flow.family = k->family;
+    c->flow.side = k->side;
     memcpy(c->flow.client_ip, k->client, 16);
     memcpy(c->flow.server_ip, k->server, 16);
     c->flow.client_port = k->client_port;
@@ -1356,6 +1360,7 @@ void capture_nids_fragment(const capture_fragment *f, sc_time ts)
         capture_nids_tick(ts);
         return;
     }
+    seg.side = f->side;
     capture_nids_segment(&seg, ts);
 }
 

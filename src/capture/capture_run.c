@@ -52,9 +52,16 @@ char *capture_ip_format(int family, const uint8_t ip[16],
 
 typedef struct run {
     const capture_opts *opts;
+    const capture_handlers *h;
     capture_stats *st;
     pcap_t *p;
     int dlt;
+    /* live --other-side IFACE: the second interface, read in the same
+     * loop; side is the one of the packet being read (capture_flow) */
+    pcap_t *other;
+    int other_dlt;
+    uint8_t side;
+    struct pcap_stat ps[2];     /* live: each interface's last counters */
     uint64_t file_size;
     sc_time last_progress;      /* live: wall clock of the last progress */
     char *iobuf;                /* FILE_BUFFER for the file, or NULL */
@@ -110,6 +117,7 @@ static void on_packet(run *r, int dlt, const struct pcap_pkthdr *hdr,
         r->st->truncated++;
     family = capture_link_strip(dlt, frame, &l3);
     if (family != 0 && capture_parse_tcp(family, l3, &seg)) {
+        seg.side = r->side;
         if (r->want_packets) {
             memset(&pkt, 0, sizeof(pkt));
             pkt.dir = -1;       /* capture_nids locates the segment */
@@ -127,6 +135,7 @@ static void on_packet(run *r, int dlt, const struct pcap_pkthdr *hdr,
     /* IP fragments are reassembled, then analyzed like any segment (-w
      * does not write them: the reassembled packet was never read) */
     if (family != 0 && capture_parse_fragment(family, l3, &frag)) {
+        frag.side = r->side;
         capture_nids_fragment(&frag, r->st->last_time);
         return;
     }
@@ -141,7 +150,7 @@ static void dispatch_cb(u_char *user, const struct pcap_pkthdr *hdr,
 {
     run *r = (run *)user;
 
-    on_packet(r, r->dlt, hdr, data);
+    on_packet(r, r->side ? r->other_dlt : r->dlt, hdr, data);
 }
 
 static void progress(run *r)
@@ -328,40 +337,50 @@ static int open_file(run *r, char *err, size_t errlen)
     return 0;
 }
 
-static int open_live(run *r, char *err, size_t errlen)
+/* One interface opened and activated into *pp (left for the caller to
+ * close on failure too). 0, or -1 with err. */
+static int open_iface(const capture_opts *o, const char *iface, pcap_t **pp,
+                      char *err, size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
-    const capture_opts *o = r->opts;
+    pcap_t *p;
     int rc;
 
-    r->p = pcap_create(o->iface, ebuf);
-    if (!r->p) {
-        snprintf(err, errlen, "cannot capture on '%s': %s", o->iface, ebuf);
+    p = *pp = pcap_create(iface, ebuf);
+    if (!p) {
+        snprintf(err, errlen, "cannot capture on '%s': %s", iface, ebuf);
         return -1;
     }
-    pcap_set_snaplen(r->p, o->snaplen > 0 ? o->snaplen : DEFAULT_SNAPLEN);
-    pcap_set_promisc(r->p, 1);
-    pcap_set_timeout(r->p, LIVE_POLL_MS);       /* the block timeout */
-    pcap_set_buffer_size(r->p, (o->buffer_mb > 0 ? o->buffer_mb
-                                                  : DEFAULT_BUFFER_MB) *
-                               1024 * 1024);
-    rc = pcap_activate(r->p);
+    pcap_set_snaplen(p, o->snaplen > 0 ? o->snaplen : DEFAULT_SNAPLEN);
+    pcap_set_promisc(p, 1);
+    pcap_set_timeout(p, LIVE_POLL_MS);          /* the block timeout */
+    pcap_set_buffer_size(p, (o->buffer_mb > 0 ? o->buffer_mb
+                                               : DEFAULT_BUFFER_MB) *
+                            1024 * 1024);
+    rc = pcap_activate(p);
     if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED) {
         snprintf(err, errlen,
                  "cannot capture on '%s': permission denied (run as root or "
-                 "give the binary CAP_NET_RAW)", o->iface);
+                 "give the binary CAP_NET_RAW)", iface);
         return -1;
     }
     if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
         snprintf(err, errlen, "cannot capture on '%s': no such interface",
-                 o->iface);
+                 iface);
         return -1;
     }
     if (rc < 0) {
-        snprintf(err, errlen, "cannot capture on '%s': %s", o->iface,
-                 pcap_geterr(r->p));
+        snprintf(err, errlen, "cannot capture on '%s': %s", iface,
+                 pcap_geterr(p));
         return -1;
     }
+    return 0;
+}
+
+static int open_live(run *r, char *err, size_t errlen)
+{
+    if (open_iface(r->opts, r->opts->iface, &r->p, err, errlen) != 0)
+        return -1;
     r->st->live = true;
     return 0;
 }
@@ -385,18 +404,19 @@ int capture_drop_privileges(const char *user, char *err, size_t errlen)
     return 0;
 }
 
-static int set_filter(run *r, const char *expr, char *err, size_t errlen)
+static int set_filter(run *r, pcap_t *p, const char *expr, char *err,
+                      size_t errlen)
 {
     struct bpf_program prog;
 
-    if (pcap_compile(r->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    if (pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
         snprintf(err, errlen, "bad filter '%s': %s",
-                 r->opts->filter ? r->opts->filter : expr, pcap_geterr(r->p));
+                 r->opts->filter ? r->opts->filter : expr, pcap_geterr(p));
         return -1;
     }
-    if (pcap_setfilter(r->p, &prog) != 0) {
+    if (pcap_setfilter(p, &prog) != 0) {
         snprintf(err, errlen, "cannot set filter '%s': %s",
-                 r->opts->filter ? r->opts->filter : expr, pcap_geterr(r->p));
+                 r->opts->filter ? r->opts->filter : expr, pcap_geterr(p));
         pcap_freecode(&prog);
         return -1;
     }
@@ -410,7 +430,7 @@ static int set_filter(run *r, const char *expr, char *err, size_t errlen)
  * catches 802.1Q frames that still carry their tag where the link type
  * has tags ("vlan" shifts every later offset, so it comes last). Offline
  * the port check is done per packet and only -f applies. */
-static int apply_filter(run *r, char *err, size_t errlen)
+static int apply_filter(run *r, pcap_t *p, char *err, size_t errlen)
 {
     const capture_opts *o = r->opts;
     bool user = o->filter && o->filter[0] != '\0';
@@ -420,7 +440,7 @@ static int apply_filter(run *r, char *err, size_t errlen)
     int i, len;
 
     if (!o->iface)
-        return user ? set_filter(r, o->filter, err, errlen) : 0;
+        return user ? set_filter(r, p, o->filter, err, errlen) : 0;
     snprintf(ports, sizeof ports,
              "port 25 or port 587 or port 2525 or port 465");
     /* -p any: SMTP is told from the first bytes, on every port; the
@@ -438,13 +458,13 @@ static int apply_filter(run *r, char *err, size_t errlen)
         snprintf(err, errlen, "bad filter '%s': too long", o->filter);
         return -1;
     }
-    if (pcap_compile(r->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) == 0)
+    if (pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) == 0)
         pcap_freecode(&prog);
     else    /* no VLAN on this link type (cooked, raw IP, loopback) */
         snprintf(expr, sizeof expr, "%s%s%stcp and (%s)%s",
                  user ? "(" : "", user ? o->filter : "",
                  user ? ") and (" : "", ports, user ? ")" : "");
-    return set_filter(r, expr, err, errlen);
+    return set_filter(r, p, expr, err, errlen);
 }
 
 static bool stopped(const run *r)
@@ -619,15 +639,29 @@ static sc_time wall_now(void)
     return (sc_time)ts.tv_sec * SC_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
+/* libpcap's counters, both interfaces' added up; packets the kernel
+ * dropped since the last look go to handlers->drops, per side, so that
+ * the verdicts that could rest on them are made uncertain. */
 static void fill_live_stats(run *r)
 {
+    pcap_t *p[2] = { r->p, r->other };
     struct pcap_stat ps;
+    int side;
 
-    if (pcap_stats(r->p, &ps) == 0) {
-        r->st->ps_recv = ps.ps_recv;
-        r->st->ps_drop = ps.ps_drop;
-        r->st->ps_ifdrop = ps.ps_ifdrop;
+    for (side = 0; side < 2; side++) {
+        uint64_t was, now;
+
+        if (p[side] == NULL || pcap_stats(p[side], &ps) != 0)
+            continue;
+        was = (uint64_t)r->ps[side].ps_drop + r->ps[side].ps_ifdrop;
+        now = (uint64_t)ps.ps_drop + ps.ps_ifdrop;
+        r->ps[side] = ps;
+        if (now > was && r->h->drops != NULL)
+            r->h->drops(r->h->ctx, side, now - was, wall_now());
     }
+    r->st->ps_recv = (uint64_t)r->ps[0].ps_recv + r->ps[1].ps_recv;
+    r->st->ps_drop = (uint64_t)r->ps[0].ps_drop + r->ps[1].ps_drop;
+    r->st->ps_ifdrop = (uint64_t)r->ps[0].ps_ifdrop + r->ps[1].ps_ifdrop;
 }
 
 /* Live: refresh libpcap's counters and call opts->progress a few times a
@@ -637,7 +671,7 @@ static void live_progress(run *r)
 {
     sc_time t;
 
-    if (!r->opts->progress)
+    if (!r->opts->progress && r->h->drops == NULL)
         return;
     t = wall_now();
     if (t - r->last_progress < (sc_time)LIVE_POLL_MS * 1000 &&
@@ -645,36 +679,93 @@ static void live_progress(run *r)
         return;
     r->last_progress = t;
     fill_live_stats(r);
-    r->opts->progress(r->opts->progress_ctx, r->st->bytes, 0);
+    if (r->opts->progress)
+        r->opts->progress(r->opts->progress_ctx, r->st->bytes, 0);
 }
 
-static int read_live(run *r, char *err, size_t errlen)
+/* live --other-side IFACE: the second interface, with the same settings
+ * and filter; its link type may differ from the first's. */
+static int open_other(run *r, char *err, size_t errlen)
 {
-    char ebuf[PCAP_ERRBUF_SIZE];
-    struct pollfd pfd;
-    int n, quiet;
+    const char *name;
 
-    if (pcap_setnonblock(r->p, 1, ebuf) != 0) {
-        snprintf(err, errlen, "cannot capture on '%s': %s", r->opts->iface,
-                 ebuf);
+    if (open_iface(r->opts, r->opts->other_iface, &r->other, err,
+                   errlen) != 0)
+        return -1;
+    r->other_dlt = pcap_datalink(r->other);
+    if (!capture_link_supported(r->other_dlt)) {
+        name = pcap_datalink_val_to_name(r->other_dlt);
+        snprintf(err, errlen, "unsupported link type %s (%d) on '%s'",
+                 name ? name : "?", r->other_dlt, r->opts->other_iface);
         return -1;
     }
-    pfd.fd = pcap_get_selectable_fd(r->p);
-    pfd.events = POLLIN;
-    while (!stopped(r)) {
-        n = pcap_dispatch(r->p, DISPATCH_BATCH, dispatch_cb, (u_char *)r);
-        if (n < 0) {
-            if (n == PCAP_ERROR_BREAK)
-                break;
-            snprintf(err, errlen, "capture on '%s' failed: %s",
-                     r->opts->iface, pcap_geterr(r->p));
+    return apply_filter(r, r->other, err, errlen);
+}
+
+/* One batch of a side's interface: its count, or <0 (err set). */
+static int dispatch_side(run *r, uint8_t side, char *err, size_t errlen)
+{
+    pcap_t *p = side ? r->other : r->p;
+    int n;
+
+    if (p == NULL)
+        return 0;
+    r->side = side;
+    n = pcap_dispatch(p, DISPATCH_BATCH, dispatch_cb, (u_char *)r);
+    r->side = 0;
+    if (n < 0 && n != PCAP_ERROR_BREAK)
+        snprintf(err, errlen, "capture on '%s' failed: %s",
+                 side ? r->opts->other_iface : r->opts->iface,
+                 pcap_geterr(p));
+    return n;
+}
+
+/* Both interfaces non-blocking, their descriptors in pfd[]. Returns how
+ * many, or -1 (err). */
+static int live_fds(run *r, struct pollfd pfd[2], char *err, size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE];
+    pcap_t *p[2] = { r->p, r->other };
+    int n = 0;
+
+    for (int side = 0; side < 2 && p[side] != NULL; side++) {
+        if (pcap_setnonblock(p[side], 1, ebuf) != 0) {
+            snprintf(err, errlen, "cannot capture on '%s': %s",
+                     side ? r->opts->other_iface : r->opts->iface, ebuf);
             return -1;
         }
-        if (n == 0) {
+        pfd[n].fd = pcap_get_selectable_fd(p[side]);
+        pfd[n].events = POLLIN;
+        n += pfd[n].fd >= 0;
+    }
+    return n;
+}
+
+/*
+ * Live: one interface, or two (--other-side) read in turn, a batch each,
+ * into the one reassembler; each packet carries its side. Packet times
+ * of the two interfaces interleave by batch, not exactly: each
+ * connection's own packets stay in order, which is what it needs.
+ */
+static int read_live(run *r, char *err, size_t errlen)
+{
+    struct pollfd pfd[2];
+    int n, m, nfd, quiet;
+
+    if ((nfd = live_fds(r, pfd, err, errlen)) < 0)
+        return -1;
+    while (!stopped(r)) {
+        n = dispatch_side(r, 0, err, errlen);
+        m = n < 0 ? 0 : dispatch_side(r, 1, err, errlen);
+        if (n == PCAP_ERROR_BREAK || m == PCAP_ERROR_BREAK)
+            break;
+        if (n < 0 || m < 0)
+            return -1;
+        if (n == 0 && m == 0) {
             /* quiet link: wait (a signal ends the wait early) and let idle
              * streams age */
-            if (pfd.fd >= 0)
-                poll(&pfd, 1, LIVE_POLL_MS);
+            if (nfd > 0)
+                poll(pfd, (nfds_t)nfd, LIVE_POLL_MS);
             capture_nids_tick(wall_now());
         }
         live_progress(r);
@@ -683,13 +774,14 @@ static int read_live(run *r, char *err, size_t errlen)
      * bounded. The block being filled is handed over at the latest at
      * the block timeout: wait for it (two polls) before giving up. */
     for (n = 0, quiet = 0; n < DRAIN_BATCHES && quiet < 2; n++) {
-        if (pcap_dispatch(r->p, DISPATCH_BATCH, dispatch_cb,
-                          (u_char *)r) > 0)
+        if (dispatch_side(r, 0, err, errlen) > 0 ||
+            dispatch_side(r, 1, err, errlen) > 0)
             continue;
         quiet++;
-        if (pfd.fd < 0 || poll(&pfd, 1, LIVE_POLL_MS) <= 0)
+        if (nfd == 0 || poll(pfd, (nfds_t)nfd, LIVE_POLL_MS) <= 0)
             break;
     }
+    err[0] = '\0';                 /* a failure while draining is moot */
     return 0;
 }
 
@@ -710,7 +802,7 @@ pcap_t *capture_live_open(const capture_opts *opts, char *err,
         snprintf(err, errlen, "unsupported link type %d", dlt);
         goto fail;
     }
-    if (apply_filter(&r, err, errlen) != 0)
+    if (apply_filter(&r, r.p, err, errlen) != 0)
         goto fail;
     return r.p;
 fail:
@@ -816,6 +908,7 @@ int capture_run(const capture_opts *opts, const capture_handlers *h,
     memset(&r, 0, sizeof r);
     r.opts = opts;
     r.st = stats;
+    r.h = h;
     r.want_packets = h->packet != NULL;
     r.bad_dlt = -1;
     if (errlen > 0)
@@ -852,7 +945,9 @@ int capture_run(const capture_opts *opts, const capture_handlers *h,
             snprintf(err, errlen, "unsupported link type %d", r.dlt);
         goto fail;
     }
-    if (opts->handle == NULL && apply_filter(&r, err, errlen) != 0)
+    if (opts->handle == NULL && apply_filter(&r, r.p, err, errlen) != 0)
+        goto fail;
+    if (opts->other_iface != NULL && open_other(&r, err, errlen) != 0)
         goto fail;
     /* -Z: as soon as the input is open, file or interface alike. */
     if (opts->drop_user &&
@@ -872,6 +967,8 @@ int capture_run(const capture_opts *opts, const capture_handlers *h,
      * live capture failed mid-way: what was collected is not lost. */
     capture_nids_finish();
     pcap_close(r.p);
+    if (r.other)
+        pcap_close(r.other);
     free(r.iobuf);
     if (rc < 0 && opts->iface)
         return 1;
@@ -880,6 +977,8 @@ int capture_run(const capture_opts *opts, const capture_handlers *h,
 fail:
     if (r.p)
         pcap_close(r.p);
+    if (r.other)
+        pcap_close(r.other);
     free(r.iobuf);
     return -1;
 }

@@ -138,12 +138,43 @@ static void note_loss(gw_session *o, sc_time t, const char *fmt, ...)
     va_end(ap);
 }
 
+/*
+ * A loss found on o: true when it is to be noted. One that could rest on
+ * packets the capture lost (g->doubt, live only) counts as undecided and
+ * is noted only while o has no certain loss: the flag is then uncertain,
+ * and a certain loss later replaces its evidence. *certain says which.
+ */
+static bool loss_noted(gw_pairing *g, gw_session *o, const gw_txn *a,
+                       const gw_session *in, const gw_txn *b, bool *certain)
+{
+    char why[GW_TEXT_MAX];
+
+    *certain = g->doubt == NULL ||
+               !g->doubt(g->doubt_ctx, o, a, in, b, why, sizeof(why));
+    if (*certain && o->loss_uncertain) {
+        o->loss = o->loss_uncertain = false;
+        o->loss_evidence[0] = o->loss_doubt[0] = '\0';
+    }
+    if (*certain)
+        return true;
+    g->msgs_uncertain++;
+    if (o->loss && !o->loss_uncertain)
+        return false;
+    o->loss_uncertain = true;
+    snprintf(o->loss_doubt, sizeof(o->loss_doubt), "%s", why);
+    return true;
+}
+
 static void loss(gw_pairing *g, gw_session *o, const gw_txn *a,
                  const gw_txn *b, const gw_session *in)
 {
     char t1[SC_TIME_STRLEN], t2[SC_TIME_STRLEN], inside[GW_TEXT_MAX];
+    bool certain;
 
-    g->msgs_lost++;
+    if (!loss_noted(g, o, a, in, b, &certain))
+        return;
+    if (certain)
+        g->msgs_lost++;
     if (b == NULL) {
         note_loss(o, a->reply_time,
                   "the gateway accepted %s (%" PRIu64 " bytes%s%s) from the "
@@ -180,10 +211,13 @@ static void rcpt_dropped(gw_pairing *g, gw_session *o, const gw_txn *a,
                          const gw_session *in)
 {
     char t1[SC_TIME_STRLEN], t2[SC_TIME_STRLEN];
+    bool certain;
 
-    if (!(a->reply_code / 100 == 2 && a->complete) || in->client_gap)
+    if (!(a->reply_code / 100 == 2 && a->complete) || in->client_gap ||
+        !loss_noted(g, o, a, in, b, &certain))
         return;
-    g->rcpts_lost++;
+    if (certain)
+        g->rcpts_lost++;
     note_loss(o, a->reply_time,
               "the gateway accepted RCPT TO:<%s> (%d) and then %s from the "
               "sender (%d %s at %s), and the receiver never got a RCPT for it: "
@@ -255,7 +289,7 @@ static void diff_changed(gw_pairing *g, gw_session *o, const gw_txn *a,
                          const gw_txn *b, const gw_session *in)
 {
     char t1[SC_TIME_STRLEN], t2[SC_TIME_STRLEN], t3[SC_TIME_STRLEN];
-    bool body = a->body_bytes != b->body_bytes;
+    bool body = a->body_bytes != b->body_bytes, certain;
     bool convert = a->eight_bit &&
         !(in->ext_flags & (SMTP_EXT_8BITMIME | SMTP_EXT_BINARYMIME));
     gw_diff *d = add(o, "message", a->data_time, (int)(a - o->txn));
@@ -269,9 +303,10 @@ static void diff_changed(gw_pairing *g, gw_session *o, const gw_txn *a,
             : convert ? " (8-bit data converted: the inside offered no "
                         "8BITMIME)" : " (the body changed)");
     }
-    if (!body || convert)
+    if (!body || convert || !loss_noted(g, o, a, in, b, &certain))
         return;
-    g->msgs_changed++;
+    if (certain)
+        g->msgs_changed++;
     note_loss(o, a->reply_time,
               "the gateway accepted %s (body %" PRIu64 " bytes) from the "
               "sender at %s (%d %s at %s) and the receiver got the message "
@@ -354,7 +389,8 @@ void gw_diff_unpaired(gw_pairing *g, gw_session *o)
 
 char *gw_summary_text(const gw_pairing *g)
 {
-    const gw_sideset *o = &g->side[GW_OUTSIDE];
+    /* live: the sessions were released, their copies stay */
+    const gw_sideset *o = g->live ? &g->lost : &g->side[GW_OUTSIDE];
     size_t cap = 1024 + o->n * 600, n;
     char *buf = malloc(cap);
 
@@ -370,6 +406,10 @@ char *gw_summary_text(const gw_pairing *g)
     if (g->msgs_changed > 0)
         n += (size_t)snprintf(buf + n, cap - n, ", %" PRIu64 " changed",
                               g->msgs_changed);
+    if (g->live)
+        n += (size_t)snprintf(buf + n, cap - n, ", %" PRIu64 " undecided "
+                              "(the capture lost packets or stopped first)",
+                              g->msgs_uncertain);
     if (g->have_offset)
         n += (size_t)snprintf(buf + n, cap - n, "; inside clock %+.3f s "
                               "from outside (median of %d pair(s))\n",
@@ -379,7 +419,9 @@ char *gw_summary_text(const gw_pairing *g)
                               "offset\n");
     for (size_t i = 0; i < o->n && n < cap; i++)
         if (o->s[i].loss)
-            n += (size_t)snprintf(buf + n, cap - n, "  LOST (%s): %s\n",
+            n += (size_t)snprintf(buf + n, cap - n, "  %s (%s): %s\n",
+                                  o->s[i].loss_uncertain ? "MAYBE LOST"
+                                                         : "LOST",
                                   o->s[i].uid, o->s[i].loss_evidence);
     return buf;
 }

@@ -29,7 +29,7 @@ static sc_time absdiff(sc_time a) { return a < 0 ? -a : a; }
 /* Same envelope, and not two different messages: when both sides saw a
  * Message-ID they must agree (a sender's next message to the same
  * recipient is no pair). */
-static bool same_envelope(const gw_txn *a, const gw_txn *b)
+bool gw_same_envelope(const gw_txn *a, const gw_txn *b)
 {
     if (a->message_id[0] && b->message_id[0] &&
         strcmp(a->message_id, b->message_id) != 0)
@@ -38,8 +38,8 @@ static bool same_envelope(const gw_txn *a, const gw_txn *b)
            strcasecmp(a->mail_from, b->mail_from) == 0;
 }
 
-static void link_txn(gw_session *os, int oi, gw_txn *a, gw_session *is,
-                     int ii, gw_txn *b, bool by_id)
+void gw_link_txn(gw_session *os, int oi, gw_txn *a, gw_session *is, int ii,
+                 gw_txn *b, bool by_id)
 {
     a->peer_session = ii;
     a->peer_txn = (int)(b - is->txn);
@@ -66,7 +66,7 @@ static void pair_by_id(gw_pairing *g)
 
                     if (b->peer_session < 0 &&
                         strcmp(a->message_id, b->message_id) == 0) {
-                        link_txn(&o->s[i], (int)i, a, &in->s[j], (int)j, b,
+                        gw_link_txn(&o->s[i], (int)i, a, &in->s[j], (int)j, b,
                                  true);
                         break;
                     }
@@ -88,7 +88,7 @@ static gw_txn *nearest(gw_pairing *g, const gw_txn *a, sc_time off,
             gw_txn *b = &in->s[j].txn[u];
             sc_time d = absdiff(b->start - a->start - off);
 
-            if (b->peer_session >= 0 || !same_envelope(a, b) || d > lim ||
+            if (b->peer_session >= 0 || !gw_same_envelope(a, b) || d > lim ||
                 (best != NULL && d >= bd))
                 continue;
             best = b;
@@ -130,7 +130,7 @@ static size_t envelope_deltas(gw_pairing *g, sc_time **d, size_t *cap)
                     const gw_txn *a = &o->s[i].txn[t], *b = &in->s[j].txn[u];
                     sc_time x = b->start - a->start;
 
-                    if (n < GW_CANDIDATES && same_envelope(a, b) &&
+                    if (n < GW_CANDIDATES && gw_same_envelope(a, b) &&
                         absdiff(x) <= GW_OFFSET_MAX && !push(d, &n, cap, x))
                         return 0;
                 }
@@ -163,7 +163,7 @@ static size_t envelope_deltas(gw_pairing *g, sc_time **d, size_t *cap)
 static void estimate_offset(gw_pairing *g)
 {
     gw_sideset *o = &g->side[GW_OUTSIDE], *in = &g->side[GW_INSIDE];
-    sc_time *d = NULL, m;
+    sc_time *d = NULL;
     size_t n = 0, cap = 0;
 
     for (size_t i = 0; i < o->n; i++)
@@ -177,16 +177,23 @@ static void estimate_offset(gw_pairing *g)
         }
     if (n == 0)
         n = envelope_deltas(g, &d, &cap);
+    gw_set_offset(g, d, n);
+out:
+    free(d);
+}
+
+void gw_set_offset(gw_pairing *g, sc_time *d, size_t n)
+{
+    sc_time m;
+
     if (n == 0)
-        goto out;
+        return;
     qsort(d, n, sizeof(*d), cmp_time);
     m = n % 2 ? d[n / 2] : (d[n / 2 - 1] + d[n / 2]) / 2;
     g->have_offset = true;
     g->offset_s = absdiff(m) < GW_SAME_CLOCK
                       ? 0.0 : (double)m / (double)SC_USEC_PER_SEC;
     g->offset_pairs = (int)n;
-out:
-    free(d);
 }
 
 /* Pass 2: the envelope, nearest in time after the offset. */
@@ -205,7 +212,7 @@ static void pair_by_envelope(gw_pairing *g)
                 continue;
             b = nearest(g, a, off, GW_WINDOW, &j);
             if (b != NULL)
-                link_txn(&o->s[i], (int)i, a, &in->s[j], (int)j, b, false);
+                gw_link_txn(&o->s[i], (int)i, a, &in->s[j], (int)j, b, false);
         }
 }
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "smtpscope/gateway.h"
+#include "gw_internal.h"
 
 /* FNV-1a of an address, case-folded (the domain is case-free, and a
  * gateway may change the local part's case too rarely to matter). */
@@ -165,9 +165,17 @@ int gw_add(gw_pairing *g, gw_side_id side, const char *uid,
            const smtp_info *s)
 {
     gw_sideset *ss = &g->side[side];
-    gw_session *gs;
-    int n = s->ntxns < GW_TXN_MAX ? s->ntxns : GW_TXN_MAX;
+    int rc;
 
+    if (gw_sideset_room(ss) < 0)
+        return -1;
+    rc = gw_session_fill(&ss->s[ss->n], side, uid, s, g->keep_steps);
+    ss->n++;                        /* gw_free frees what is filled */
+    return rc;
+}
+
+int gw_sideset_room(gw_sideset *ss)
+{
     if (ss->n == ss->cap) {
         size_t cap = ss->cap ? ss->cap * 2 : 16;
         gw_session *p = realloc(ss->s, cap * sizeof(*p));
@@ -177,7 +185,14 @@ int gw_add(gw_pairing *g, gw_side_id side, const char *uid,
         ss->s = p;
         ss->cap = cap;
     }
-    gs = &ss->s[ss->n];
+    return 0;
+}
+
+int gw_session_fill(gw_session *gs, gw_side_id side, const char *uid,
+                    const smtp_info *s, bool keep)
+{
+    int n = s->ntxns < GW_TXN_MAX ? s->ntxns : GW_TXN_MAX;
+
     memset(gs, 0, sizeof(*gs));
     gs->txn = n > 0 ? calloc((size_t)n, sizeof(gw_txn)) : NULL;
     if (n > 0 && gs->txn == NULL)
@@ -191,8 +206,7 @@ int gw_add(gw_pairing *g, gw_side_id side, const char *uid,
     snprintf(gs->end, sizeof(gs->end), "%s", smtp_end_name(s->end));
     gs->end_time = s->end_time;
     gs->peer = -1;
-    ss->n++;                        /* gw_free frees what is filled */
-    if (g->keep_steps && keep_steps(gs, s) < 0)
+    if (keep && keep_steps(gs, s) < 0)
         return -1;
     for (int i = 0; i < n; i++) {
         gs->ntxn = i + 1;
@@ -220,17 +234,25 @@ const gw_session *gw_peer(const gw_pairing *g, const gw_session *s)
     return s->peer >= 0 && (size_t)s->peer < o->n ? &o->s[s->peer] : NULL;
 }
 
+void gw_session_clear(gw_session *gs)
+{
+    for (int t = 0; t < gs->ntxn; t++)
+        free(gs->txn[t].rcpt);
+    free(gs->txn);
+    free(gs->steps);
+    memset(gs, 0, sizeof(*gs));
+}
+
 void gw_free(gw_pairing *g)
 {
     for (int k = 0; k < 2; k++) {
-        for (size_t i = 0; i < g->side[k].n; i++) {
-            for (int t = 0; t < g->side[k].s[i].ntxn; t++)
-                free(g->side[k].s[i].txn[t].rcpt);
-            free(g->side[k].s[i].txn);
-            free(g->side[k].s[i].steps);
-        }
+        for (size_t i = 0; i < g->side[k].n; i++)
+            gw_session_clear(&g->side[k].s[i]);
         free(g->side[k].s);
         g->side[k].s = NULL;
         g->side[k].n = g->side[k].cap = 0;
     }
+    free(g->lost.s);                /* copies: no txn */
+    g->lost.s = NULL;
+    g->lost.n = g->lost.cap = 0;
 }

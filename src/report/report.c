@@ -416,10 +416,17 @@ int report_session_write(report *r, const report_session *s_in, char *err,
 int report_stats_write(report *r, const capture_stats *st, bool final,
                        char *err, size_t errlen)
 {
+    cJSON *o;
+
     if (!jsonl_on(r))
         return 0;
-    return jsonl_put(r, report_json_stats(&r->t, st, r->opts.sensor, final),
-                     err, errlen);
+    o = report_json_stats(&r->t, st, r->opts.sensor, final);
+    /* --other-side: the gateway's counters so far (live: what left the
+     * pairing; a session waits up to GW_WINDOW for its counterpart) */
+    if (o != NULL && r->opts.gateway != NULL)
+        cJSON_AddItemToObject(o, "gateway",
+                              report_json_gateway_summary(r->opts.gateway));
+    return jsonl_put(r, o, err, errlen);
 }
 
 static int json_finish(report *r, const report_source *src,
@@ -502,8 +509,11 @@ int report_finish(report *r, const report_source *src,
                 text_error(r->opts.text, err, errlen);
                 return -1;
             }
-            if (r->text_hold == NULL)
+            if (r->text_hold == NULL) {
                 report_text_servers(r->opts.text, &r->t);
+                if (r->opts.gateway != NULL)    /* live --other-side */
+                    report_text_gateway(r->opts.text, r->opts.gateway);
+            }
             report_text_summary(r->opts.text, &r->t, src, st, width);
         }
         if (fflush(r->opts.text) != 0 || ferror(r->opts.text)) {

@@ -125,7 +125,8 @@ void rule_gateway_loss(const smtp_info *s, rule_ctx *cx)
 }
 
 void rules_raise_external(const rule_config *c, const char *id,
-                          rule_result *out, sc_time t, const char *evidence)
+                          rule_result *out, sc_time t, const char *doubt,
+                          const char *evidence)
 {
     rule_ctx cx;
     const rule_def *r = rule_find(id);
@@ -137,7 +138,10 @@ void rules_raise_external(const rule_config *c, const char *id,
     cx.out = out;
     if (c != NULL && c->enabled != NULL && !c->enabled[r - table])
         return;
-    rule_raise(&cx, t, NULL, "%s", evidence);
+    if (doubt != NULL)
+        rule_raise_doubt(&cx, t, doubt, NULL, "%s", evidence);
+    else
+        rule_raise(&cx, t, NULL, "%s", evidence);
 }
 
 void rules_list(FILE *out)

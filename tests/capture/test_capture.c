@@ -112,7 +112,7 @@ static void run_capture(const char *file, const capture_opts *extra,
                         result *res)
 {
     capture_handlers h = { &res->rec, rec_open, rec_data, rec_gap, rec_close,
-                           NULL, NULL };
+                           NULL, NULL, NULL };
     capture_opts o;
     char path[512];
     int i;

@@ -79,9 +79,19 @@ try:
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
         check(r.returncode == 2 and r.stderr.count(b"\n") == 1, "refused " + opt)
         check(open(inside, "rb").read() == before, "inside kept with " + opt)
-    r = subprocess.run([BIN, "-i", "lo", "--other-side", "eth1"], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, timeout=60)
-    check(r.returncode == 2 and b"not built yet" in r.stderr, "-i refused")
+    # live: what cannot work is refused before any capture starts (one
+    # line, exit 2); the live mode itself: tests/live/gateway_live_test.py
+    for args, why in ((["-i", "lo", "--other-side", "lo"], b"two different"),
+                      (["-i", "any", "--other-side", "lo"], b"'any'"),
+                      (["-i", "lo", "--other-side", "eth1", "-w", "x.pcap"],
+                       b"-w: not with --other-side live"),
+                      (["-i", "lo", "--other-side", "eth1", "--workers", "2",
+                        "-q", "--jsonl", os.path.join(tmp, "w.jsonl")],
+                       b"--workers: not with --other-side")):
+        r = subprocess.run([BIN] + args, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=60)
+        check(r.returncode == 2 and why in r.stderr and
+              r.stderr.count(b"\n") == 1, "-i refused: " + " ".join(args))
     r = subprocess.run([BIN, "-r", f"{CAP}/gw-faithful-outside.pcap", "--other-side",
                         os.path.join(tmp, "missing.pcap")], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, timeout=60)

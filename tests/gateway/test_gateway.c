@@ -479,6 +479,145 @@ static void test_steps(void)
     session_free(s);
 }
 
+/* ---- live (gw_live.c) ---- */
+
+typedef struct seen {
+    char uid[32], peer[32], paired_by[16];
+    bool loss, uncertain;
+    char doubt[GW_TEXT_MAX], evidence[480];
+    int ndiff;
+} seen;
+
+static seen outs[8];
+static int nouts;
+
+static void collect_out(void *ctx, void *user, const gw_session *s,
+                        const gw_session *peer)
+{
+    seen *o = &outs[nouts < 8 ? nouts : 7];
+
+    (void)ctx;
+    (void)user;
+    nouts++;
+    memset(o, 0, sizeof(*o));
+    snprintf(o->uid, sizeof(o->uid), "%s", s->uid);
+    snprintf(o->peer, sizeof(o->peer), "%s", peer ? peer->uid : "");
+    snprintf(o->paired_by, sizeof(o->paired_by), "%s",
+             s->paired_by ? s->paired_by : "");
+    o->loss = s->loss;
+    o->uncertain = s->loss_uncertain;
+    o->ndiff = s->ndiff;
+    snprintf(o->doubt, sizeof(o->doubt), "%s", s->loss_doubt);
+    snprintf(o->evidence, sizeof(o->evidence), "%s", s->loss_evidence);
+}
+
+static void live_add(gw_live *l, gw_side_id side, const char *uid,
+                     const spec *p)
+{
+    smtp_info *s = session(p, NULL, EXT);
+
+    CHECK(gw_live_add(l, side, uid, s, NULL) == 0);
+    session_free(s);
+}
+
+/* The seed pair, the inside ending first: out as soon as both ended,
+ * outside first, the same verdict as offline (test_envelope_loss). */
+static void test_live_pair(void)
+{
+    gw_live *l = gw_live_new(false);
+    spec o = { 10, "a@x.org", "b@y.org", "<m1@x>", BDAT, 2728, 2728, 0,
+               250 };
+    spec i = { 10.01, "a@x.org", "B@Y.ORG", NULL, BDAT, 2728, 0, 0, 421 };
+
+    current = "live pair";
+    nouts = 0;
+    live_add(l, GW_INSIDE, "Cin", &i);
+    gw_live_release(l, T0 + SEC(15), false, collect_out, NULL);
+    CHECK(nouts == 0 && gw_live_pending(l) == 1);  /* waits for its pair */
+    live_add(l, GW_OUTSIDE, "Cout", &o);
+    gw_live_release(l, T0 + SEC(20), false, collect_out, NULL);
+    CHECK(nouts == 2 && gw_live_pending(l) == 0);
+    CHECK(strcmp(outs[0].uid, "Cout") == 0 && strcmp(outs[0].peer, "Cin") == 0);
+    CHECK(strcmp(outs[1].uid, "Cin") == 0 && strcmp(outs[1].peer, "Cout") == 0);
+    CHECK(strcmp(outs[0].paired_by, "envelope+time") == 0);
+    CHECK(outs[0].loss && !outs[0].uncertain && outs[0].ndiff == 2);
+    CHECK(strstr(outs[0].evidence, "passed nothing to the receiver") != NULL);
+    CHECK(!outs[1].loss && outs[1].ndiff == 2);
+    CHECK(gw_live_pairing(l)->msgs_lost == 1);
+    CHECK(gw_live_pairing(l)->lost.n == 1);        /* for the summary */
+    gw_live_free(l);
+}
+
+/* Seen only outside: it waits GW_WINDOW of packet time, then is a loss;
+ * with kernel drops on the inside meanwhile, or the capture stopped
+ * before the window passed, the loss is uncertain. */
+static void test_live_window(void)
+{
+    spec o = { 10, "a@x.org", "b@y.org", "<m1@x>", DATA, 300, 300, 0, 250 };
+
+    for (int k = 0; k < 3; k++) {
+        gw_live *l = gw_live_new(false);
+
+        current = k == 0 ? "live window" : k == 1 ? "live drops"
+                                                  : "live stop";
+        nouts = 0;
+        live_add(l, GW_OUTSIDE, "Cout", &o);
+        if (k == 1)
+            gw_live_drops(l, GW_INSIDE, T0 + SEC(40));
+        gw_live_release(l, T0 + SEC(60), k == 2, collect_out, NULL);
+        CHECK(nouts == (k == 2 ? 1 : 0));
+        gw_live_release(l, T0 + SEC(10 + 121), false, collect_out, NULL);
+        CHECK(nouts == 1 && outs[0].loss && outs[0].peer[0] == '\0');
+        CHECK(outs[0].uncertain == (k != 0));
+        CHECK(k != 1 || strstr(outs[0].doubt, "kernel dropped") != NULL);
+        CHECK(k != 2 || strstr(outs[0].doubt, "stopped") != NULL);
+        CHECK(gw_live_pairing(l)->msgs_lost == (k == 0));
+        CHECK(gw_live_pairing(l)->msgs_uncertain == (k != 0));
+        gw_live_free(l);
+    }
+}
+
+/* Drops long before, on the other side's interface: the loss stands. */
+static void test_live_old_drops(void)
+{
+    gw_live *l = gw_live_new(false);
+    spec o = { 500, "a@x.org", "b@y.org", "<m1@x>", DATA, 300, 300, 0,
+               250 };
+
+    current = "live old drops";
+    nouts = 0;
+    gw_live_drops(l, GW_INSIDE, T0 + SEC(10));
+    gw_live_drops(l, GW_OUTSIDE, T0 + SEC(100));
+    live_add(l, GW_OUTSIDE, "Cout", &o);
+    gw_live_release(l, T0 + SEC(700), false, collect_out, NULL);
+    CHECK(nouts == 1 && outs[0].loss && !outs[0].uncertain);
+    gw_live_free(l);
+}
+
+/* Past GW_PENDING_MAX the oldest goes out at once, undecided. */
+static void test_live_cap(void)
+{
+    gw_live *l = gw_live_new(false);
+    char uid[32], from[32];
+
+    current = "live cap";
+    nouts = 0;
+    for (int k = 0; k <= GW_PENDING_MAX; k++) {
+        spec o = { 10, from, "b@y.org", NULL, DATA, 300, 300, 0, 250 };
+
+        snprintf(uid, sizeof(uid), "C%d", k);
+        snprintf(from, sizeof(from), "a%d@x.org", k);
+        live_add(l, GW_OUTSIDE, uid, &o);
+    }
+    gw_live_release(l, T0 + SEC(11), false, collect_out, NULL);
+    CHECK(nouts == 1 && strcmp(outs[0].uid, "C0") == 0);
+    CHECK(outs[0].loss && outs[0].uncertain);
+    CHECK(gw_live_pending(l) == GW_PENDING_MAX);
+    gw_live_release(l, T0 + SEC(11), true, collect_out, NULL);
+    CHECK(nouts == GW_PENDING_MAX + 1 && gw_live_pending(l) == 0);
+    gw_live_free(l);
+}
+
 int main(void)
 {
     test_message_id();
@@ -490,6 +629,10 @@ int main(void)
     test_recipients();
     test_changed();
     test_steps();
+    test_live_pair();
+    test_live_window();
+    test_live_old_drops();
+    test_live_cap();
     if (failures)
         fprintf(stderr, "%d failure(s)\n", failures);
     return failures != 0;

@@ -18,6 +18,7 @@ Exit 0 pass, 1 fail, 77 skip (not root, or no ip/tcpreplay).
 
 usage: drops_live_test.py SMTPSCOPE GEN_CAPTURE
 """
+import contextlib
 import json
 import os
 import shutil
@@ -63,69 +64,97 @@ def veth_up(ns, a, b):
         run('ip', '-n', ns, 'link', 'set', dev, 'up')
 
 
+@contextlib.contextmanager
+def netns(prefix):
+    """A network namespace PREFIX-PID and a temporary directory: yields
+    (ns, tmp, procs), ns None when the namespace cannot be made. At the
+    end every process appended to procs is killed if still running, the
+    namespace and the directory are removed."""
+    ns = '%s-%d' % (prefix, os.getpid())
+    tmp = tempfile.mkdtemp(prefix=prefix + '-')
+    procs = []
+    try:
+        made = run('ip', 'netns', 'add', ns, check=False).returncode == 0
+        yield (ns if made else None), tmp, procs
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(timeout=10)
+        run('ip', 'netns', 'del', ns, check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def start_capture(nse, argv, tmp, procs, want=1):
+    """ARGV (smtpscope ... --stats 1) in the namespace, its stderr in
+    TMP/stderr: (proc, err_path) once WANT capture loops run, proc None
+    (the reason printed) when they do not."""
+    err_path = os.path.join(tmp, 'stderr')
+    with open(err_path, 'w') as err:
+        proc = subprocess.Popen(nse + argv, stdout=subprocess.DEVNULL,
+                                stderr=err)
+    procs.append(proc)
+    if not wait_stats_line(proc, err_path, want):
+        print('FAIL smtpscope did not start capturing:',
+              open(err_path).read())
+        return None, err_path
+    return proc, err_path
+
+
 def main():
     exe, gen = sys.argv[1], sys.argv[2]
     if os.geteuid() != 0 or not shutil.which('ip') or \
             not shutil.which('tcpreplay'):
         print('skip: needs root, ip and tcpreplay')
         return SKIP
-    ns = 'capture-drops-%d' % os.getpid()
-    tmp = tempfile.mkdtemp(prefix='capture-drops-live-')
-    proc = None
-    try:
-        if run('ip', 'netns', 'add', ns, check=False).returncode != 0:
+    with netns('capture-drops') as (ns, tmp, procs):
+        if ns is None:
             print('skip: cannot create a network namespace')
             return SKIP
-        nse = ['ip', 'netns', 'exec', ns]
-        veth_up(ns, 'cap0', 'cap1')
-        pcap = os.path.join(tmp, 'bench.pcap')
-        run(gen, '--sessions', str(SESSIONS), '--seed', '7', '--out', pcap)
-        live_json = os.path.join(tmp, 'live.json')
-        err_path = os.path.join(tmp, 'stderr')
-        with open(err_path, 'w') as err:
-            proc = subprocess.Popen(nse + [exe, '-i', 'cap1', '-B', '1',
-                                           '-q', '-a', '-j', live_json,
-                                           '--stats', '1'],
-                                    stdout=subprocess.DEVNULL, stderr=err)
-        if not wait_stats_line(proc, err_path):
-            print('FAIL smtpscope did not start capturing:',
-                  open(err_path).read())
-            return 1
-        run(*nse, 'tcpreplay', '-q', '--topspeed', '-i', 'cap0', pcap,
-            timeout=300)
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=60)
-        live = json.load(open(live_json))
-        off_json = os.path.join(tmp, 'offline.json')
-        run(exe, '-q', '-a', '-j', off_json, '-r', pcap, timeout=300)
-        whole = flags_by_session(json.load(open(off_json)))
-        cap = live['summary'].get('capture', {})
-        failures, uncertain = [], 0
-        for key, flags in flags_by_session(live).items():
-            real = {f['rule'] for f in whole.get(key, [])}
-            for f in flags:
-                if f.get('uncertain'):
-                    uncertain += 1
-                    if f['severity'] != 'info':
-                        failures.append('%s: uncertain %s is %s' %
-                                        (key, f['rule'], f['severity']))
-                elif f['severity'] != 'info' and f['rule'] not in real:
-                    failures.append('%s:%d %s (%s) live only: %s' % (
-                        key[0], key[1], f['rule'], f['severity'],
-                        f['evidence'][:200]))
-        for f in failures:
-            print('FAIL', f)
-        print('kernel drops %s, live sessions %d (offline %d), capture '
-              'gaps %s, uncertain flags %d, failures %d' % (
-                  cap.get('dropped'), len(live['sessions']), len(whole),
-                  cap.get('gaps'), uncertain, len(failures)))
-        return 1 if failures else 0
-    finally:
-        if proc is not None and proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
-        run('ip', 'netns', 'del', ns, check=False)
-        shutil.rmtree(tmp, ignore_errors=True)
+        return replay_drops(exe, gen, ns, tmp, procs)
+
+
+def replay_drops(exe, gen, ns, tmp, procs):
+    """The test in namespace NS: 0 pass, 1 fail."""
+    nse = ['ip', 'netns', 'exec', ns]
+    veth_up(ns, 'cap0', 'cap1')
+    pcap = os.path.join(tmp, 'bench.pcap')
+    run(gen, '--sessions', str(SESSIONS), '--seed', '7', '--out', pcap)
+    live_json = os.path.join(tmp, 'live.json')
+    proc, _ = start_capture(nse, [exe, '-i', 'cap1', '-B', '1', '-q',
+                                  '-a', '-j', live_json, '--stats', '1'],
+                            tmp, procs)
+    if proc is None:
+        return 1
+    run(*nse, 'tcpreplay', '-q', '--topspeed', '-i', 'cap0', pcap,
+        timeout=300)
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
+    live = json.load(open(live_json))
+    off_json = os.path.join(tmp, 'offline.json')
+    run(exe, '-q', '-a', '-j', off_json, '-r', pcap, timeout=300)
+    whole = flags_by_session(json.load(open(off_json)))
+    cap = live['summary'].get('capture', {})
+    failures, uncertain = [], 0
+    for key, flags in flags_by_session(live).items():
+        real = {f['rule'] for f in whole.get(key, [])}
+        for f in flags:
+            if f.get('uncertain'):
+                uncertain += 1
+                if f['severity'] != 'info':
+                    failures.append('%s: uncertain %s is %s' %
+                                    (key, f['rule'], f['severity']))
+            elif f['severity'] != 'info' and f['rule'] not in real:
+                failures.append('%s:%d %s (%s) live only: %s' % (
+                    key[0], key[1], f['rule'], f['severity'],
+                    f['evidence'][:200]))
+    for f in failures:
+        print('FAIL', f)
+    print('kernel drops %s, live sessions %d (offline %d), capture '
+          'gaps %s, uncertain flags %d, failures %d' % (
+              cap.get('dropped'), len(live['sessions']), len(whole),
+              cap.get('gaps'), uncertain, len(failures)))
+    return 1 if failures else 0
 
 
 if __name__ == '__main__':

@@ -22,13 +22,11 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from drops_live_test import run, veth_up, wait_stats_line  # noqa: E402
+from drops_live_test import netns, run, start_capture, veth_up  # noqa: E402
 
 SKIP = 77
 SESSIONS = 600
@@ -53,83 +51,75 @@ def main():
             not shutil.which('tcpreplay') or not shutil.which('tcprewrite'):
         print('skip: needs root, ip, tcpreplay and tcprewrite')
         return SKIP
-    ns = 'live-workers-%d' % os.getpid()
-    tmp = tempfile.mkdtemp(prefix='live-workers-')
-    proc = None
-    failed = []
-    try:
-        if run('ip', 'netns', 'add', ns, check=False).returncode != 0:
+    with netns('live-workers') as (ns, tmp, procs):
+        if ns is None:
             print('skip: cannot create a network namespace')
             return SKIP
-        nse = ['ip', 'netns', 'exec', ns]
-        veth_up(ns, 'lw0', 'lw1')
-        raw = os.path.join(tmp, 'gen.pcap')
-        pcap = os.path.join(tmp, 'gen-127.pcap')
-        run(gen, '--sessions', str(SESSIONS), '--seed', '7', '--out', raw)
-        run('tcprewrite', '--pnat=10.0.0.0/8:127.0.0.0/8', '--fixcsum',
-            '--infile=' + raw, '--outfile=' + pcap)
-        jsonl = os.path.join(tmp, 'live.jsonl')
-        err_path = os.path.join(tmp, 'stderr')
-        with open(err_path, 'w') as err:
-            proc = subprocess.Popen(nse + [exe, '-i', 'lw1', '--workers', '2',
-                                           '-q', '-a', '--jsonl', jsonl,
-                                           '--stats', '1'],
-                                    stdout=subprocess.DEVNULL, stderr=err)
-        if not wait_stats_line(proc, err_path, 2):
-            print('FAIL smtpscope did not start capturing:',
-                  open(err_path).read())
-            return 1
-        run(*nse, 'tcpreplay', '-q', '--mbps', '50', '-i', 'lw0', pcap,
-            timeout=300)
-        time.sleep(1.5)             # the last block's timeout
-        proc.send_signal(signal.SIGINT)
-        rc = proc.wait(timeout=60)
-        err = open(err_path).read()
-        m = re.search(r'(\d+) sessions, \d+ flagged; received \d+, dropped '
-                      r'(\d+) by the kernel', err)
-        if m and int(m.group(2)) > 0:
-            print('skip: the kernel dropped %s packets (machine busy)' %
-                  m.group(2))
-            return SKIP
-        lines = open(jsonl).read().splitlines()
-        live = sessions(lines)
-        off = sessions(run(exe, '-q', '-a', '--jsonl', '-', '-r',
-                           pcap).stdout.decode().splitlines())
-        finals = [json.loads(l) for l in lines
-                  if '"event_type":"stats"' in l and '"final":true' in l]
-        checks = [
-            (rc == 0, 'exit 0 (%d)' % rc),
-            (len(off) == SESSIONS, 'offline: %d sessions' % len(off)),
-            (all(len(v) == 1 for v in live.values()),
-             'every live session reported once'),
-            (set(live) == set(off), 'the same sessions live and offline '
-             '(%d live only, %d offline only)' % (len(set(live) - set(off)),
-                                                   len(set(off) - set(live)))),
-            (all(live[k] == off[k] for k in set(live) & set(off)),
-             'the same end_state and flags per session'),
-            (len(finals) == 2 and all(f.get('sessions', 0) > 0
-                                      for f in finals),
-             'both workers took sessions: %s' % [f.get('sessions')
-                                                  for f in finals]),
-            (m is not None and int(m.group(1)) == SESSIONS,
-             'the exit summary adds up the workers: %s' %
-             (m.group(0) if m else err.strip()[-200:])),
-        ]
-        pipe = run(*nse, exe, '-i', 'lw1', '--workers', '2', '-q', '-a',
-                   '--jsonl', '-', check=False, timeout=30)
-        checks.append((pipe.returncode == 2 and b'pipe' in pipe.stderr,
-                       '--jsonl - on a pipe refused (long lines could mix)'))
-        for ok, what in checks:
-            print(('ok   ' if ok else 'FAIL ') + what)
-            if not ok:
-                failed.append(what)
-        return 1 if failed else 0
-    finally:
-        if proc is not None and proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
-        run('ip', 'netns', 'del', ns, check=False)
-        shutil.rmtree(tmp, ignore_errors=True)
+        return replay_workers(exe, gen, ns, tmp, procs)
+
+
+def replay_workers(exe, gen, ns, tmp, procs):
+    """The test in namespace NS: 0 pass, 1 fail, 77 skip."""
+    failed = []
+    nse = ['ip', 'netns', 'exec', ns]
+    veth_up(ns, 'lw0', 'lw1')
+    raw = os.path.join(tmp, 'gen.pcap')
+    pcap = os.path.join(tmp, 'gen-127.pcap')
+    run(gen, '--sessions', str(SESSIONS), '--seed', '7', '--out', raw)
+    run('tcprewrite', '--pnat=10.0.0.0/8:127.0.0.0/8', '--fixcsum',
+        '--infile=' + raw, '--outfile=' + pcap)
+    jsonl = os.path.join(tmp, 'live.jsonl')
+    proc, err_path = start_capture(nse, [exe, '-i', 'lw1', '--workers',
+                                         '2', '-q', '-a', '--jsonl',
+                                         jsonl, '--stats', '1'],
+                                   tmp, procs, 2)
+    if proc is None:
+        return 1
+    run(*nse, 'tcpreplay', '-q', '--mbps', '50', '-i', 'lw0', pcap,
+        timeout=300)
+    time.sleep(1.5)             # the last block's timeout
+    proc.send_signal(signal.SIGINT)
+    rc = proc.wait(timeout=60)
+    err = open(err_path).read()
+    m = re.search(r'(\d+) sessions, \d+ flagged; received \d+, dropped '
+                  r'(\d+) by the kernel', err)
+    if m and int(m.group(2)) > 0:
+        print('skip: the kernel dropped %s packets (machine busy)' %
+              m.group(2))
+        return SKIP
+    lines = open(jsonl).read().splitlines()
+    live = sessions(lines)
+    off = sessions(run(exe, '-q', '-a', '--jsonl', '-', '-r',
+                       pcap).stdout.decode().splitlines())
+    finals = [json.loads(l) for l in lines
+              if '"event_type":"stats"' in l and '"final":true' in l]
+    checks = [
+        (rc == 0, 'exit 0 (%d)' % rc),
+        (len(off) == SESSIONS, 'offline: %d sessions' % len(off)),
+        (all(len(v) == 1 for v in live.values()),
+         'every live session reported once'),
+        (set(live) == set(off), 'the same sessions live and offline '
+         '(%d live only, %d offline only)' % (len(set(live) - set(off)),
+                                               len(set(off) - set(live)))),
+        (all(live[k] == off[k] for k in set(live) & set(off)),
+         'the same end_state and flags per session'),
+        (len(finals) == 2 and all(f.get('sessions', 0) > 0
+                                  for f in finals),
+         'both workers took sessions: %s' % [f.get('sessions')
+                                              for f in finals]),
+        (m is not None and int(m.group(1)) == SESSIONS,
+         'the exit summary adds up the workers: %s' %
+         (m.group(0) if m else err.strip()[-200:])),
+    ]
+    pipe = run(*nse, exe, '-i', 'lw1', '--workers', '2', '-q', '-a',
+               '--jsonl', '-', check=False, timeout=30)
+    checks.append((pipe.returncode == 2 and b'pipe' in pipe.stderr,
+                   '--jsonl - on a pipe refused (long lines could mix)'))
+    for ok, what in checks:
+        print(('ok   ' if ok else 'FAIL ') + what)
+        if not ok:
+            failed.append(what)
+    return 1 if failed else 0
 
 
 if __name__ == '__main__':
