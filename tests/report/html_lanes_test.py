@@ -3,7 +3,7 @@
 """--html with --other-side in a real browser (Debian's chromium, headless):
 a paired session's ladder has three lanes, sender | gateway | receiver.
 
-  html_lanes_test.py SMTPSCOPE CAPTURES_DIR OUTDIR
+  html_lanes_test.py SMTPSCOPE CAPTURES_DIR GEN_CAPTURE OUTDIR
 
 - gw-swallow-bdat (the seed's story): both sessions' articles draw three
   lanes; BDAT 2728 LAST arrives at the gateway (sender -> gateway, 2728 of
@@ -17,6 +17,8 @@ a paired session's ladder has three lanes, sender | gateway | receiver.
 - gw-faithful-outside + gw-data-faithful-inside: unpaired, two lanes.
 - hostile-markup against a copy 0.5 s later: three lanes of hostile text,
   nothing runs, the markup shows as text.
+- 150 generated sessions against a copy 0.5 s later: 300 paired sessions,
+  200 of them lazy; opening the last draws its three lanes.
 Every page: no console error, exception or CSP violation. Without chromium:
 skipped (77), except in CI (CI=true), where that is a failure.
 """
@@ -55,6 +57,13 @@ PROBE = r"""(() => JSON.stringify(
   })))()"""
 
 SND, GW, RCV = 110, 480, 850
+RETIME = os.path.join(HERE, "..", "..", "captures", "tools", "retime.py")
+
+
+def retime(src, dst):
+    """dst: src with every packet 0.5 s later (other uids, same clock)."""
+    subprocess.run([sys.executable, RETIME, "--shift", "0.5", src, dst], check=True,
+                   capture_output=True, timeout=60)
 
 
 def run(binary, out, inside, tmp, name):
@@ -174,8 +183,29 @@ def hostile(browser, name, doc, arts, src):
     check(n == 0, "%s: %d injected elements" % (name, n))
 
 
+def lazy(browser, binary, gen, tmp):
+    out, inside = os.path.join(tmp, "gen.pcap"), os.path.join(tmp, "gen-later.pcap")
+    subprocess.run([gen, "--sessions", "150", "--seed", "3", "--out", out], check=True,
+                   capture_output=True, timeout=120)
+    retime(out, inside)
+    html, doc = run(binary, out, inside, tmp, "lazy")
+    check(all(s["gateway"]["peer_uid"] for s in doc["sessions"]), "lazy: every session paired")
+    browser.open("file://" + os.path.abspath(html))
+    uids = browser.evaluate("[...document.querySelectorAll('details[data-lazy]')]"
+                            ".map(e => e.dataset.session)")
+    check(len(uids) == len(doc["sessions"]) - 100, "lazy: %d lazy sessions" % len(uids))
+    got = browser.evaluate(
+        "(() => {const d = document.querySelector('details[data-lazy][data-session=\"%s\"]');"
+        "d.open = true; return new Promise(r => setTimeout(() => r(["
+        "d.querySelectorAll('svg.lanes3').length,"
+        "d.querySelectorAll('svg.lanes3 [data-step]').length]), 50));})()" % uids[-1])
+    check(got[0] == 1 and got[1] > 0, "lazy: opening %s drew three lanes %s" % (uids[-1], got))
+    errs = browser.errors()
+    check(not errs, "lazy: no console/CSP errors %s" % errs)
+
+
 def main():
-    binary, caps, outdir = sys.argv[1:4]
+    binary, caps, gen, outdir = sys.argv[1:5]
     cap = lambda n: os.path.join(caps, n)  # noqa: E731
     skip = cdp.skip_code()
     if skip is not None:
@@ -185,8 +215,7 @@ def main():
     try:
         with tempfile.TemporaryDirectory(prefix="smtpscope-lanes-") as tmp:
             later = os.path.join(tmp, "hostile-later.pcap")
-            subprocess.run([sys.executable, os.path.join(caps, "tools", "retime.py"),
-                            "--shift", "0.5", cap("hostile-markup.pcap"), later], check=True)
+            retime(cap("hostile-markup.pcap"), later)
             cases = [
                 ("swallow", "gw-swallow-bdat-outside.pcap", cap("gw-swallow-bdat-inside.pcap"), swallow),
                 ("faithful", "gw-faithful-outside.pcap", cap("gw-faithful-inside.pcap"), faithful),
@@ -205,6 +234,7 @@ def main():
                     verify(name, doc, arts)
                 if name in ("swallow", "hostile"):
                     browser.screenshot(os.path.join(outdir, "lanes-" + name + ".png"))
+            lazy(browser, binary, gen, tmp)
     finally:
         browser.close()
     return summary()
