@@ -81,6 +81,7 @@
  *                SCHANNEL\Protocols\TLS 1.x\Server (Enabled,
  *                DisabledByDefault)
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -461,18 +462,34 @@ static bool fold_into(char *dst, size_t cap, const char *src)
 /* rule_contains_ci(t, match) for every match, with t folded once (this
  * runs for every session's banner and EHLO reply): the same answer, as
  * both sides fold the same way. */
+/* The match strings folded once; "" where one does not fit (then
+ * rule_contains_ci is used for it). */
+#define MATCH_FOLDED_MAX 48
+static char match_low[RULE_SW__COUNT][RULE_VENDOR_MATCH_MAX][MATCH_FOLDED_MAX];
+static pthread_once_t match_once = PTHREAD_ONCE_INIT;
+
+static void fold_matches(void)
+{
+    for (int sw = 0; sw < RULE_SW__COUNT; sw++)
+        for (int i = 0; vendors[sw].match[i] != NULL; i++)
+            if (!fold_into(match_low[sw][i], MATCH_FOLDED_MAX,
+                           vendors[sw].match[i]))
+                match_low[sw][i][0] = '\0';
+}
+
 static rule_sw detect_text(const char *t)
 {
-    char low[SMTP_REPLY_TEXT], m[SMTP_REPLY_TEXT];
+    char low[SMTP_REPLY_TEXT];
     bool folded = fold_into(low, sizeof(low), t);
 
+    pthread_once(&match_once, fold_matches);
     for (int sw = 1; sw < RULE_SW__COUNT; sw++)
         for (int i = 0; vendors[sw].match[i] != NULL; i++) {
-            const char *match = vendors[sw].match[i];
+            const char *m = match_low[sw][i];
 
-            if (folded && fold_into(m, sizeof(m), match)
-                    ? strstr(low, m) != NULL
-                    : rule_contains_ci(t, match))
+            if (folded && m[0] != '\0' ? strstr(low, m) != NULL
+                                       : rule_contains_ci(t,
+                                                          vendors[sw].match[i]))
                 return (rule_sw)sw;
         }
     return RULE_SW_UNKNOWN;

@@ -133,12 +133,21 @@ void smtp_pending_retarget(smtp_session *s, int from, int into)
 smtp_verb smtp_verb_parse(const uint8_t *line, size_t len, size_t *args)
 {
     size_t end = smtp_token_end(line, len, 0);
+    char up[sizeof("XFORWARD")];    /* the longest verb */
 
     *args = smtp_skip_spaces(line, len, end);
+    if (end == 0 || end >= sizeof(up))
+        return SMTP_VERB_UNKNOWN;
+    /* the token upper-cased once; the names are upper case: one memcmp
+     * per verb of the same length (a line per command, every session) */
+    for (size_t i = 0; i < end; i++)
+        up[i] = (char)(line[i] >= 'a' && line[i] <= 'z' ? line[i] - 32
+                                                        : line[i]);
     for (int v = SMTP_VERB_HELO; v < SMTP_VERB__COUNT; v++) {
         const char *name = smtp_verb_name((smtp_verb)v);
 
-        if (strlen(name) == end && wire_prefix_ci(line, end, name))
+        if (name[0] == up[0] && strlen(name) == end &&
+            memcmp(name, up, end) == 0)
             return (smtp_verb)v;
     }
     return SMTP_VERB_UNKNOWN;
