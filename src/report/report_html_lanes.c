@@ -196,27 +196,29 @@ static void head(FILE *out, int x, const char *role, const capture_flow *f,
     fputs("</text>", out);
 }
 
-/* Lane heads, lifelines, and what the times are. */
+/* Lane heads, lifelines, and what the times are. The session's own
+ * connection is always known; the peer's when the pairing kept it. */
 static void lanes(FILE *out, const html_lanes *G)
 {
+    bool outside = G->s->gateway->side == GW_OUTSIDE;
+    const capture_flow *fo = outside ? G->s->flow : &G->out->flow;
+    const capture_flow *fi = outside ? &G->in->flow : G->s->flow;
+
     fprintf(out, "<g class=\"lanes\"><path d=\"M%d 34 V%d M%d 34 V%d M%d 34 "
             "V%d\"/>", HTML_LANE_SND, G->end_y, HTML_LANE_GW, G->end_y,
             HTML_LANE_RCV, G->end_y);
-    head(out, HTML_LANE_SND, "sender", &G->out->flow, true);
-    head(out, HTML_LANE_GW, "gateway", &G->out->flow, false);
-    head(out, HTML_LANE_RCV, "receiver", &G->in->flow, false);
-    fprintf(out, "<text class=\"prod\" x=\"%d\" y=\"30\">inside leaves from ",
-            HTML_LANE_GW);
-    {
+    head(out, HTML_LANE_SND, "sender", fo, true);
+    head(out, HTML_LANE_GW, "gateway", fo, false);
+    head(out, HTML_LANE_RCV, "receiver", fi, false);
+    if (fi->family != 0) {
         char a[REPORT_IPSTRLEN];
-        const capture_flow *f = &G->in->flow;
 
-        if (f->family != 0)
-            html_text(out, report_ip(f->family, f->client_ip, a));
-        else
-            fputs("?", out);
+        fprintf(out, "<text class=\"prod\" x=\"%d\" y=\"30\">inside leaves "
+                "from ", HTML_LANE_GW);
+        html_text(out, report_ip(fi->family, fi->client_ip, a));
+        fputs("</text>", out);
     }
-    fputs("</text></g>\n", out);
+    fputs("</g>\n", out);
     fprintf(out, "<text class=\"t\" x=\"6\" y=\"%d\">", TOP_Y - 30);
     if (G->off == 0)
         fputs("times: both captures on one clock (estimated offset 0)", out);
