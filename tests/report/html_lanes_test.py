@@ -17,6 +17,9 @@ a paired session's ladder has three lanes, sender | gateway | receiver.
 - gw-faithful-outside + gw-data-faithful-inside: unpaired, two lanes.
 - hostile-markup against a copy 0.5 s later: three lanes of hostile text,
   nothing runs, the markup shows as text.
+- cleartext-auth against a copy 0.5 s later: the AUTH lines in the three
+  lanes say [redacted]; the password and its base64 forms are nowhere in
+  the page.
 - 150 generated sessions against a copy 0.5 s later: 300 paired sessions,
   200 of them lazy; opening the last draws its three lanes.
 Every page: no console error, exception or CSP violation. Without chromium:
@@ -183,6 +186,24 @@ def hostile(browser, name, doc, arts, src):
     check(n == 0, "%s: %d injected elements" % (name, n))
 
 
+SECRETS = ("Sup3rSecret-Pa55", "AGFsaWNlAFN1cDNyU2VjcmV0LVBhNTU=",
+           "U3VwM3JTZWNyZXQtUGE1NQ==", "YWxpY2U=")
+
+
+def auth(name, doc, arts, html):
+    page = open(html, encoding="utf-8").read()
+    for secret in SECRETS:
+        check(secret not in page, "%s: %s not in the page" % (name, secret))
+    for s in doc["sessions"]:
+        art = arts[s["uid"]]
+        three_lanes(name, art)
+        for inside in (False, True):
+            # AUTH PLAIN's initial response, AUTH LOGIN's SASL lines
+            check(any("[redacted]" in x["label"] and
+                      ("inside" in x["cls"].split()) == inside for x in art["steps"]),
+                  "%s: the credential [redacted] %s" % (name, "inside" if inside else "outside"))
+
+
 def lazy(browser, binary, gen, tmp):
     out, inside = os.path.join(tmp, "gen.pcap"), os.path.join(tmp, "gen-later.pcap")
     subprocess.run([gen, "--sessions", "150", "--seed", "3", "--out", out], check=True,
@@ -216,12 +237,15 @@ def main():
         with tempfile.TemporaryDirectory(prefix="smtpscope-lanes-") as tmp:
             later = os.path.join(tmp, "hostile-later.pcap")
             retime(cap("hostile-markup.pcap"), later)
+            auth_later = os.path.join(tmp, "auth-later.pcap")
+            retime(cap("cleartext-auth.pcap"), auth_later)
             cases = [
                 ("swallow", "gw-swallow-bdat-outside.pcap", cap("gw-swallow-bdat-inside.pcap"), swallow),
                 ("faithful", "gw-faithful-outside.pcap", cap("gw-faithful-inside.pcap"), faithful),
                 ("clock", "gw-faithful-outside.pcap", cap("gw-faithful-inside-clock.pcap"), clock),
                 ("unpaired", "gw-faithful-outside.pcap", cap("gw-data-faithful-inside.pcap"), unpaired),
                 ("hostile", "hostile-markup.pcap", later, None),
+                ("auth", "cleartext-auth.pcap", auth_later, auth),
             ]
             for name, out, inside, verify in cases:
                 html, doc = run(binary, cap(out), inside, tmp, name)
@@ -230,6 +254,8 @@ def main():
                       "%s: one article per session" % name)
                 if verify is None:
                     hostile(browser, name, doc, arts, cap(out))
+                elif verify is auth:
+                    auth(name, doc, arts, html)
                 else:
                     verify(name, doc, arts)
                 if name in ("swallow", "hostile"):
