@@ -86,6 +86,7 @@ static int file_open(set_file *sf, char *err, size_t errlen)
         return -1;
     }
     setvbuf(sf->f, sf->iobuf, _IOFBF, SET_FILE_BUFFER);
+    capture_file_unlocked(sf->f);
     ng = fread(head, 1, 4, sf->f) == 4 && capture_pcapng_magic(head);
     rewind(sf->f);
     if (ng)

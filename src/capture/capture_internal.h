@@ -477,6 +477,10 @@ void capture_overlap_queued(const uint8_t *kept, const uint8_t *other,
  * out of memory. */
 FILE *capture_peek_open(FILE *in, uint8_t head[4], size_t *n);
 
+/* The input FILE is read by this thread only: no stdio lock per call
+ * (capture_run.c). */
+void capture_file_unlocked(FILE *f);
+
 /* ---- capture_nids.c ---- */
 
 /* Set up libnids for one run. Returns 0, or -1 with err. */

@@ -17,6 +17,9 @@
 #include <unistd.h>
 
 #include <pcap/pcap.h>
+#ifdef __GLIBC__
+#include <stdio_ext.h>
+#endif
 
 #include "capture_internal.h"
 
@@ -192,10 +195,24 @@ static pcap_t *open_buffered(run *r, const char *name, char *ebuf)
         r->iobuf = NULL;
         return pcap_open_offline(name, ebuf);
     }
+    capture_file_unlocked(f);
     p = pcap_fopen_offline(f, ebuf);
     if (p == NULL)
         fclose(f);          /* r->iobuf is freed by capture_run */
     return p;
+}
+
+/* Only this thread reads an input FILE, packet by packet (libpcap: two
+ * freads per packet). Once another thread exists (the message worker),
+ * stdio would lock and unlock the FILE on every call: tell it the caller
+ * locks. */
+void capture_file_unlocked(FILE *f)
+{
+#ifdef __GLIBC__
+    __fsetlocking(f, FSETLOCKING_BYCALLER);
+#else
+    (void)f;
+#endif
 }
 
 /*
@@ -234,6 +251,7 @@ static int open_pcapng(run *r, const char *name)
     r->iobuf = malloc(FILE_BUFFER);
     if (r->iobuf != NULL)
         setvbuf(f, r->iobuf, _IOFBF, FILE_BUFFER);
+    capture_file_unlocked(f);
     rc = try_pcapng(r, f);
     if (rc != 1) {
         fclose(f);
@@ -259,6 +277,7 @@ static int open_stdin(run *r, char *err, size_t errlen)
     r->iobuf = malloc(FILE_BUFFER);     /* freed by capture_run */
     if (r->iobuf != NULL)
         setvbuf(f, r->iobuf, _IOFBF, FILE_BUFFER);
+    capture_file_unlocked(f);
     if (n == 4 && capture_pcapng_magic(head)) {
         r->ng = capture_pcapng_open(f);
         if (r->ng == NULL) {
