@@ -353,7 +353,7 @@ static bool gateway_hold(pipeline *p, stream *st)
 
     flowid_uid(&flow, uid);
     if (gw_live_add(p->gw_live, flow.side ? GW_INSIDE : GW_OUTSIDE, uid,
-                    smtp_session_info(st->s), st) < 0)
+                    smtp_session_info(st->s), &st->flow, st) < 0)
         return false;
     gw_live_release(p->gw_live, live_now(), false, gateway_out, p);
     return true;

@@ -119,8 +119,10 @@ typedef struct gw_diff {
 
 typedef struct gw_session {
     char uid[FLOWID_UID_LEN];
-    capture_flow flow;              /* set by the caller after gw_add (the
-                                       HTML lanes' heads); zero = unknown */
+    capture_flow flow;              /* the connection (the HTML lanes'
+                                       heads): set by the caller after
+                                       gw_add, by gw_live_add; zero =
+                                       unknown */
     gw_side_id side;
     sc_time first;
     bool ehlo;                      /* an EHLO reply was seen */
@@ -222,10 +224,11 @@ typedef void (*gw_out_fn)(void *ctx, void *user, const gw_session *s,
 
 /* keep_steps: as gw_pairing.keep_steps (the HTML ladder's lanes). */
 gw_live *gw_live_new(bool keep_steps);
-/* A finished session of side (a copy of what pairing needs is kept; user
- * comes back at out). 0, or -1 out of memory (nothing kept). */
+/* A finished session of side (a copy of what pairing needs is kept, and
+ * its connection when flow is not NULL; user comes back at out). 0, or -1
+ * out of memory (nothing kept). */
 int gw_live_add(gw_live *l, gw_side_id side, const char *uid,
-                const smtp_info *s, void *user);
+                const smtp_info *s, const capture_flow *flow, void *user);
 /* The kernel dropped packets of side's interface at about t. */
 void gw_live_drops(gw_live *l, gw_side_id side, sc_time t);
 /* Hand every session whose verdict is ready at packet time now to out;

@@ -217,7 +217,7 @@ static void pair_new(gw_live *l, gw_side_id side, int i)
 }
 
 int gw_live_add(gw_live *l, gw_side_id side, const char *uid,
-                const smtp_info *s, void *user)
+                const smtp_info *s, const capture_flow *flow, void *user)
 {
     int i = free_slot(l, side);
     gw_session *gs;
@@ -230,6 +230,8 @@ int gw_live_add(gw_live *l, gw_side_id side, const char *uid,
         return -1;
     }
     gs->user = user;
+    if (flow != NULL)
+        gs->flow = *flow;           /* the HTML lanes' heads */
     gs->added = ++l->next_added;
     l->pending++;
     pair_new(l, side, i);

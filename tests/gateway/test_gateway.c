@@ -516,7 +516,7 @@ static void live_add(gw_live *l, gw_side_id side, const char *uid,
 {
     smtp_info *s = session(p, NULL, EXT);
 
-    CHECK(gw_live_add(l, side, uid, s, NULL) == 0);
+    CHECK(gw_live_add(l, side, uid, s, NULL, NULL) == 0);
     session_free(s);
 }
 
