@@ -74,6 +74,7 @@ typedef struct pipeline {
      * that ended waits in the ended queue until the worker has parsed
      * its messages; sessions leave it in the order they ended. */
     mime_pool *pool;
+    bool trace;                     /* SMTPSCOPE_TRACE_STATE set */
     stream *ended_head, *ended_tail;
     size_t nended;
     gw_live *gw_live;               /* -i --other-side IFACE, or NULL */
@@ -229,9 +230,7 @@ static void *on_open(void *ctx, const capture_flow *flow, sc_time ts)
                      .pool = p->pool,
                      .implicit_tls =
                          flow->server_port == SMTP_IMPLICIT_TLS_PORT,
-                     .trace = getenv("SMTPSCOPE_TRACE_STATE") != NULL
-                                  ? trace_state
-                                  : NULL };
+                     .trace = p->trace ? trace_state : NULL };
     park_entry before = { NULL, "", 0 };
     stream *st;
 
@@ -769,6 +768,7 @@ int analyze_run(const analyze_opts *o, analyze_result *res, char *err,
     }
     report_warn(p);
     p->pool = start_pool();         /* NULL: messages parsed here */
+    p->trace = getenv("SMTPSCOPE_TRACE_STATE") != NULL;
     p->text_on_tty = o->report.text != NULL && isatty(fileno(o->report.text));
     h.ctx = p;
     if (p->pcap != NULL)

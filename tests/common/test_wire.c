@@ -85,6 +85,31 @@ static void test_idempotent(void)
     CHECK(strcmp(a, b) == 0);
 }
 
+/* One byte of every value at every position of 16 'a's (every lane of
+ * the 8-byte printable test, and the bytewise rest): printable ASCII is
+ * copied, anything else is shown as \xNN (a lone byte >= 0x80 is no
+ * valid UTF-8 before an 'a'). */
+static void test_every_byte(void)
+{
+    current = "every_byte";
+    for (int b = 0; b < 256; b++)
+        for (int k = 0; k < 16; k++) {
+            uint8_t in[16];
+            char got[64], want[64];
+
+            memset(in, 'a', sizeof(in));
+            in[k] = (uint8_t)b;
+            if (b >= 0x20 && b < 0x7f)
+                snprintf(want, sizeof(want), "%.*s%c%.*s", k,
+                         "aaaaaaaaaaaaaaaa", b, 15 - k, "aaaaaaaaaaaaaaaa");
+            else
+                snprintf(want, sizeof(want), "%.*s\\x%02x%.*s", k,
+                         "aaaaaaaaaaaaaaaa", b, 15 - k, "aaaaaaaaaaaaaaaa");
+            wire_text_copy(got, sizeof(got), in, sizeof(in), sizeof(in));
+            CHECK(strcmp(got, want) == 0);
+        }
+}
+
 /* sc_str_copy is snprintf(dst, size, "%s", src) for every size and
  * length (src shorter, as long as, longer than the room). */
 static void test_str_copy(void)
@@ -110,6 +135,7 @@ static void test_str_copy(void)
 int main(void)
 {
     test_str_copy();
+    test_every_byte();
     test_copy_table();
     test_zero();
     test_idempotent();
