@@ -585,8 +585,7 @@ static void on_drops(void *ctx, int side, uint64_t n, sc_time ts)
 {
     pipeline *p = ctx;
 
-    (void)n;
-    gw_live_drops(p->gw_live, side ? GW_INSIDE : GW_OUTSIDE, ts);
+    gw_live_drops(p->gw_live, side ? GW_INSIDE : GW_OUTSIDE, n, ts);
 }
 
 /* --other-side: read both captures once and pair them; live, the

@@ -153,9 +153,10 @@ typedef struct capture_handlers {
      * reassembler (capture_anomaly below), seen in direction dir. */
     void (*anomaly)(void *ctx, void *stream, sc_dir dir,
                     const struct capture_anomaly *a, sc_time ts);
-    /* Optional, live: the kernel dropped `n` packets of a side's
-     * interface (capture_flow.side) since the last call, found at ts (the
-     * counters are read a few times a second). */
+    /* Optional, live: a side's (capture_flow.side) drop counters were
+     * read at ts (a few times a second, and once more before the streams
+     * still open are closed at the end): the kernel or the interface
+     * dropped `n` packets of it since the last call (often 0). */
     void (*drops)(void *ctx, int side, uint64_t n, sc_time ts);
 } capture_handlers;
 

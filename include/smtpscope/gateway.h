@@ -229,8 +229,11 @@ gw_live *gw_live_new(bool keep_steps);
  * out of memory (nothing kept). */
 int gw_live_add(gw_live *l, gw_side_id side, const char *uid,
                 const smtp_info *s, const capture_flow *flow, void *user);
-/* The kernel dropped packets of side's interface at about t. */
-void gw_live_drops(gw_live *l, gw_side_id side, sc_time t);
+/* Side's drop counters were read at t: n packets dropped since the last
+ * read. Once called, a session waits (besides its pair) until both
+ * sides' counters were read after it ended: its verdict must know the
+ * drops that could touch it. */
+void gw_live_drops(gw_live *l, gw_side_id side, uint64_t n, sc_time t);
 /* Hand every session whose verdict is ready at packet time now to out;
  * with flush (the capture stopped) every session waiting. Past
  * GW_PENDING_MAX the oldest go out undecided (a loss then uncertain). */

@@ -658,9 +658,10 @@ static sc_time wall_now(void)
     return (sc_time)ts.tv_sec * SC_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
-/* libpcap's counters, both interfaces' added up; packets the kernel
- * dropped since the last look go to handlers->drops, per side, so that
- * the verdicts that could rest on them are made uncertain. */
+/* libpcap's counters, both interfaces' added up; each read goes to
+ * handlers->drops, per side, with the packets dropped since the last one,
+ * so that verdicts wait for it and those that could rest on drops are
+ * made uncertain. */
 static void fill_live_stats(run *r)
 {
     pcap_t *p[2] = { r->p, r->other };
@@ -675,8 +676,9 @@ static void fill_live_stats(run *r)
         was = (uint64_t)r->ps[side].ps_drop + r->ps[side].ps_ifdrop;
         now = (uint64_t)ps.ps_drop + ps.ps_ifdrop;
         r->ps[side] = ps;
-        if (now > was && r->h->drops != NULL)
-            r->h->drops(r->h->ctx, side, now - was, wall_now());
+        if (r->h->drops != NULL)
+            r->h->drops(r->h->ctx, side, now > was ? now - was : 0,
+                        wall_now());
     }
     r->st->ps_recv = (uint64_t)r->ps[0].ps_recv + r->ps[1].ps_recv;
     r->st->ps_drop = (uint64_t)r->ps[0].ps_drop + r->ps[1].ps_drop;

@@ -32,6 +32,8 @@ struct gw_live {
     sc_time now;                    /* packet clock of the last release */
     drop_span drops[2][GW_DROP_SPANS];
     int ndrops[2];
+    bool counted;                   /* gw_live_drops was called */
+    sc_time checked[2];             /* last read of each side's counters */
     sc_time deltas[GW_CANDIDATES];  /* inside - outside MAIL, per pair */
     size_t ndeltas;
     bool id_deltas;                 /* deltas are Message-ID pairs' */
@@ -93,13 +95,19 @@ static bool live_doubt(void *ctx, const gw_session *o, const gw_txn *a,
            dropped_within(l, GW_OUTSIDE, from, to, why, n);
 }
 
-void gw_live_drops(gw_live *l, gw_side_id side, sc_time t)
+void gw_live_drops(gw_live *l, gw_side_id side, uint64_t dropped, sc_time t)
 {
     drop_span *d = l->drops[side];
     int *n = &l->ndrops[side];
+    /* the counters say "since the last read" */
+    sc_time from = (l->checked[side] != 0 ? l->checked[side] : t) -
+                   GW_DROP_SLACK;
 
-    /* the counters say "since the last look": a span before t */
-    if (*n > 0 && d[*n - 1].to >= t - 2 * GW_DROP_SLACK) {
+    l->counted = true;
+    l->checked[side] = t;
+    if (dropped == 0)
+        return;
+    if (*n > 0 && d[*n - 1].to >= from) {
         d[*n - 1].to = t + GW_DROP_SLACK;
         return;
     }
@@ -108,7 +116,7 @@ void gw_live_drops(gw_live *l, gw_side_id side, sc_time t)
         memmove(d, d + 1, (size_t)(*n - 1) * sizeof(*d));
         (*n)--;
     }
-    d[*n].from = t - 2 * GW_DROP_SLACK;
+    d[*n].from = from;
     d[*n].to = t + GW_DROP_SLACK;
     (*n)++;
 }
@@ -195,7 +203,7 @@ static gw_txn *match(gw_live *l, int other, const gw_txn *t, int *js,
 /* Pair the new session's transactions with what waits opposite. */
 static void pair_new(gw_live *l, gw_side_id side, int i)
 {
-    gw_session *s = slot(l, side, i);
+    gw_session *s = slot(l, (int)side, i);
     int other = !side;
 
     for (int t = 0; t < s->ntxn; t++) {
@@ -224,7 +232,7 @@ int gw_live_add(gw_live *l, gw_side_id side, const char *uid,
 
     if (i < 0)
         return -1;
-    gs = slot(l, side, i);
+    gs = slot(l, (int)side, i);
     if (gw_session_fill(gs, side, uid, s, l->g.keep_steps) < 0) {
         gw_session_clear(gs);
         return -1;
@@ -253,6 +261,11 @@ static bool ready(const gw_live *l, const gw_session *s, bool flush)
 {
     if (flush)
         return true;
+    /* the drops that could touch it are known: both sides' counters were
+     * read after it ended */
+    if (l->counted && (l->checked[GW_OUTSIDE] <= s->end_time ||
+                       l->checked[GW_INSIDE] <= s->end_time))
+        return false;
     for (int t = 0; t < s->ntxn; t++)
         if (s->txn[t].peer_session < 0 &&
             l->now < s->txn[t].start + GW_WINDOW)

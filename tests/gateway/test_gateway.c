@@ -511,6 +511,15 @@ static void collect_out(void *ctx, void *user, const gw_session *s,
     snprintf(o->evidence, sizeof(o->evidence), "%s", s->loss_evidence);
 }
 
+/* As analyze.c does live: both sides' drop counters read at now (no new
+ * drops), then the release. */
+static void release(gw_live *l, sc_time now, bool flush)
+{
+    gw_live_drops(l, GW_OUTSIDE, 0, now);
+    gw_live_drops(l, GW_INSIDE, 0, now);
+    gw_live_release(l, now, flush, collect_out, NULL);
+}
+
 static void live_add(gw_live *l, gw_side_id side, const char *uid,
                      const spec *p)
 {
@@ -520,8 +529,9 @@ static void live_add(gw_live *l, gw_side_id side, const char *uid,
     session_free(s);
 }
 
-/* The seed pair, the inside ending first: out as soon as both ended,
- * outside first, the same verdict as offline (test_envelope_loss). */
+/* The seed pair, the inside ending first: out as soon as both ended and
+ * the drop counters were read after, outside first, the same verdict as
+ * offline (test_envelope_loss). */
 static void test_live_pair(void)
 {
     gw_live *l = gw_live_new(false);
@@ -532,10 +542,14 @@ static void test_live_pair(void)
     current = "live pair";
     nouts = 0;
     live_add(l, GW_INSIDE, "Cin", &i);
-    gw_live_release(l, T0 + SEC(15), false, collect_out, NULL);
+    release(l, T0 + SEC(15), false);
     CHECK(nouts == 0 && gw_live_pending(l) == 1);  /* waits for its pair */
     live_add(l, GW_OUTSIDE, "Cout", &o);
-    gw_live_release(l, T0 + SEC(20), false, collect_out, NULL);
+    /* paired, but the counters were last read before the inside ended
+     * (T0 + 20.01): a drop then would not be known yet */
+    release(l, T0 + SEC(20.005), false);
+    CHECK(nouts == 0 && gw_live_pending(l) == 2);
+    release(l, T0 + SEC(21), false);
     CHECK(nouts == 2 && gw_live_pending(l) == 0);
     CHECK(strcmp(outs[0].uid, "Cout") == 0 && strcmp(outs[0].peer, "Cin") == 0);
     CHECK(strcmp(outs[1].uid, "Cin") == 0 && strcmp(outs[1].peer, "Cout") == 0);
@@ -563,10 +577,10 @@ static void test_live_window(void)
         nouts = 0;
         live_add(l, GW_OUTSIDE, "Cout", &o);
         if (k == 1)
-            gw_live_drops(l, GW_INSIDE, T0 + SEC(40));
-        gw_live_release(l, T0 + SEC(60), k == 2, collect_out, NULL);
+            gw_live_drops(l, GW_INSIDE, 3, T0 + SEC(40));
+        release(l, T0 + SEC(60), k == 2);
         CHECK(nouts == (k == 2 ? 1 : 0));
-        gw_live_release(l, T0 + SEC(10 + 121), false, collect_out, NULL);
+        release(l, T0 + SEC(10 + 121), false);
         CHECK(nouts == 1 && outs[0].loss && outs[0].peer[0] == '\0');
         CHECK(outs[0].uncertain == (k != 0));
         CHECK(k != 1 || strstr(outs[0].doubt, "kernel dropped") != NULL);
@@ -586,10 +600,10 @@ static void test_live_old_drops(void)
 
     current = "live old drops";
     nouts = 0;
-    gw_live_drops(l, GW_INSIDE, T0 + SEC(10));
-    gw_live_drops(l, GW_OUTSIDE, T0 + SEC(100));
+    gw_live_drops(l, GW_INSIDE, 5, T0 + SEC(10));
+    gw_live_drops(l, GW_OUTSIDE, 5, T0 + SEC(100));
     live_add(l, GW_OUTSIDE, "Cout", &o);
-    gw_live_release(l, T0 + SEC(700), false, collect_out, NULL);
+    release(l, T0 + SEC(700), false);
     CHECK(nouts == 1 && outs[0].loss && !outs[0].uncertain);
     gw_live_free(l);
 }
@@ -609,11 +623,11 @@ static void test_live_cap(void)
         snprintf(from, sizeof(from), "a%d@x.org", k);
         live_add(l, GW_OUTSIDE, uid, &o);
     }
-    gw_live_release(l, T0 + SEC(11), false, collect_out, NULL);
+    release(l, T0 + SEC(11), false);
     CHECK(nouts == 1 && strcmp(outs[0].uid, "C0") == 0);
     CHECK(outs[0].loss && outs[0].uncertain);
     CHECK(gw_live_pending(l) == GW_PENDING_MAX);
-    gw_live_release(l, T0 + SEC(11), true, collect_out, NULL);
+    release(l, T0 + SEC(11), true);
     CHECK(nouts == GW_PENDING_MAX + 1 && gw_live_pending(l) == 0);
     gw_live_free(l);
 }

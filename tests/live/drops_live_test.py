@@ -45,6 +45,25 @@ def flags_by_session(doc):
     return by
 
 
+def live_only(live, whole):
+    """LIVE and WHOLE: session key -> flags. (failures, uncertain count):
+    an uncertain flag above info, or a certain one above info that WHOLE
+    (the offline analysis, nothing lost) did not raise for that session."""
+    failures, uncertain = [], 0
+    for key, flags in live.items():
+        real = {f['rule'] for f in whole.get(key, [])}
+        for f in flags:
+            if f.get('uncertain'):
+                uncertain += 1
+                if f['severity'] != 'info':
+                    failures.append('%s: uncertain %s is %s' %
+                                    (key, f['rule'], f['severity']))
+            elif f['severity'] != 'info' and f['rule'] not in real:
+                failures.append('%s %s (%s) live only: %s' % (
+                    key, f['rule'], f['severity'], f['evidence'][:300]))
+    return failures, uncertain
+
+
 def wait_stats_line(proc, path, want=1, timeout=15.0):
     """--stats 1 prints a line once a capture loop runs (one per worker):
     True once WANT such lines are in PATH, False if PROC ended first."""
@@ -85,6 +104,20 @@ def netns(prefix):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def in_netns(prefix, body, tools=('ip', 'tcpreplay')):
+    """body(ns, tmp, procs) in a network namespace of its own (netns):
+    its result; SKIP when not root, a tool is missing or the namespace
+    cannot be made."""
+    if os.geteuid() != 0 or not all(shutil.which(t) for t in tools):
+        print('skip: needs root and %s' % ', '.join(tools))
+        return SKIP
+    with netns(prefix) as (ns, tmp, procs):
+        if ns is None:
+            print('skip: cannot create a network namespace')
+            return SKIP
+        return body(ns, tmp, procs)
+
+
 def start_capture(nse, argv, tmp, procs, want=1):
     """ARGV (smtpscope ... --stats 1) in the namespace, its stderr in
     TMP/stderr: (proc, err_path) once WANT capture loops run, proc None
@@ -103,15 +136,8 @@ def start_capture(nse, argv, tmp, procs, want=1):
 
 def main():
     exe, gen = sys.argv[1], sys.argv[2]
-    if os.geteuid() != 0 or not shutil.which('ip') or \
-            not shutil.which('tcpreplay'):
-        print('skip: needs root, ip and tcpreplay')
-        return SKIP
-    with netns('capture-drops') as (ns, tmp, procs):
-        if ns is None:
-            print('skip: cannot create a network namespace')
-            return SKIP
-        return replay_drops(exe, gen, ns, tmp, procs)
+    return in_netns('capture-drops', lambda ns, tmp, procs:
+                    replay_drops(exe, gen, ns, tmp, procs))
 
 
 def replay_drops(exe, gen, ns, tmp, procs):
@@ -135,19 +161,7 @@ def replay_drops(exe, gen, ns, tmp, procs):
     run(exe, '-q', '-a', '-j', off_json, '-r', pcap, timeout=300)
     whole = flags_by_session(json.load(open(off_json)))
     cap = live['summary'].get('capture', {})
-    failures, uncertain = [], 0
-    for key, flags in flags_by_session(live).items():
-        real = {f['rule'] for f in whole.get(key, [])}
-        for f in flags:
-            if f.get('uncertain'):
-                uncertain += 1
-                if f['severity'] != 'info':
-                    failures.append('%s: uncertain %s is %s' %
-                                    (key, f['rule'], f['severity']))
-            elif f['severity'] != 'info' and f['rule'] not in real:
-                failures.append('%s:%d %s (%s) live only: %s' % (
-                    key[0], key[1], f['rule'], f['severity'],
-                    f['evidence'][:200]))
+    failures, uncertain = live_only(flags_by_session(live), whole)
     for f in failures:
         print('FAIL', f)
     print('kernel drops %s, live sessions %d (offline %d), capture '

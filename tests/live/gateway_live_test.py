@@ -33,16 +33,14 @@ usage: gateway_live_test.py SMTPSCOPE CAPTURES_DIR
 """
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from drops_live_test import netns, run, start_capture, veth_up  # noqa: E402
+from drops_live_test import in_netns, run, start_capture, veth_up  # noqa: E402
 
-SKIP = 77
 fails = []
 
 
@@ -200,34 +198,38 @@ def check_stop(jsonl):
           'final stats: %s (drops %s)' % (g, fin.get('kernel_drops')))
 
 
+def two_sides(ns):
+    """In NS the outside (go0 - go1) and the inside (gi0 - gi1) veth
+    pairs, MTU 65535 (the loopback recordings carry 2.7 KB segments)."""
+    for a, b in (('go0', 'go1'), ('gi0', 'gi1')):
+        veth_up(ns, a, b)
+        for dev in (a, b):
+            run('ip', '-n', ns, 'link', 'set', dev, 'mtu', '65535')
+
+
+def live_gateway(exe, cap, ns, tmp, procs):
+    """The test in namespace NS: 0 pass, 1 fail."""
+    nse = ['ip', 'netns', 'exec', ns]
+    two_sides(ns)
+    jsonl = os.path.join(tmp, 'live.jsonl')
+    # -a: the faithful pairs raise no flag
+    argv = [exe, '-i', 'go1', '--other-side', 'gi1', '-q', '-a',
+            '--jsonl', jsonl, '--stats', '1']
+    proc, err_path = start_capture(nse, argv, tmp, procs)
+    if proc is None:
+        return 1
+    run_scenarios(proc, nse, cap, jsonl)
+    proc.send_signal(signal.SIGINT)
+    rc = proc.wait(timeout=60)
+    check(rc == 0, 'exit status %d: %s' % (rc, open(err_path).read()))
+    check_stop(jsonl)
+    return 1 if fails else 0
+
+
 def main():
     exe, cap = sys.argv[1], sys.argv[2]
-    if os.geteuid() != 0 or not shutil.which('ip') or \
-            not shutil.which('tcpreplay'):
-        print('skip: needs root, ip and tcpreplay')
-        return SKIP
-    with netns('gwlive') as (ns, tmp, procs):
-        if ns is None:
-            print('skip: cannot create a network namespace')
-            return SKIP
-        nse = ['ip', 'netns', 'exec', ns]
-        for a, b in (('go0', 'go1'), ('gi0', 'gi1')):
-            veth_up(ns, a, b)
-            for dev in (a, b):
-                run('ip', '-n', ns, 'link', 'set', dev, 'mtu', '65535')
-        jsonl = os.path.join(tmp, 'live.jsonl')
-        # -a: the faithful pairs raise no flag
-        argv = [exe, '-i', 'go1', '--other-side', 'gi1', '-q', '-a',
-                '--jsonl', jsonl, '--stats', '1']
-        proc, err_path = start_capture(nse, argv, tmp, procs)
-        if proc is None:
-            return 1
-        run_scenarios(proc, nse, cap, jsonl)
-        proc.send_signal(signal.SIGINT)
-        rc = proc.wait(timeout=60)
-        check(rc == 0, 'exit status %d: %s' % (rc, open(err_path).read()))
-        check_stop(jsonl)
-        return 1 if fails else 0
+    return in_netns('gwlive', lambda ns, tmp, procs:
+                    live_gateway(exe, cap, ns, tmp, procs))
 
 
 if __name__ == '__main__':

@@ -20,13 +20,12 @@ usage: workers_live_test.py SMTPSCOPE GEN_CAPTURE
 import json
 import os
 import re
-import shutil
 import signal
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from drops_live_test import netns, run, start_capture, veth_up  # noqa: E402
+from drops_live_test import in_netns, run, start_capture, veth_up  # noqa: E402
 
 SKIP = 77
 SESSIONS = 600
@@ -47,15 +46,9 @@ def sessions(lines):
 
 def main():
     exe, gen = sys.argv[1], sys.argv[2]
-    if os.geteuid() != 0 or not shutil.which('ip') or \
-            not shutil.which('tcpreplay') or not shutil.which('tcprewrite'):
-        print('skip: needs root, ip, tcpreplay and tcprewrite')
-        return SKIP
-    with netns('live-workers') as (ns, tmp, procs):
-        if ns is None:
-            print('skip: cannot create a network namespace')
-            return SKIP
-        return replay_workers(exe, gen, ns, tmp, procs)
+    return in_netns('live-workers', lambda ns, tmp, procs:
+                    replay_workers(exe, gen, ns, tmp, procs),
+                    ('ip', 'tcpreplay', 'tcprewrite'))
 
 
 def replay_workers(exe, gen, ns, tmp, procs):
