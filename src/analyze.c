@@ -593,7 +593,7 @@ static void on_drops(void *ctx, int side, uint64_t n, sc_time ts)
 static int start_gateway(pipeline *p, char *err, size_t errlen)
 {
     if (live(p)) {
-        p->gw_live = gw_live_new(p->o->keep_transcript);
+        p->gw_live = gw_live_new(p->o->report.html_path != NULL);
         if (p->gw_live == NULL) {
             snprintf(err, errlen, "out of memory");
             return -1;

@@ -84,7 +84,7 @@ static void gp_close(void *ctx, void *stream, smtp_end how, sc_time ts)
 static int read_side(const analyze_opts *o, const char *file, gw_side_id side,
                      gw_pairing *g, char *err, size_t errlen)
 {
-    gp_ctx c = { g, side, o->keep_transcript, false };
+    gp_ctx c = { g, side, g->keep_steps, false };
     capture_handlers h = { &c, gp_open, gp_data, gp_gap, gp_close, NULL,
                            NULL, NULL };
     capture_opts co = o->capture;
@@ -113,7 +113,7 @@ int analyze_gateway_pair(const analyze_opts *o, gw_pairing *g, char *err,
                          size_t errlen)
 {
     memset(g, 0, sizeof(*g));
-    g->keep_steps = o->keep_transcript;
+    g->keep_steps = o->report.html_path != NULL;     /* the HTML lanes */
     if (read_side(o, o->capture.file, GW_OUTSIDE, g, err, errlen) < 0 ||
         read_side(o, o->other_side, GW_INSIDE, g, err, errlen) < 0) {
         gw_free(g);

@@ -28,8 +28,8 @@
 /* recipients kept per transaction with their replies: a transaction with
  * more (on either side) is not compared recipient by recipient */
 #define GW_RCPT_MAX 16
-/* Steps of a session kept for the HTML three-lane ladder (when the
- * transcript is kept: --html, -v): the first GW_STEPS_MAX commands,
+/* Steps of a session kept for the HTML three-lane ladder (--html only):
+ * the first GW_STEPS_MAX commands,
  * replies (a multi-line reply is one step) and data summaries, each text
  * cut to GW_STEP_TEXT. Only sessions with a transaction (the others
  * never pair). */
