@@ -346,21 +346,20 @@ void rule_drop_after_bdat(const smtp_info *s, rule_ctx *cx)
     }
 }
 
-void rule_bdat_without_chunking(const smtp_info *s, rule_ctx *cx)
+#define EXT_LIST_MAX 200            /* the advertised keywords in evidence */
+
+/* bdat-without-chunking's hint and the advertised list (ext,
+ * EXT_LIST_MAX bytes), made for its first flag: most servers without
+ * CHUNKING see no BDAT. */
+static void no_chunking_text(const smtp_info *s, char *ext, char *hint)
 {
-    char ext[200], ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX];
-    char tb[RULE_TOD_STRLEN], te[RULE_TOD_STRLEN], cmd[48];
-    bool masked;
     sbuf h;
 
-    if (!rule_ehlo_seen(s) || (s->ext_flags & SMTP_EXT_CHUNKING))
-        return;
-    masked = rule_any_ext_masked(s);
-    rule_ext_list(s, ext, sizeof(ext));
-    sb_init(&h, hint, sizeof(hint));
+    rule_ext_list(s, ext, EXT_LIST_MAX);
+    sb_init(&h, hint, RULE_HINT_MAX);
     sb_printf(&h, "RFC 3030 allows BDAT only after the server advertised "
                   "CHUNKING in its EHLO reply. ");
-    if (masked)
+    if (rule_any_ext_masked(s))
         sb_printf(&h, "Here a middlebox masked EHLO keywords (see "
                       "esmtp-masked): the sender may have seen another "
                       "reply; disable that ESMTP inspection (ASA: no "
@@ -368,6 +367,16 @@ void rule_bdat_without_chunking(const smtp_info *s, rule_ctx *cx)
     hint_sender_no_bdat(&h, "Otherwise the sending software ignores the "
                             "EHLO reply: fix or update it, or make it use "
                             "DATA: ");
+}
+
+void rule_bdat_without_chunking(const smtp_info *s, rule_ctx *cx)
+{
+    char ext[EXT_LIST_MAX], ev[RULE_EVIDENCE_MAX], hint[RULE_HINT_MAX];
+    char tb[RULE_TOD_STRLEN], te[RULE_TOD_STRLEN], cmd[48];
+    bool made = false;
+
+    if (!rule_ehlo_seen(s) || (s->ext_flags & SMTP_EXT_CHUNKING))
+        return;
     for (int t = 0; t < s->ntxns; t++) {
         const smtp_txn *x = &s->txns[t];
         sc_time when = x->nchunks > 0 ? x->chunks[0].cmd_time : x->start;
@@ -379,6 +388,9 @@ void rule_bdat_without_chunking(const smtp_info *s, rule_ctx *cx)
 
         if (!x->used_bdat)
             continue;
+        if (!made)
+            no_chunking_text(s, ext, hint);
+        made = true;
         /* server bytes lost before the BDAT was answered may have been
          * the EHLO reply's CHUNKING line (or shifted which reply counts
          * as the EHLO reply) */
