@@ -118,14 +118,15 @@ def in_netns(prefix, body, tools=('ip', 'tcpreplay')):
         return body(ns, tmp, procs)
 
 
-def start_capture(nse, argv, tmp, procs, want=1):
+def start_capture(nse, argv, tmp, procs, want=1, out=None):
     """ARGV (smtpscope ... --stats 1) in the namespace, its stderr in
-    TMP/stderr: (proc, err_path) once WANT capture loops run, proc None
-    (the reason printed) when they do not."""
+    TMP/stderr (its stdout in file OUT if given): (proc, err_path) once
+    WANT capture loops run, proc None (the reason printed) when they do
+    not."""
     err_path = os.path.join(tmp, 'stderr')
-    with open(err_path, 'w') as err:
-        proc = subprocess.Popen(nse + argv, stdout=subprocess.DEVNULL,
-                                stderr=err)
+    with open(err_path, 'w') as err, \
+            open(out or os.devnull, 'w') as stdout:
+        proc = subprocess.Popen(nse + argv, stdout=stdout, stderr=err)
     procs.append(proc)
     if not wait_stats_line(proc, err_path, want):
         print('FAIL smtpscope did not start capturing:',

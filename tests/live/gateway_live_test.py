@@ -198,6 +198,22 @@ def check_stop(jsonl):
           'final stats: %s (drops %s)' % (g, fin.get('kernel_drops')))
 
 
+def check_text(text, all_s):
+    """The text report: each session's gateway lines, the gateway block
+    after the servers with the counts and one line per loss."""
+    lost = [s['uid'] for s in all_s if 'gateway-loss' in rules(s)]
+    check(text.count('  gateway         outside side; paired with') == 4 and
+          text.count('  gateway         inside side; paired with') == 4,
+          'text: each paired session names its pair')
+    block = text[text.find('Gateway (--other-side):'):text.find('=== summary')]
+    flat = ' '.join(block.split())
+    check('5 message(s) in from the sender, 3 out to the receiver, 1 lost, '
+          '1 undecided' in flat, 'text: the gateway block counts: ' + flat)
+    check(len(lost) == 2 and 'LOST (%s): the gateway accepted BDAT 2728 LAST'
+          % lost[0] in flat and 'MAYBE LOST (%s)' % lost[1] in flat,
+          'text: one LOST and one MAYBE LOST line: ' + flat)
+
+
 def two_sides(ns):
     """In NS the outside (go0 - go1) and the inside (gi0 - gi1) veth
     pairs, MTU 65535 (the loopback recordings carry 2.7 KB segments)."""
@@ -213,9 +229,10 @@ def live_gateway(exe, cap, ns, tmp, procs):
     two_sides(ns)
     jsonl = os.path.join(tmp, 'live.jsonl')
     # -a: the faithful pairs raise no flag
-    argv = [exe, '-i', 'go1', '--other-side', 'gi1', '-q', '-a',
-            '--jsonl', jsonl, '--stats', '1']
-    proc, err_path = start_capture(nse, argv, tmp, procs)
+    text = os.path.join(tmp, 'text')
+    argv = [exe, '-i', 'go1', '--other-side', 'gi1', '-a', '--jsonl', jsonl,
+            '--stats', '1']
+    proc, err_path = start_capture(nse, argv, tmp, procs, out=text)
     if proc is None:
         return 1
     run_scenarios(proc, nse, cap, jsonl)
@@ -223,6 +240,7 @@ def live_gateway(exe, cap, ns, tmp, procs):
     rc = proc.wait(timeout=60)
     check(rc == 0, 'exit status %d: %s' % (rc, open(err_path).read()))
     check_stop(jsonl)
+    check_text(open(text).read(), sessions(jsonl))
     return 1 if fails else 0
 
 
