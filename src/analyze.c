@@ -301,11 +301,18 @@ static void gateway_verdict(pipeline *p, const gw_session *gs,
 
     rs->gateway = gs;
     rs->gateway_peer = peer;
-    if (gs != NULL && gs->loss)
-        rules_raise_external(p->o->rules, "gateway-loss", &p->result,
-                             gs->loss_time,
-                             gs->loss_uncertain ? gs->loss_doubt : NULL,
-                             gs->loss_evidence);
+    if (gs != NULL && gs->loss) {
+        rule_gw_loss l = {
+            .time = gs->loss_time,
+            .evidence = gs->loss_evidence,
+            .doubt = gs->loss_uncertain ? gs->loss_doubt : NULL,
+            .chunk = (gs->loss_kinds & GW_LOSS_CHUNK) != 0,
+            .rcpt = (gs->loss_kinds & GW_LOSS_RCPT) != 0,
+            .changed = (gs->loss_kinds & GW_LOSS_CHANGED) != 0,
+        };
+
+        rules_raise_gateway_loss(p->o->rules, rs->smtp, &l, &p->result);
+    }
     p->flags += (uint64_t)(p->result.nflags - before);
 }
 

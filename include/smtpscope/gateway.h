@@ -55,6 +55,15 @@
 #define GW_DROP_SLACK (2 * SC_USEC_PER_SEC)
 #define GW_LIVE_LOSSES 32
 
+/* What a gateway-loss is made of (gw_session.loss_kinds): the hint
+ * depends on it. */
+enum {
+    GW_LOSS_CHUNK = 1 << 0,         /* BDAT data accepted, not passed on */
+    GW_LOSS_MESSAGE = 1 << 1,       /* a DATA message accepted, not passed */
+    GW_LOSS_RCPT = 1 << 2,          /* an accepted recipient not relayed */
+    GW_LOSS_CHANGED = 1 << 3        /* the body reached it changed */
+};
+
 typedef enum gw_side_id { GW_OUTSIDE = 0, GW_INSIDE = 1 } gw_side_id;
 
 /* A recipient and the reply its RCPT got (0 = none seen). */
@@ -150,6 +159,7 @@ typedef struct gw_session {
     sc_time loss_time;
     char loss_evidence[480];
     char loss_doubt[GW_TEXT_MAX];   /* why, when loss_uncertain */
+    unsigned loss_kinds;            /* GW_LOSS_*: what was lost */
     /* live (gw_live.c) */
     void *user;                     /* the caller's, handed back at out */
     uint64_t added;                 /* order of arrival, 0 = free slot */

@@ -70,12 +70,23 @@ int rule_config_set(rule_config *c, const char *id, bool on);
  * (nflags, dropped): the caller may reuse one rule_result. */
 void rules_run(const rule_config *c, const smtp_info *s, rule_result *out);
 
-/* A rule decided outside rules_run (gateway-loss: by the pairing of two
- * captures): one flag with this evidence, unless the rule is off; with
- * doubt (why it could rest on lost packets) uncertain and info. */
-void rules_raise_external(const rule_config *c, const char *id,
-                          rule_result *out, sc_time t, const char *doubt,
-                          const char *evidence);
+/* What the pairing of two captures (--other-side) found the gateway
+ * lost, for gateway-loss: what kinds of loss decide the hint. */
+typedef struct rule_gw_loss {
+    sc_time time;
+    const char *evidence;           /* both sides' lines and times */
+    const char *doubt;              /* non-NULL: it could rest on packets
+                                       the capture lost (uncertain) */
+    bool chunk;                     /* BDAT data accepted, not passed on */
+    bool rcpt;                      /* an accepted recipient not relayed */
+    bool changed;                   /* the body reached the receiver
+                                       changed */
+} rule_gw_loss;
+
+/* gateway-loss on the outside session s (its server is the gateway),
+ * decided by the pairing after rules_run; nothing when the rule is off. */
+void rules_raise_gateway_loss(const rule_config *c, const smtp_info *s,
+                              const rule_gw_loss *l, rule_result *out);
 
 /* The server's software as its banner or EHLO reply names it ("Postfix",
  * "Symantec Mail Security"), NULL when none is recognized. */

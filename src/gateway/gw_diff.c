@@ -117,13 +117,16 @@ static void side_text(char *dst, const gw_txn *t, const gw_session *s)
 
 /* Note a loss on o (raised there): the first at its time, more appended
  * to the evidence while it has room. */
-static void note_loss(gw_session *o, sc_time t, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void note_loss(gw_session *o, sc_time t, const char *fmt, ...)
+static void note_loss(gw_session *o, unsigned kind, sc_time t,
+                      const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void note_loss(gw_session *o, unsigned kind, sc_time t,
+                      const char *fmt, ...)
 {
     size_t n = strlen(o->loss_evidence);
     va_list ap;
 
+    o->loss_kinds |= kind;
     if (!o->loss) {
         o->loss = true;
         o->loss_time = t;
@@ -154,6 +157,7 @@ static bool loss_noted(gw_pairing *g, gw_session *o, const gw_txn *a,
     if (*certain && o->loss_uncertain) {
         o->loss = o->loss_uncertain = false;
         o->loss_evidence[0] = o->loss_doubt[0] = '\0';
+        o->loss_kinds = 0;
     }
     if (*certain)
         return true;
@@ -169,6 +173,8 @@ static void loss(gw_pairing *g, gw_session *o, const gw_txn *a,
                  const gw_txn *b, const gw_session *in)
 {
     char t1[SC_TIME_STRLEN], t2[SC_TIME_STRLEN], inside[GW_TEXT_MAX];
+    unsigned kind = a->method == SMTP_METHOD_BDAT ? GW_LOSS_CHUNK
+                                                  : GW_LOSS_MESSAGE;
     bool certain;
 
     if (!loss_noted(g, o, a, in, b, &certain))
@@ -176,7 +182,7 @@ static void loss(gw_pairing *g, gw_session *o, const gw_txn *a,
     if (certain)
         g->msgs_lost++;
     if (b == NULL) {
-        note_loss(o, a->reply_time,
+        note_loss(o, kind, a->reply_time,
                   "the gateway accepted %s (%" PRIu64 " bytes%s%s) from the "
                   "sender at %s (%d %s at %s) and no transaction with its "
                   "Message-ID or envelope appeared on the inside",
@@ -186,7 +192,7 @@ static void loss(gw_pairing *g, gw_session *o, const gw_txn *a,
         return;
     }
     side_text(inside, b, in);
-    note_loss(o, a->reply_time,
+    note_loss(o, kind, a->reply_time,
               "the gateway accepted %s (%" PRIu64 " bytes) from the sender "
               "at %s (%d %s at %s) and passed %s to the receiver: inside %s "
               "(inside session %s, inside clock)", a->cmd, a->bytes,
@@ -218,7 +224,7 @@ static void rcpt_dropped(gw_pairing *g, gw_session *o, const gw_txn *a,
         return;
     if (certain)
         g->rcpts_lost++;
-    note_loss(o, a->reply_time,
+    note_loss(o, GW_LOSS_RCPT, a->reply_time,
               "the gateway accepted RCPT TO:<%s> (%d) and then %s from the "
               "sender (%d %s at %s), and the receiver never got a RCPT for it: "
               "inside MAIL at %s with %d recipient(s), %d %s (inside session "
@@ -307,7 +313,7 @@ static void diff_changed(gw_pairing *g, gw_session *o, const gw_txn *a,
         return;
     if (certain)
         g->msgs_changed++;
-    note_loss(o, a->reply_time,
+    note_loss(o, GW_LOSS_CHANGED, a->reply_time,
               "the gateway accepted %s (body %" PRIu64 " bytes) from the "
               "sender at %s (%d %s at %s) and the receiver got the message "
               "changed: inside %s at %s, body %" PRIu64 " bytes, %d %s "

@@ -116,32 +116,25 @@ void rules_run(const rule_config *c, const smtp_info *s, rule_result *out)
     }
 }
 
-/* gateway-loss needs both captures: the pairing (src/gateway) decides,
- * after rules_run, and raises it here when it is enabled. */
-void rule_gateway_loss(const smtp_info *s, rule_ctx *cx)
-{
-    (void)s;
-    (void)cx;
-}
-
-void rules_raise_external(const rule_config *c, const char *id,
-                          rule_result *out, sc_time t, const char *doubt,
-                          const char *evidence)
+/* A rule decided outside rules_run (rule_gateway.c): one flag, unless
+ * the rule is off; with doubt uncertain (and at most info). */
+void rule_raise_id(const rule_config *c, rule_index id, rule_result *out,
+                   sc_time t, const char *doubt, const char *hint,
+                   const char *evidence)
 {
     rule_ctx cx;
-    const rule_def *r = rule_find(id);
 
-    if (r == NULL)
+    if (id < 0 || id >= NRULES)
+        return;
+    if (c != NULL && c->enabled != NULL && !c->enabled[id])
         return;
     cx.cfg = c;
-    cx.rule = r;
+    cx.rule = &table[id];
     cx.out = out;
-    if (c != NULL && c->enabled != NULL && !c->enabled[r - table])
-        return;
     if (doubt != NULL)
-        rule_raise_doubt(&cx, t, doubt, NULL, "%s", evidence);
+        rule_raise_doubt(&cx, t, doubt, hint, "%s", evidence);
     else
-        rule_raise(&cx, t, NULL, "%s", evidence);
+        rule_raise(&cx, t, hint, "%s", evidence);
 }
 
 void rules_list(FILE *out)

@@ -359,7 +359,14 @@ void rule_esmtp_masked(const smtp_info *s, rule_ctx *cx);
 void rule_malformed_reply(const smtp_info *s, rule_ctx *cx);
 /* rule_tcp.c */
 void rule_tcp_inconsistent(const smtp_info *s, rule_ctx *cx);
+/* rule_gateway.c */
 void rule_gateway_loss(const smtp_info *s, rule_ctx *cx);
+
+/* rule_table.c: a flag decided outside rules_run (the gateway pairing),
+ * unless the rule is off; doubt non-NULL as rule_raise_doubt. */
+void rule_raise_id(const rule_config *c, rule_index id, rule_result *out,
+                   sc_time t, const char *doubt, const char *hint,
+                   const char *evidence);
 
 /* Default --slow-reply. */
 #define RULE_SLOW_REPLY_DEFAULT (30 * SC_USEC_PER_SEC)

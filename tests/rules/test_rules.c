@@ -219,14 +219,9 @@ static void info_free(smtp_info *s)
 
 static rule_result result;
 
-static const rule_result *run(const smtp_info *s)
+/* What every raised flag must hold. */
+static void check_flags(void)
 {
-    rule_config c;
-
-    if (rule_config_init(&c) < 0)
-        abort();
-    rules_run(&c, s, &result);
-    rule_config_free(&c);
     for (int i = 0; i < result.nflags; i++) {
         const rule_flag *f = &result.flags[i];
 
@@ -246,6 +241,17 @@ static const rule_result *run(const smtp_info *s)
                    rule_severity_name(rule_def_severity(f->rule)),
                    rule_id(f->rule), f->evidence, strlen(f->hint), f->hint);
     }
+}
+
+static const rule_result *run(const smtp_info *s)
+{
+    rule_config c;
+
+    if (rule_config_init(&c) < 0)
+        abort();
+    rules_run(&c, s, &result);
+    rule_config_free(&c);
+    check_flags();
     return &result;
 }
 
@@ -1589,6 +1595,57 @@ static void test_iis_options(void)
     CHECK(rc == 2 && count_lines(err) == 1, "--without needs a list: %d", rc);
 }
 
+/* gateway-loss: raised from the pairing's verdict with a hint made for
+ * what was lost (it had none before), on the outside session whose
+ * server is the gateway; off with --rule-off; uncertain with a doubt. */
+static void test_gateway_loss(void)
+{
+    smtp_info *s = seed_session(SYMANTEC);
+    rule_gw_loss l = { .time = T0 + SEC(0.2),
+                       .evidence = "the gateway accepted BDAT 2728 LAST",
+                       .chunk = true };
+    rule_config c;
+    const rule_flag *f;
+
+    if (rule_config_init(&c) < 0)
+        abort();
+    result.nflags = 0;
+    rules_raise_gateway_loss(&c, s, &l, &result);
+    check_flags();
+    f = flag(&result, "gateway-loss");
+    CHECK(f != NULL && !f->uncertain, "chunk loss raised");
+    if (f != NULL) {
+        CHECK(strstr(f->hint, "stop it advertising CHUNKING") != NULL &&
+              strstr(f->hint, "Symantec") != NULL &&
+              strstr(f->hint, "Or make the sender use DATA") != NULL,
+              "chunk hint: the gateway's own product, then the sender: %s",
+              f->hint);
+        CHECK(strstr(f->hint, "recipient") == NULL, "no rcpt part: %s",
+              f->hint);
+    }
+    l.chunk = false;
+    l.rcpt = l.changed = true;
+    result.nflags = 0;
+    rules_raise_gateway_loss(&c, s, &l, &result);
+    check_flags();
+    f = flag(&result, "gateway-loss");
+    CHECK(f != NULL && strstr(f->hint, "recipient accepted and not relayed")
+                           != NULL && strstr(f->hint, "disclaimer") != NULL &&
+          strstr(f->hint, "CHUNKING") == NULL, "rcpt+changed hint: %s",
+          f != NULL ? f->hint : "(none)");
+    l.doubt = "the inside capture dropped packets at the time";
+    result.nflags = 0;
+    rules_raise_gateway_loss(&c, s, &l, &result);
+    f = flag(&result, "gateway-loss");
+    CHECK(f != NULL && f->uncertain, "doubt: uncertain");
+    CHECK(rule_config_set(&c, "gateway-loss", false) == 0, "rule off");
+    result.nflags = 0;
+    rules_raise_gateway_loss(&c, s, &l, &result);
+    CHECK(result.nflags == 0, "off: nothing raised");
+    rule_config_free(&c);
+    info_free(s);
+}
+
 int main(void)
 {
     test_advice_postfix_smuggling();
@@ -1619,6 +1676,7 @@ int main(void)
     test_unanswered_command();
     test_gap_uncertain();
     test_tcp_inconsistent();
+    test_gateway_loss();
     test_table();
     test_iis_options();
     printf("test_rules: %d checks, %d failures\n", checks, failures);
