@@ -53,19 +53,27 @@ struct mime_job {
     mime_message *result;           /* set by the worker's finish */
 };
 
+/* Each side's counters on a cache line of their own: a line written by
+ * one thread and read by the other moves between the cores on every
+ * write (the producer writes head per record, the worker tail and done). */
+#define CACHE_LINE 64
+
 struct mime_pool {
     uint8_t *buf;
     size_t size;                    /* multiple of 8 */
-    _Atomic uint64_t head;          /* bytes written (producer) */
-    _Atomic uint64_t tail;          /* bytes consumed (worker) */
-    _Atomic uint64_t done;          /* operations run (worker) */
-    uint64_t pushed;                /* operations pushed (producer only) */
-    _Atomic bool worker_sleeps, producer_sleeps, stop;
-    _Atomic uint64_t want_tail;     /* producer sleeps until tail >= this */
-    _Atomic uint64_t want_done;     /* ... or done >= this */
     pthread_mutex_t mu;
     pthread_cond_t worker_cv, producer_cv;
     pthread_t thread;
+    _Alignas(CACHE_LINE) _Atomic uint64_t head;  /* bytes written */
+    uint64_t pushed;                /* operations pushed (producer only) */
+    uint64_t tail_seen;             /* tail as the producer last read it */
+    _Alignas(CACHE_LINE) _Atomic uint64_t tail;  /* bytes consumed */
+    _Atomic uint64_t done;          /* operations run (worker) */
+    _Alignas(CACHE_LINE) _Atomic bool worker_sleeps;
+    _Alignas(CACHE_LINE) _Atomic bool producer_sleeps;
+    _Atomic uint64_t want_tail;     /* producer sleeps until tail >= this */
+    _Atomic uint64_t want_done;     /* ... or done >= this */
+    _Atomic bool stop;
 };
 
 static void cpu_relax(void)
@@ -114,21 +122,30 @@ static void run_op(const rec *r, const uint8_t *payload)
     }
 }
 
-/* The producer sleeps and what it waits for has come: wake it. */
-static void wake_producer(mime_pool *pl, uint64_t tail, uint64_t done)
+static void signal_producer(mime_pool *pl)
 {
-    if (!atomic_load(&pl->producer_sleeps))
-        return;
-    if (tail < atomic_load(&pl->want_tail) &&
-        done < atomic_load(&pl->want_done))
-        return;
     pthread_mutex_lock(&pl->mu);
     pthread_cond_signal(&pl->producer_cv);
     pthread_mutex_unlock(&pl->mu);
 }
 
+/* After each record (a relaxed look, no fence: a stale "not sleeping"
+ * is caught by the next record or by the fenced look before the worker
+ * sleeps): the producer sleeps and what it waits for has come. */
+static void wake_producer(mime_pool *pl, uint64_t tail, uint64_t done)
+{
+    if (!atomic_load_explicit(&pl->producer_sleeps, memory_order_relaxed))
+        return;
+    if (tail < atomic_load_explicit(&pl->want_tail, memory_order_relaxed) &&
+        done < atomic_load_explicit(&pl->want_done, memory_order_relaxed))
+        return;
+    signal_producer(pl);
+}
+
 /* Wait until head moves past tail; false when stopped with nothing
- * left. */
+ * left. Before sleeping, a producer asleep is woken whatever it waits
+ * for (the fence orders our tail and done before the look: it cannot
+ * sleep on values we published). */
 static bool worker_wait(mime_pool *pl, uint64_t tail)
 {
     for (int i = 0; i < SPIN_CHECKS; i++) {
@@ -136,11 +153,16 @@ static bool worker_wait(mime_pool *pl, uint64_t tail)
             return true;
         cpu_relax();
     }
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&pl->producer_sleeps, memory_order_relaxed))
+        signal_producer(pl);
     pthread_mutex_lock(&pl->mu);
-    atomic_store(&pl->worker_sleeps, true);
-    while (atomic_load(&pl->head) == tail && !atomic_load(&pl->stop))
+    atomic_store_explicit(&pl->worker_sleeps, true, memory_order_relaxed);
+    atomic_thread_fence(memory_order_seq_cst);
+    while (atomic_load_explicit(&pl->head, memory_order_acquire) == tail &&
+           !atomic_load(&pl->stop))
         pthread_cond_wait(&pl->worker_cv, &pl->mu);
-    atomic_store(&pl->worker_sleeps, false);
+    atomic_store_explicit(&pl->worker_sleeps, false, memory_order_relaxed);
     pthread_mutex_unlock(&pl->mu);
     return atomic_load_explicit(&pl->head, memory_order_acquire) != tail;
 }
@@ -169,10 +191,8 @@ static void *worker_main(void *arg)
                 tail += sizeof(rec) + align8(r->len);
                 done++;
             }
-            /* sequentially consistent: ordered before the read of
-             * producer_sleeps (no lost wake-up) */
-            atomic_store(&pl->tail, tail);
-            atomic_store(&pl->done, done);
+            atomic_store_explicit(&pl->tail, tail, memory_order_release);
+            atomic_store_explicit(&pl->done, done, memory_order_release);
             wake_producer(pl, tail, done);
         }
     }
@@ -181,13 +201,17 @@ static void *worker_main(void *arg)
 
 /* ---- producer ---- */
 
+/* After publishing (a relaxed look: a stale "awake" is caught by a
+ * later record, and mime_pool_flush / a producer about to wait look
+ * again after a fence): a sleeping worker with enough queued. */
 static void wake_worker(mime_pool *pl, bool always)
 {
     uint64_t queued;
 
-    if (!atomic_load(&pl->worker_sleeps))
+    if (!atomic_load_explicit(&pl->worker_sleeps, memory_order_relaxed))
         return;
-    queued = atomic_load(&pl->head) - atomic_load(&pl->tail);
+    queued = atomic_load_explicit(&pl->head, memory_order_relaxed) -
+             atomic_load_explicit(&pl->tail, memory_order_acquire);
     if (queued == 0 || (!always && queued < pl->size / WAKE_SHARE))
         return;
     pthread_mutex_lock(&pl->mu);
@@ -197,8 +221,10 @@ static void wake_worker(mime_pool *pl, bool always)
 
 void mime_pool_flush(mime_pool *pl)
 {
-    if (pl != NULL)
-        wake_worker(pl, true);
+    if (pl == NULL)
+        return;
+    atomic_thread_fence(memory_order_seq_cst);  /* head before the look */
+    wake_worker(pl, true);
 }
 
 /* Sleep until tail >= want_tail or done >= want_done. */
@@ -208,15 +234,18 @@ static void producer_wait(mime_pool *pl, uint64_t want_tail,
     if (atomic_load_explicit(&pl->tail, memory_order_acquire) >= want_tail ||
         atomic_load_explicit(&pl->done, memory_order_acquire) >= want_done)
         return;
-    wake_worker(pl, true);
+    mime_pool_flush(pl);
     pthread_mutex_lock(&pl->mu);
-    atomic_store(&pl->want_tail, want_tail);
-    atomic_store(&pl->want_done, want_done);
-    atomic_store(&pl->producer_sleeps, true);
-    while (atomic_load(&pl->tail) < want_tail &&
-           atomic_load(&pl->done) < want_done)
+    atomic_store_explicit(&pl->want_tail, want_tail, memory_order_relaxed);
+    atomic_store_explicit(&pl->want_done, want_done, memory_order_relaxed);
+    atomic_store_explicit(&pl->producer_sleeps, true, memory_order_relaxed);
+    /* the flag before the looks at tail and done; the worker fences
+     * between its stores of them and its last look at the flag */
+    atomic_thread_fence(memory_order_seq_cst);
+    while (atomic_load_explicit(&pl->tail, memory_order_acquire) < want_tail &&
+           atomic_load_explicit(&pl->done, memory_order_acquire) < want_done)
         pthread_cond_wait(&pl->producer_cv, &pl->mu);
-    atomic_store(&pl->producer_sleeps, false);
+    atomic_store_explicit(&pl->producer_sleeps, false, memory_order_relaxed);
     pthread_mutex_unlock(&pl->mu);
 }
 
@@ -224,18 +253,21 @@ static void producer_wait(mime_pool *pl, uint64_t want_tail,
  * if more) is free, so the worker does not wake us per record. */
 static void reserve(mime_pool *pl, uint64_t head, size_t n)
 {
-    uint64_t tail = atomic_load_explicit(&pl->tail, memory_order_acquire);
     size_t want = n > pl->size / 4 ? n : pl->size / 4;
 
-    if (head - tail + n <= pl->size)
+    if (head - pl->tail_seen + n <= pl->size)   /* no look at the worker's line */
+        return;
+    pl->tail_seen = atomic_load_explicit(&pl->tail, memory_order_acquire);
+    if (head - pl->tail_seen + n <= pl->size)
         return;
     producer_wait(pl, head + want - pl->size, UINT64_MAX);
+    pl->tail_seen = atomic_load_explicit(&pl->tail, memory_order_acquire);
 }
 
 /* Publish a record of len payload bytes at head (already written). */
 static uint64_t publish(mime_pool *pl, uint64_t head, size_t bytes)
 {
-    atomic_store(&pl->head, head + bytes);
+    atomic_store_explicit(&pl->head, head + bytes, memory_order_release);
     wake_worker(pl, false);
     return ++pl->pushed;
 }
@@ -258,7 +290,7 @@ static uint64_t place(mime_pool *pl, size_t need)
         r->op = OP_SKIP;
     }
     head += rest;
-    atomic_store(&pl->head, head);
+    atomic_store_explicit(&pl->head, head, memory_order_release);
     return head;
 }
 
@@ -365,12 +397,13 @@ mime_message *mime_job_take(mime_job *j)
 
 mime_pool *mime_pool_new(size_t ring_bytes)
 {
-    mime_pool *pl = calloc(1, sizeof(*pl));
+    mime_pool *pl = aligned_alloc(CACHE_LINE, sizeof(*pl));
 
     if (ring_bytes < MIME_POOL_RING_MIN)
         ring_bytes = MIME_POOL_RING_MIN;
     if (pl == NULL)
         return NULL;
+    memset(pl, 0, sizeof(*pl));
     pl->size = align8(ring_bytes);
     pl->buf = malloc(pl->size);
     if (pl->buf == NULL)
