@@ -402,11 +402,18 @@ static void test_limits(void)
  * widths, and with a stray character: the fast paths (32-character
  * blocks, 4-character groups, the line break skipped in place) must give
  * the bytes that were encoded, fed whole and in odd pieces. */
+/* width 0: lines of changing lengths (76, 40, 36, 100, 32, 44: the
+ * AVX2 blocks and the scalar groups meet line breaks at other places). */
 static void b64_encode(const uint8_t *in, size_t n, size_t width, char *out)
 {
     static const char al[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t o = 0, col = 0;
+    static const size_t vary[] = { 76, 76, 40, 76, 36, 100, 32, 76, 76, 44 };
+    bool varying = width == 0;
+    size_t o = 0, col = 0, lines = 0;
+
+    if (varying)
+        width = vary[0];
 
     for (size_t i = 0; i < n; i += 3) {
         uint32_t v = (uint32_t)in[i] << 16 |
@@ -421,6 +428,8 @@ static void b64_encode(const uint8_t *in, size_t n, size_t width, char *out)
                 out[o++] = '\r';
                 out[o++] = '\n';
                 col = 0;
+                if (varying)
+                    width = vary[++lines % 10];
             }
             out[o++] = g[k];
             col++;
@@ -431,7 +440,7 @@ static void b64_encode(const uint8_t *in, size_t n, size_t width, char *out)
 
 static void test_base64_long(void)
 {
-    static const size_t widths[] = { 76, 64, 72, 4, 30 };
+    static const size_t widths[] = { 76, 64, 72, 4, 30, 0 };
     enum { RAW = 5000 };
     static uint8_t raw[RAW];
     static char msg[200 + RAW * 4];
