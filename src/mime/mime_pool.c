@@ -24,6 +24,7 @@
  * free, one waiting for a result once that operation has run.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -395,6 +396,21 @@ mime_message *mime_job_take(mime_job *j)
 
 /* ---- life ---- */
 
+/* The worker with every signal blocked: SIGINT, SIGTERM and SIGHUP
+ * must reach the capture thread, whose poll() they cut short (a handler
+ * run on the worker would leave it waiting up to its timeout). */
+static int start_worker(mime_pool *pl)
+{
+    sigset_t all, old;
+    int rc;
+
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&pl->thread, NULL, worker_main, pl);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
 mime_pool *mime_pool_new(size_t ring_bytes)
 {
     mime_pool *pl = aligned_alloc(CACHE_LINE, sizeof(*pl));
@@ -414,7 +430,7 @@ mime_pool *mime_pool_new(size_t ring_bytes)
         goto fail_wcv;
     if (pthread_cond_init(&pl->producer_cv, NULL) != 0)
         goto fail_pcv;
-    if (pthread_create(&pl->thread, NULL, worker_main, pl) != 0)
+    if (start_worker(pl) != 0)
         goto fail_thread;
     return pl;
 fail_thread:

@@ -13,8 +13,12 @@
  * Results are waited for in a scrambled order (mime_pool_wait), and
  * mime_pool_reached must be true for every finished job at the end.
  */
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "smtpscope/mime_pool.h"
 #include "../check.h"
@@ -170,6 +174,59 @@ static void run_ring(const msg *msgs, size_t ring)
     mime_pool_free(pl);
 }
 
+/* The worker blocks SIGINT, SIGHUP and SIGTERM (they must reach the
+ * capture thread): read from /proc/self/task/TID/status (Linux; skipped
+ * where it cannot be read). */
+static void test_worker_signals(void)
+{
+    mime_pool *pl = mime_pool_new(MIME_POOL_RING_MIN);
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    int blocking = 0, main_blocks = 0;
+    char self[32];
+    unsigned long long want = 1ull << (SIGINT - 1) | 1ull << (SIGHUP - 1) |
+                              1ull << (SIGTERM - 1);
+
+    current = "worker_signals";
+    CHECK(pl != NULL);
+    if (pl != NULL) {
+        /* an operation run: the worker has set its own mask (a thread
+         * starts with every signal blocked until glibc restores it) */
+        mime_job *j = mime_pool_begin(pl);
+
+        mime_pool_wait(pl, mime_pool_finish(pl, j, true, true));
+        mime_message_free(mime_job_take(j));
+    }
+    snprintf(self, sizeof(self), "%d", (int)getpid());
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        char path[300], line[256];
+        FILE *f;
+
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "/proc/self/task/%s/status", e->d_name);
+        if ((f = fopen(path, "r")) == NULL)
+            continue;
+        while (fgets(line, sizeof(line), f) != NULL) {
+            unsigned long long m;
+
+            if (sscanf(line, "SigBlk: %llx", &m) == 1 && (m & want) == want) {
+                if (strcmp(e->d_name, self) == 0)
+                    main_blocks = 1;
+                else
+                    blocking++;
+            }
+        }
+        fclose(f);
+    }
+    if (d != NULL) {
+        closedir(d);
+        /* the worker (a sanitizer may run threads of its own), not main */
+        CHECK(blocking >= 1 && !main_blocks);
+    }
+    mime_pool_free(pl);
+}
+
 int main(void)
 {
     msg msgs[NMSG];
@@ -184,6 +241,7 @@ int main(void)
     run_ring(msgs, 65536);
     run_ring(msgs, MIME_POOL_RING);
     CHECK(mime_job_take(NULL) == NULL);
+    test_worker_signals();
     for (int k = 0; k < NMSG; k++)
         free(msgs[k].text);
     if (failures == 0)
