@@ -112,6 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     mime_feed(w, data, size);
+    if (gap && size == 0)
+        mime_gap(p, 1000);      /* the loop below feeds it after a piece */
     while (i < size) {
         size_t n = piece == 0 ? size : piece;
 
