@@ -261,4 +261,12 @@ want gw-data-faithful && check gw-data-faithful "DATA"
 # the faithful pair's inside with its clock 1 h 2.5 s ahead
 want gw-faithful && $PY "$TOOLS/retime.py" --shift 3602.5 "$HERE/gw-faithful-inside.pcap" \
     "$HERE/gw-faithful-inside-clock.pcap"
+# an inside capture that runs from 10 s before to 130 s after the other
+# pairs: the DATA pair's inside twice (-10 s and +130 s), so a message
+# seen only outside had its whole window inside
+if want gw-data-faithful; then
+    $PY "$TOOLS/retime.py" --shift -10 "$HERE/gw-data-faithful-inside.pcap" "$WORK/early.pcap" &&
+    $PY "$TOOLS/retime.py" --shift 130 "$HERE/gw-data-faithful-inside.pcap" "$WORK/late.pcap" &&
+    mergecap -F pcap -w "$HERE/gw-data-faithful-inside-long.pcap" "$WORK/early.pcap" "$WORK/late.pcap"
+fi
 exit 0

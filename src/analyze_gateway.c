@@ -36,7 +36,9 @@ static void *gp_open(void *ctx, const capture_flow *flow, sc_time ts)
                          flow->server_port == SMTP_IMPLICIT_TLS_PORT };
     gp_stream *st = calloc(1, sizeof(*st));
 
-    (void)ts;
+    if (c->side == GW_INSIDE && (c->g->inside_first == SC_TIME_NONE ||
+                                 ts < c->g->inside_first))
+        c->g->inside_first = ts;
     if (st == NULL || (st->s = smtp_session_new(&so)) == NULL) {
         free(st);
         c->failed = true;
@@ -102,6 +104,8 @@ static int read_side(const analyze_opts *o, const char *file, gw_side_id side,
     memset(&st, 0, sizeof(st));
     if (capture_run(&co, &h, &st, err, errlen) != 0)
         return -1;
+    if (side == GW_INSIDE)
+        g->inside_last = st.last_time;
     if (c.failed) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -114,6 +118,10 @@ int analyze_gateway_pair(const analyze_opts *o, gw_pairing *g, char *err,
 {
     memset(g, 0, sizeof(*g));
     g->keep_steps = o->report.html_path != NULL;     /* the HTML lanes */
+    /* no verdict on what the inside capture did not cover */
+    g->doubt = gw_capture_doubt;
+    g->doubt_ctx = g;
+    g->inside_first = g->inside_last = SC_TIME_NONE;
     if (read_side(o, o->capture.file, GW_OUTSIDE, g, err, errlen) < 0 ||
         read_side(o, o->other_side, GW_INSIDE, g, err, errlen) < 0) {
         gw_free(g);

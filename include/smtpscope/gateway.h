@@ -196,9 +196,22 @@ struct gw_pairing {
                                        GW_LIVE_LOSSES sessions with a loss,
                                        for the summary: the sessions are
                                        gone by then */
-    gw_doubt_fn doubt;              /* NULL offline */
+    gw_doubt_fn doubt;              /* live: drops; offline:
+                                       gw_capture_doubt */
     void *doubt_ctx;
+    /* offline: the span the inside capture covers (inside clock; its
+     * first SMTP packet, its last packet), SC_TIME_NONE = unknown */
+    sc_time inside_first, inside_last;
 };
+
+/* gw_doubt_fn for two capture files (ctx: the gw_pairing): a loss is
+ * only certain when the inside capture saw it whole - the inside session
+ * ended (not cut by the end of its file), and for a message never seen
+ * inside, the inside capture ran from the sender's MAIL to GW_WINDOW
+ * after it (a gateway may queue that long before it passes mail on). */
+bool gw_capture_doubt(void *ctx, const gw_session *o, const gw_txn *a,
+                      const gw_session *in, const gw_txn *b, char *why,
+                      size_t n);
 
 /* Keep a finished session's summary. Returns 0, -1 out of memory. */
 int gw_add(gw_pairing *g, gw_side_id side, const char *uid,

@@ -169,6 +169,35 @@ static bool loss_noted(gw_pairing *g, gw_session *o, const gw_txn *a,
     return true;
 }
 
+bool gw_capture_doubt(void *ctx, const gw_session *o, const gw_txn *a,
+                      const gw_session *in, const gw_txn *b, char *why,
+                      size_t n)
+{
+    const gw_pairing *g = ctx;
+    /* the inside capture's span on the outside clock */
+    sc_time shift = g->have_offset
+        ? (sc_time)(g->offset_s * (double)SC_USEC_PER_SEC) : 0;
+    sc_time first = g->inside_first - shift, last = g->inside_last - shift;
+    char t1[SC_TIME_STRLEN], t2[SC_TIME_STRLEN], t3[SC_TIME_STRLEN];
+
+    (void)o;
+    if (in != NULL && gw_session_cut(in)) {
+        snprintf(why, n, "the inside session %s did not end while the "
+                 "inside capture ran (%s): the rest may have passed after "
+                 "it", in->uid, in->end);
+        return true;
+    }
+    if (b != NULL || g->inside_first == SC_TIME_NONE ||
+        g->inside_last == SC_TIME_NONE ||
+        (first <= a->start && last >= a->start + GW_WINDOW))
+        return false;
+    snprintf(why, n, "the inside capture (%s to %s, outside clock) does "
+             "not cover the %d s after the sender's MAIL at %s", tod(first, t1),
+             tod(last, t2), (int)(GW_WINDOW / SC_USEC_PER_SEC),
+             tod(a->start, t3));
+    return true;
+}
+
 static void loss(gw_pairing *g, gw_session *o, const gw_txn *a,
                  const gw_txn *b, const gw_session *in)
 {
@@ -412,7 +441,7 @@ char *gw_summary_text(const gw_pairing *g)
     if (g->msgs_changed > 0)
         n += (size_t)snprintf(buf + n, cap - n, ", %" PRIu64 " changed",
                               g->msgs_changed);
-    if (g->live)
+    if (g->live || g->msgs_uncertain > 0)
         n += (size_t)snprintf(buf + n, cap - n, ", %" PRIu64 " undecided "
                               "(the capture lost packets or stopped first)",
                               g->msgs_uncertain);

@@ -56,13 +56,6 @@ static bool dropped_within(const gw_live *l, int side, sc_time from,
     return false;
 }
 
-static bool open_at_stop(const gw_session *s)
-{
-    return strcmp(s->end, smtp_end_name(SMTP_END_CAPTURE_END)) == 0 ||
-           strcmp(s->end, smtp_end_name(SMTP_END_IDLE_TIMEOUT)) == 0 ||
-           strcmp(s->end, smtp_end_name(SMTP_END_EVICTED)) == 0;
-}
-
 /* gw_doubt_fn: a loss is only certain when both sides' packets around
  * it were all captured and the inside had its whole window to show it. */
 static bool live_doubt(void *ctx, const gw_session *o, const gw_txn *a,
@@ -72,7 +65,7 @@ static bool live_doubt(void *ctx, const gw_session *o, const gw_txn *a,
     const gw_live *l = ctx;
     sc_time from = a->start, to = o->end_time;
 
-    if (in != NULL && open_at_stop(in)) {
+    if (in != NULL && gw_session_cut(in)) {
         snprintf(why, n, "the inside session %s was still open when the "
                  "capture stopped or lost it (%s)", in->uid, in->end);
         return true;

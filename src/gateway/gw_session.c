@@ -256,3 +256,10 @@ void gw_free(gw_pairing *g)
     g->lost.s = NULL;
     g->lost.n = g->lost.cap = 0;
 }
+
+bool gw_session_cut(const gw_session *s)
+{
+    return strcmp(s->end, smtp_end_name(SMTP_END_CAPTURE_END)) == 0 ||
+           strcmp(s->end, smtp_end_name(SMTP_END_IDLE_TIMEOUT)) == 0 ||
+           strcmp(s->end, smtp_end_name(SMTP_END_EVICTED)) == 0;
+}

@@ -280,6 +280,63 @@ static void test_only_outside(void)
     gw_free(&g);
 }
 
+/* Two files (gw_capture_doubt): a loss is certain only when the inside
+ * capture saw it whole. A message never seen inside while the inside
+ * capture ran from before its MAIL to GW_WINDOW after it: lost; the
+ * same with an inside capture that stopped 3 s after the MAIL, or
+ * began after it: undecided. An inside session cut by the end of its
+ * file: undecided. */
+static void test_capture_cover(void)
+{
+    spec o = { 10, "a@x.org", "b@y.org", "<m1@x>", DATA, 300, 300, 0, 250 };
+    spec bo = { 10, "a@x.org", "b@y.org", "<m2@x>", BDAT, 2728, 2728, 0,
+                250 };
+    spec bi = { 10.01, "a@x.org", "b@y.org", NULL, BDAT, 2728, 0, 0, 0 };
+    static const struct {
+        double first, last;     /* the inside capture, s after T0 */
+        bool certain;
+    } cover[] = { { 5, 10 + 121, true }, { 5, 13, false },
+                  { 11, 10 + 121, false } };
+    gw_pairing g;
+    const gw_session *s;
+    smtp_info *cut;
+
+    current = "capture cover";
+    for (size_t k = 0; k < sizeof(cover) / sizeof(cover[0]); k++) {
+        memset(&g, 0, sizeof(g));
+        g.doubt = gw_capture_doubt;
+        g.doubt_ctx = &g;
+        g.inside_first = T0 + SEC(cover[k].first);
+        g.inside_last = T0 + SEC(cover[k].last);
+        add(&g, GW_OUTSIDE, "Cout", &o, EXT);
+        gw_pair(&g);
+        s = out_(&g, "Cout");
+        CHECK(s->loss && s->loss_uncertain == !cover[k].certain);
+        CHECK(g.msgs_lost == (cover[k].certain ? 1u : 0u));
+        CHECK(g.msgs_uncertain == (cover[k].certain ? 0u : 1u));
+        CHECK(cover[k].certain ||
+              strstr(s->loss_doubt, "does not cover the 120 s after the "
+                     "sender's MAIL") != NULL);
+        gw_free(&g);
+    }
+    memset(&g, 0, sizeof(g));
+    g.doubt = gw_capture_doubt;
+    g.doubt_ctx = &g;
+    g.inside_first = T0;
+    g.inside_last = T0 + SEC(200);
+    add(&g, GW_OUTSIDE, "Cout", &bo, EXT);
+    cut = session(&bi, NULL, EXT);
+    cut->end = SMTP_END_CAPTURE_END;
+    CHECK(gw_add(&g, GW_INSIDE, "Cin", cut) == 0);
+    session_free(cut);
+    gw_pair(&g);
+    s = out_(&g, "Cout");
+    CHECK(s->peer == 0 && s->loss && s->loss_uncertain);
+    CHECK(strstr(s->loss_doubt, "did not end while the inside capture "
+                 "ran (capture-end)") != NULL);
+    gw_free(&g);
+}
+
 /* BDAT outside, DATA inside, the same bytes; CHUNKING only outside. */
 static void test_bdat_to_data(void)
 {
@@ -638,6 +695,7 @@ int main(void)
     test_envelope_loss();
     test_clock_offset();
     test_only_outside();
+    test_capture_cover();
     test_bdat_to_data();
     test_capture_gap();
     test_recipients();
