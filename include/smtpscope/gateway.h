@@ -55,13 +55,12 @@
 #define GW_DROP_SLACK (2 * SC_USEC_PER_SEC)
 #define GW_LIVE_LOSSES 32
 
-/* What a gateway-loss is made of (gw_session.loss_kinds): the hint
- * depends on it. */
+/* The kinds of gateway-loss that shape its hint (gw_session.loss_kinds);
+ * a DATA message not passed on needs none beyond the common hint. */
 enum {
     GW_LOSS_CHUNK = 1 << 0,         /* BDAT data accepted, not passed on */
-    GW_LOSS_MESSAGE = 1 << 1,       /* a DATA message accepted, not passed */
-    GW_LOSS_RCPT = 1 << 2,          /* an accepted recipient not relayed */
-    GW_LOSS_CHANGED = 1 << 3        /* the body reached it changed */
+    GW_LOSS_RCPT = 1 << 1,          /* an accepted recipient not relayed */
+    GW_LOSS_CHANGED = 1 << 2        /* the body reached it changed */
 };
 
 typedef enum gw_side_id { GW_OUTSIDE = 0, GW_INSIDE = 1 } gw_side_id;
@@ -223,6 +222,10 @@ const gw_session *gw_find(const gw_pairing *g, gw_side_id side,
                           const char *uid);
 /* The peer of a paired session, NULL when none. */
 const gw_session *gw_peer(const gw_pairing *g, const gw_session *s);
+/* Whether the summaries count undecided losses (losses that could rest
+ * on lost packets or on what a capture did not cover): always live,
+ * offline only when there are any (older outputs stay as they were). */
+bool gw_show_uncertain(const gw_pairing *g);
 /* Text lines for the report's first screen (messages in, out, lost and
  * each loss). Returns a malloc'd string or NULL. */
 char *gw_summary_text(const gw_pairing *g);

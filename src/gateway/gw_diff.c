@@ -181,12 +181,8 @@ bool gw_capture_doubt(void *ctx, const gw_session *o, const gw_txn *a,
     char t1[SC_TIME_STRLEN], t2[SC_TIME_STRLEN], t3[SC_TIME_STRLEN];
 
     (void)o;
-    if (in != NULL && gw_session_cut(in)) {
-        snprintf(why, n, "the inside session %s did not end while the "
-                 "inside capture ran (%s): the rest may have passed after "
-                 "it", in->uid, in->end);
+    if (in != NULL && gw_session_cut(in, why, n))
         return true;
-    }
     if (b != NULL || g->inside_first == SC_TIME_NONE ||
         g->inside_last == SC_TIME_NONE ||
         (first <= a->start && last >= a->start + GW_WINDOW))
@@ -202,8 +198,7 @@ static void loss(gw_pairing *g, gw_session *o, const gw_txn *a,
                  const gw_txn *b, const gw_session *in)
 {
     char t1[SC_TIME_STRLEN], t2[SC_TIME_STRLEN], inside[GW_TEXT_MAX];
-    unsigned kind = a->method == SMTP_METHOD_BDAT ? GW_LOSS_CHUNK
-                                                  : GW_LOSS_MESSAGE;
+    unsigned kind = a->method == SMTP_METHOD_BDAT ? GW_LOSS_CHUNK : 0;
     bool certain;
 
     if (!loss_noted(g, o, a, in, b, &certain))
@@ -422,6 +417,11 @@ void gw_diff_unpaired(gw_pairing *g, gw_session *o)
     }
 }
 
+bool gw_show_uncertain(const gw_pairing *g)
+{
+    return g->live || g->msgs_uncertain > 0;
+}
+
 char *gw_summary_text(const gw_pairing *g)
 {
     /* live: the sessions were released, their copies stay */
@@ -441,7 +441,7 @@ char *gw_summary_text(const gw_pairing *g)
     if (g->msgs_changed > 0)
         n += (size_t)snprintf(buf + n, cap - n, ", %" PRIu64 " changed",
                               g->msgs_changed);
-    if (g->live || g->msgs_uncertain > 0)
+    if (gw_show_uncertain(g))
         n += (size_t)snprintf(buf + n, cap - n, ", %" PRIu64 " undecided "
                               "(the capture lost packets or stopped first)",
                               g->msgs_uncertain);

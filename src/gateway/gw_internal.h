@@ -18,9 +18,10 @@ int gw_sideset_room(gw_sideset *ss);
 int gw_session_fill(gw_session *gs, gw_side_id side, const char *uid,
                     const smtp_info *s, bool keep);
 void gw_session_clear(gw_session *gs);
-/* The session did not end by itself: the capture ended, or lost it
- * (idle timeout, evicted). */
-bool gw_session_cut(const gw_session *s);
+/* The inside session in did not end by itself (the capture ended, or
+ * lost it: idle timeout, evicted): true, with why for the doubt - a loss
+ * on its pair could rest on what came after (live and offline alike). */
+bool gw_session_cut(const gw_session *in, char *why, size_t n);
 
 /* gw_pair.c, shared with gw_live.c */
 bool gw_same_envelope(const gw_txn *a, const gw_txn *b);

@@ -65,11 +65,8 @@ static bool live_doubt(void *ctx, const gw_session *o, const gw_txn *a,
     const gw_live *l = ctx;
     sc_time from = a->start, to = o->end_time;
 
-    if (in != NULL && gw_session_cut(in)) {
-        snprintf(why, n, "the inside session %s was still open when the "
-                 "capture stopped or lost it (%s)", in->uid, in->end);
+    if (in != NULL && gw_session_cut(in, why, n))
         return true;
-    }
     if (b == NULL && l->now < a->start + GW_WINDOW) {
         snprintf(why, n, "the capture stopped %.1f s after the sender's "
                  "MAIL, within the %d s the inside may take",

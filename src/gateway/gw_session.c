@@ -257,9 +257,14 @@ void gw_free(gw_pairing *g)
     g->lost.n = g->lost.cap = 0;
 }
 
-bool gw_session_cut(const gw_session *s)
+bool gw_session_cut(const gw_session *in, char *why, size_t n)
 {
-    return strcmp(s->end, smtp_end_name(SMTP_END_CAPTURE_END)) == 0 ||
-           strcmp(s->end, smtp_end_name(SMTP_END_IDLE_TIMEOUT)) == 0 ||
-           strcmp(s->end, smtp_end_name(SMTP_END_EVICTED)) == 0;
+    if (strcmp(in->end, smtp_end_name(SMTP_END_CAPTURE_END)) != 0 &&
+        strcmp(in->end, smtp_end_name(SMTP_END_IDLE_TIMEOUT)) != 0 &&
+        strcmp(in->end, smtp_end_name(SMTP_END_EVICTED)) != 0)
+        return false;
+    snprintf(why, n, "the inside session %s did not end while the inside "
+             "capture ran (%s): the rest may have passed after it", in->uid,
+             in->end);
+    return true;
 }

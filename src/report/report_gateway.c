@@ -67,9 +67,7 @@ cJSON *report_json_gateway_summary(const gw_pairing *g)
     cJSON_AddNumberToObject(o, "messages_lost", (double)g->msgs_lost);
     cJSON_AddNumberToObject(o, "recipients_lost", (double)g->rcpts_lost);
     cJSON_AddNumberToObject(o, "messages_changed", (double)g->msgs_changed);
-    /* losses that could rest on lost packets (live) or on what a capture
-     * did not cover; offline only when there are any (older outputs) */
-    if (g->live || g->msgs_uncertain > 0)
+    if (gw_show_uncertain(g))
         cJSON_AddNumberToObject(o, "messages_uncertain",
                                 (double)g->msgs_uncertain);
     if (g->have_offset)

@@ -280,6 +280,17 @@ static void test_only_outside(void)
     gw_free(&g);
 }
 
+/* A pairing of two files as analyze_gateway_pair sets it up: the inside
+ * capture ran from first to last (s after T0). */
+static void two_files(gw_pairing *g, double first, double last)
+{
+    memset(g, 0, sizeof(*g));
+    g->doubt = gw_capture_doubt;
+    g->doubt_ctx = g;
+    g->inside_first = T0 + SEC(first);
+    g->inside_last = T0 + SEC(last);
+}
+
 /* Two files (gw_capture_doubt): a loss is certain only when the inside
  * capture saw it whole. A message never seen inside while the inside
  * capture ran from before its MAIL to GW_WINDOW after it: lost; the
@@ -303,11 +314,7 @@ static void test_capture_cover(void)
 
     current = "capture cover";
     for (size_t k = 0; k < sizeof(cover) / sizeof(cover[0]); k++) {
-        memset(&g, 0, sizeof(g));
-        g.doubt = gw_capture_doubt;
-        g.doubt_ctx = &g;
-        g.inside_first = T0 + SEC(cover[k].first);
-        g.inside_last = T0 + SEC(cover[k].last);
+        two_files(&g, cover[k].first, cover[k].last);
         add(&g, GW_OUTSIDE, "Cout", &o, EXT);
         gw_pair(&g);
         s = out_(&g, "Cout");
@@ -319,11 +326,7 @@ static void test_capture_cover(void)
                      "sender's MAIL") != NULL);
         gw_free(&g);
     }
-    memset(&g, 0, sizeof(g));
-    g.doubt = gw_capture_doubt;
-    g.doubt_ctx = &g;
-    g.inside_first = T0;
-    g.inside_last = T0 + SEC(200);
+    two_files(&g, 0, 200);
     add(&g, GW_OUTSIDE, "Cout", &bo, EXT);
     cut = session(&bi, NULL, EXT);
     cut->end = SMTP_END_CAPTURE_END;
